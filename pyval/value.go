@@ -1,0 +1,552 @@
+// Package pyval is the Go model of the Python values that Pyro exchanges, and the conversion
+// between those values and ordinary Go types.
+//
+// Every codec (serpent, json, marshal, msgpack) decodes into, and encodes from, the canonical
+// forms below. Which Python type a Go value becomes is decided here, once, by [FromGo]; how a
+// Python value lands in a Go variable is decided by [ToGo].
+//
+//	Python            canonical Go form
+//	None              nil
+//	bool              bool
+//	int               int64, or *big.Int outside the int64 range
+//	float             float64 (nan, ±inf and -0.0 kept)
+//	complex           complex128
+//	str               string
+//	bytes/bytearray   []byte
+//	tuple             Tuple
+//	list              []any
+//	dict              *Dict (insertion-ordered, any hashable key)
+//	set/frozenset     *Set
+//
+// Objects Pyro sends as "class-dicts" (URIs, proxies, exceptions, user classes) are *Dict values
+// holding a "__class__" key; [ClassOf] reads it.
+package pyval
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// Tuple is a Python tuple. A Python list is a plain []any.
+type Tuple []any
+
+// Item is one key/value pair of a [Dict].
+type Item struct {
+	Key   any
+	Value any
+}
+
+// indexThreshold is the size above which a Dict keeps a hash index; below it a linear scan is
+// cheaper than hashing, and most Pyro dicts (kwargs, metadata, class-dicts) are that small.
+const indexThreshold = 8
+
+// Dict is a Python dict: insertion-ordered, keyed by any hashable canonical value (str, int,
+// float, bool, None, bytes, tuple of hashables, frozenset). The zero value is an empty dict
+// ready to use. Python's equality of keys is followed for the common cases: setting an existing
+// key replaces its value in place.
+type Dict struct {
+	items []Item
+	index map[any]int
+}
+
+// NewDict returns an empty dict with room for n items.
+func NewDict(n int) *Dict {
+	return &Dict{items: make([]Item, 0, n)}
+}
+
+// DictOf builds a dict from alternating keys and values: DictOf("a", 1, "b", 2).
+// It panics on an odd number of arguments, as that is a programming error.
+func DictOf(kv ...any) *Dict {
+	if len(kv)%2 != 0 {
+		panic("pyval.DictOf: odd number of arguments")
+	}
+	d := NewDict(len(kv) / 2)
+	for i := 0; i < len(kv); i += 2 {
+		d.Set(kv[i], kv[i+1])
+	}
+	return d
+}
+
+// Len returns the number of items.
+func (d *Dict) Len() int {
+	if d == nil {
+		return 0
+	}
+	return len(d.items)
+}
+
+// Items returns the items in insertion order. The slice is the dict's own: do not modify it.
+func (d *Dict) Items() []Item {
+	if d == nil {
+		return nil
+	}
+	return d.items
+}
+
+// Keys returns the keys in insertion order.
+func (d *Dict) Keys() []any {
+	keys := make([]any, d.Len())
+	for i, it := range d.Items() {
+		keys[i] = it.Key
+	}
+	return keys
+}
+
+// Get returns the value stored under key.
+func (d *Dict) Get(key any) (any, bool) {
+	if i := d.find(key); i >= 0 {
+		return d.items[i].Value, true
+	}
+	return nil, false
+}
+
+// GetString returns the value stored under the str key, a shortcut for the common case.
+func (d *Dict) GetString(key string) (any, bool) {
+	if d == nil {
+		return nil, false
+	}
+	if d.index == nil {
+		for i := range d.items {
+			if s, ok := d.items[i].Key.(string); ok && s == key {
+				return d.items[i].Value, true
+			}
+		}
+		return nil, false
+	}
+	if i, ok := d.index[key]; ok {
+		return d.items[i].Value, true
+	}
+	return nil, false
+}
+
+// Set stores value under key, replacing an existing value (Python's d[key] = value).
+// Keys that cannot be hashed in Python (list, dict, set) are accepted here; codecs that
+// cannot carry them report it when encoding.
+func (d *Dict) Set(key, value any) {
+	if i := d.find(key); i >= 0 {
+		d.items[i].Value = value
+		return
+	}
+	d.items = append(d.items, Item{key, value})
+	if d.index != nil {
+		d.index[hashKey(key)] = len(d.items) - 1
+	} else if len(d.items) > indexThreshold {
+		d.buildIndex()
+	}
+}
+
+// Delete removes key and reports whether it was present.
+func (d *Dict) Delete(key any) bool {
+	i := d.find(key)
+	if i < 0 {
+		return false
+	}
+	d.items = append(d.items[:i], d.items[i+1:]...)
+	if d.index != nil {
+		d.buildIndex()
+	}
+	return true
+}
+
+func (d *Dict) find(key any) int {
+	if d == nil {
+		return -1
+	}
+	if d.index != nil {
+		if i, ok := d.index[hashKey(key)]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range d.items {
+		if keyEqual(d.items[i].Key, key) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (d *Dict) buildIndex() {
+	d.index = make(map[any]int, len(d.items))
+	for i, it := range d.items {
+		d.index[hashKey(it.Key)] = i
+	}
+}
+
+// String renders the dict as Python would print it.
+func (d *Dict) String() string { return Repr(d) }
+
+// Set is a Python set or frozenset, kept in insertion order. The zero value is an empty set.
+type Set struct {
+	d Dict
+	// Frozen marks a frozenset.
+	Frozen bool
+}
+
+// NewSet returns a set holding items (duplicates collapse).
+func NewSet(items ...any) *Set {
+	s := &Set{d: Dict{items: make([]Item, 0, len(items))}}
+	for _, it := range items {
+		s.Add(it)
+	}
+	return s
+}
+
+// Add inserts item.
+func (s *Set) Add(item any) { s.d.Set(item, nil) }
+
+// Contains reports whether item is in the set.
+func (s *Set) Contains(item any) bool { return s != nil && s.d.find(item) >= 0 }
+
+// Len returns the number of items.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.d.Len()
+}
+
+// Items returns the members in insertion order.
+func (s *Set) Items() []any {
+	if s == nil {
+		return nil
+	}
+	return s.d.Keys()
+}
+
+// String renders the set as Python would print it.
+func (s *Set) String() string { return Repr(s) }
+
+// ClassOf returns the "__class__" entry of a class-dict, such as "Pyro4.core.URI" or
+// "builtins.ValueError", and whether v is one.
+func ClassOf(v any) (string, bool) {
+	d, ok := v.(*Dict)
+	if !ok {
+		return "", false
+	}
+	c, ok := d.GetString("__class__")
+	if !ok {
+		return "", false
+	}
+	s, ok := c.(string)
+	return s, ok
+}
+
+// bytesKey, bigKey, tupleKey and frozenKey make unhashable Go forms usable as map keys with
+// Python's notion of equality.
+type (
+	bytesKey  string
+	bigKey    string
+	tupleKey  string
+	frozenKey string
+)
+
+// hashKey maps a canonical key to a comparable Go value such that two keys equal in Python
+// (1, 1.0 and True; equal tuples) map to equal values.
+func hashKey(k any) any {
+	switch v := k.(type) {
+	case string, nil:
+		return v
+	case bool:
+		if v {
+			return int64(1)
+		}
+		return int64(0)
+	case int64:
+		return v
+	case int:
+		return int64(v)
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
+			return int64(v)
+		}
+		return v
+	case *big.Int:
+		if v.IsInt64() {
+			return v.Int64()
+		}
+		return bigKey(v.String())
+	case []byte:
+		return bytesKey(v)
+	case Tuple:
+		var b strings.Builder
+		for _, e := range v {
+			fmt.Fprintf(&b, "%T:%v,", hashKey(e), hashKey(e))
+		}
+		return tupleKey(b.String())
+	case *Set:
+		// order-independent: sort the member keys' renderings
+		parts := make([]string, 0, v.Len())
+		for _, e := range v.Items() {
+			parts = append(parts, fmt.Sprintf("%T:%v", hashKey(e), hashKey(e)))
+		}
+		sortStrings(parts)
+		return frozenKey(strings.Join(parts, ","))
+	default:
+		// unhashable in Python (list, dict, mutable set) or a foreign Go value: identity of
+		// its rendering keeps Set/Get consistent without panicking on uncomparable values
+		return fmt.Sprintf("%T:%p:%v", v, v, v)
+	}
+}
+
+func keyEqual(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		if y, ok := b.(int64); ok {
+			return x == y
+		}
+	}
+	return hashKey(a) == hashKey(b)
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// TypeName returns the Python type name of a canonical value ("int", "str", "tuple", ...),
+// used in error messages.
+func TypeName(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		return "bool"
+	case int64, int, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case complex128:
+		return "complex"
+	case string:
+		return "str"
+	case []byte:
+		return "bytes"
+	case Tuple:
+		return "tuple"
+	case []any:
+		return "list"
+	case *Dict:
+		if c, ok := ClassOf(v); ok {
+			return c
+		}
+		return "dict"
+	case *Set:
+		if v.Frozen {
+			return "frozenset"
+		}
+		return "set"
+	default:
+		return fmt.Sprintf("Go %T", v)
+	}
+}
+
+// Equal reports whether two canonical values are equal the way a round-trip test wants:
+// dicts and sets compare without regard to order, NaN equals NaN, -0.0 differs from 0.0,
+// int64 and *big.Int of the same value are equal, and Tuple differs from list.
+func Equal(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case int64, int, *big.Int:
+		xb, ok1 := bigOf(a)
+		yb, ok2 := bigOf(b)
+		return ok1 && ok2 && xb.Cmp(yb) == 0
+	case float64:
+		y, ok := b.(float64)
+		return ok && floatSame(x, y)
+	case complex128:
+		y, ok := b.(complex128)
+		return ok && floatSame(real(x), real(y)) && floatSame(imag(x), imag(y))
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && string(x) == string(y)
+	case Tuple:
+		y, ok := b.(Tuple)
+		return ok && sliceEqual(x, y)
+	case []any:
+		y, ok := b.([]any)
+		return ok && sliceEqual(x, y)
+	case *Dict:
+		y, ok := b.(*Dict)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for _, it := range x.Items() {
+			v, found := y.Get(it.Key)
+			if !found || !Equal(it.Value, v) {
+				return false
+			}
+		}
+		return true
+	case *Set:
+		y, ok := b.(*Set)
+		if !ok || x.Len() != y.Len() || x.Frozen != y.Frozen {
+			return false
+		}
+		for _, e := range x.Items() {
+			if !y.Contains(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func bigOf(v any) (*big.Int, bool) {
+	switch x := v.(type) {
+	case int64:
+		return big.NewInt(x), true
+	case int:
+		return big.NewInt(int64(x)), true
+	case *big.Int:
+		return x, x != nil
+	}
+	return nil, false
+}
+
+func floatSame(x, y float64) bool {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return math.IsNaN(x) && math.IsNaN(y)
+	}
+	return x == y && math.Signbit(x) == math.Signbit(y)
+}
+
+func sliceEqual(x, y []any) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !Equal(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Repr renders a canonical value the way Python's repr() would, for messages and debugging.
+// It is not a codec: serpent's encoder owns the exact wire text.
+func Repr(v any) string {
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
+
+func writeRepr(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case *big.Int:
+		b.WriteString(x.String())
+	case float64:
+		b.WriteString(FormatFloat(x))
+	case complex128:
+		fmt.Fprintf(b, "(%s%+gj)", FormatFloat(real(x)), imag(x))
+	case string:
+		b.WriteString(strconv.Quote(x))
+	case []byte:
+		b.WriteString("b")
+		b.WriteString(strconv.Quote(string(x)))
+	case Tuple:
+		b.WriteByte('(')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		if len(x) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		b.WriteByte(']')
+	case *Dict:
+		b.WriteByte('{')
+		for i, it := range x.Items() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, it.Key)
+			b.WriteString(": ")
+			writeRepr(b, it.Value)
+		}
+		b.WriteByte('}')
+	case *Set:
+		if x.Len() == 0 {
+			if x.Frozen {
+				b.WriteString("frozenset()")
+			} else {
+				b.WriteString("set()")
+			}
+			return
+		}
+		b.WriteByte('{')
+		for i, e := range x.Items() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		b.WriteByte('}')
+	default:
+		fmt.Fprintf(b, "<Go %T %v>", x, x)
+	}
+}
+
+// FormatFloat formats f like Python's repr(float): the shortest text that reads back as the
+// same value, always with a '.' or an exponent, "inf", "-inf" and "nan" for the specials.
+func FormatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		// Go writes 1e+16 and 1e-05 just as Python does; nothing to adjust.
+		return s
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}

@@ -1,0 +1,180 @@
+// Package serializer defines the codec interface that Pyro4's serializers share, the wire ids
+// that name them, and how a remote call is laid out in each one.
+//
+// A codec turns canonical Python values (see package pyval) into bytes and back, with no I/O.
+// The codecs live in sub-packages (serpent, json, marshal, msgpack) and register themselves
+// here when imported; package pyro imports all four.
+package serializer
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gopyro/pyro/pyval"
+)
+
+// Pyro4's serializer ids, as carried in the message header.
+const (
+	SerpentID     = 1
+	JSONID        = 2
+	MarshalID     = 3
+	PickleID      = 4
+	DillID        = 5
+	MsgpackID     = 6
+	CloudpickleID = 7
+)
+
+// Codec encodes canonical Python values to one wire format and decodes them back.
+// Implementations are safe for concurrent use.
+type Codec interface {
+	// ID is the Pyro4 serializer id written in message headers.
+	ID() int
+	// Name is the Pyro4 name of the serializer ("serpent", "json", "marshal", "msgpack").
+	Name() string
+	// Marshal encodes v. Values that are not in canonical form are first converted with
+	// pyval.FromGo, so ordinary Go values may be passed too.
+	Marshal(v any) ([]byte, error)
+	// Unmarshal decodes one value in canonical form. Malformed input, excessive nesting or
+	// sizes beyond Limits give an error wrapping ErrMalformed or ErrLimit, never a panic.
+	Unmarshal(data []byte) (any, error)
+}
+
+// Errors every codec wraps so callers can tell bad input from unsupported values.
+var (
+	// ErrMalformed means the input is not valid in the codec's format.
+	ErrMalformed = errors.New("malformed data")
+	// ErrLimit means the input exceeds a decoding limit (nesting depth, container or string size).
+	ErrLimit = errors.New("decoding limit exceeded")
+	// ErrUnsupported means a value cannot be represented in the codec (bytes in json, say).
+	ErrUnsupported = errors.New("value not supported by serializer")
+)
+
+// Limits bound what a decoder accepts, so hostile input cannot exhaust the stack or memory.
+// Decoders never allocate more than the input's own size justifies, whatever a length prefix says.
+const (
+	// MaxDepth is the deepest nesting of containers a decoder accepts.
+	MaxDepth = 1000
+)
+
+var (
+	registryMu sync.RWMutex
+	byID       = map[int]Codec{}
+	byName     = map[string]Codec{}
+)
+
+// Register makes a codec available by id and name. Codec packages call it from init.
+func Register(c Codec) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	byID[c.ID()] = c
+	byName[c.Name()] = c
+}
+
+// ByID returns the codec registered for a Pyro4 serializer id.
+func ByID(id int) (Codec, error) {
+	registryMu.RLock()
+	c, ok := byID[id]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("serializer id %d: %w", id, ErrUnknown)
+	}
+	return c, nil
+}
+
+// ByName returns the codec registered under a Pyro4 serializer name.
+func ByName(name string) (Codec, error) {
+	registryMu.RLock()
+	c, ok := byName[name]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("serializer %q: %w", name, ErrUnknown)
+	}
+	return c, nil
+}
+
+// ErrUnknown means no codec is registered under that id or name (pickle, dill, or a typo).
+var ErrUnknown = errors.New("unknown serializer")
+
+// Call is a remote method call as Pyro4 lays it out: object id, method name, positional and
+// keyword arguments. Kwargs is nil when the wire carries None (the outer call of a batch).
+type Call struct {
+	Object string
+	Method string
+	Args   []any
+	Kwargs *pyval.Dict
+}
+
+// MarshalCall encodes a call the way Pyro4's client does with codec c: a 4-tuple for serpent,
+// marshal and msgpack, a {"object","method","params","kwargs"} object for json.
+func MarshalCall(c Codec, call Call) ([]byte, error) {
+	var kwargs any
+	if call.Kwargs != nil {
+		kwargs = call.Kwargs
+	}
+	args := call.Args
+	if args == nil {
+		args = []any{}
+	}
+	switch c.ID() {
+	case JSONID:
+		return c.Marshal(pyval.DictOf("object", call.Object, "method", call.Method, "params", args, "kwargs", kwargs))
+	case SerpentID:
+		return c.Marshal(pyval.Tuple{call.Object, call.Method, pyval.Tuple(args), kwargs})
+	default:
+		return c.Marshal(pyval.Tuple{call.Object, call.Method, args, kwargs})
+	}
+}
+
+// UnmarshalCall decodes a call written by MarshalCall or by any Pyro4 client.
+func UnmarshalCall(c Codec, data []byte) (Call, error) {
+	v, err := c.Unmarshal(data)
+	if err != nil {
+		return Call{}, err
+	}
+	var obj, method, args, kwargs any
+	switch x := v.(type) {
+	case *pyval.Dict:
+		obj, _ = x.GetString("object")
+		method, _ = x.GetString("method")
+		args, _ = x.GetString("params")
+		kwargs, _ = x.GetString("kwargs")
+	case pyval.Tuple:
+		if len(x) != 4 {
+			return Call{}, fmt.Errorf("call is a %d-tuple, want 4: %w", len(x), ErrMalformed)
+		}
+		obj, method, args, kwargs = x[0], x[1], x[2], x[3]
+	case []any:
+		if len(x) != 4 {
+			return Call{}, fmt.Errorf("call is a list of %d, want 4: %w", len(x), ErrMalformed)
+		}
+		obj, method, args, kwargs = x[0], x[1], x[2], x[3]
+	default:
+		return Call{}, fmt.Errorf("call is a %s, want a 4-tuple: %w", pyval.TypeName(v), ErrMalformed)
+	}
+	var call Call
+	var ok bool
+	if call.Object, ok = obj.(string); !ok {
+		return Call{}, fmt.Errorf("call object id is a %s, want str: %w", pyval.TypeName(obj), ErrMalformed)
+	}
+	if call.Method, ok = method.(string); !ok {
+		return Call{}, fmt.Errorf("call method is a %s, want str: %w", pyval.TypeName(method), ErrMalformed)
+	}
+	switch a := args.(type) {
+	case pyval.Tuple:
+		call.Args = a
+	case []any:
+		call.Args = a
+	case nil:
+	default:
+		return Call{}, fmt.Errorf("call arguments are a %s, want a tuple: %w", pyval.TypeName(args), ErrMalformed)
+	}
+	switch k := kwargs.(type) {
+	case *pyval.Dict:
+		call.Kwargs = k
+	case nil:
+	default:
+		return Call{}, fmt.Errorf("call keyword arguments are a %s, want a dict: %w", pyval.TypeName(kwargs), ErrMalformed)
+	}
+	return call, nil
+}
