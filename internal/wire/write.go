@@ -1,0 +1,281 @@
+package wire
+
+import (
+	"compress/zlib"
+	"crypto/sha1"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Config holds the per-connection settings of the frame layer. The zero value (and a nil
+// *Config) means: no size limit, no HMAC, no compression, as Pyro4's defaults.
+type Config struct {
+	// MaxMessageSize limits data plus annotations, in bytes (Pyro4's MAX_MESSAGE_SIZE);
+	// 0 or less means unlimited. Read refuses a bigger frame before reading its body, Write
+	// refuses to send one. Read also applies it to the decompressed payload, which Pyro4 does
+	// not, so that a compressed frame cannot inflate past it.
+	MaxMessageSize int
+
+	// MaxDecompressedSize bounds an inflated payload; 0 or less means
+	// DefaultMaxDecompressedSize. MaxMessageSize, when set and smaller, wins.
+	MaxDecompressedSize int
+
+	// HMACKey, when not empty, signs every written message and requires a valid signature on
+	// every read one (Pyro4's HMAC_KEY / _pyroHmacKey). Both peers must agree.
+	HMACKey []byte
+
+	// Compress makes Write zlib-compress payloads of 200 bytes or more when that makes them
+	// strictly smaller (Pyro4's COMPRESSION). Read inflates whatever it receives regardless.
+	Compress bool
+}
+
+var zeroConfig Config
+
+func configOrZero(c *Config) *Config {
+	if c == nil {
+		return &zeroConfig
+	}
+	return c
+}
+
+// Buffers kept in the pools stay below this size so that one large message does not pin
+// memory for the life of the process.
+const maxPooledBuffer = 64 << 10
+
+// smallAnnotationCount is how many annotations are handled with fixed-size scratch space and
+// linear scans; more take a map or a heap slice.
+const smallAnnotationCount = 16
+
+var (
+	bufPool  = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+	zwPool   = sync.Pool{New: func() any { return new(zlibWriter) }}
+	hmacPool = sync.Pool{New: func() any { return &hmacSHA1{inner: sha1.New(), outer: sha1.New()} }}
+)
+
+// Write encodes m and sends it with a single w.Write call, as Pyro4 sends a message in one
+// send (splitting it would trip Nagle's algorithm). It encodes into a pooled buffer, so a
+// write allocates nothing in the common case.
+func Write(w io.Writer, m *Message, cfg *Config) error {
+	bp := bufPool.Get().(*[]byte)
+	buf, err := Append((*bp)[:0], m, cfg)
+	if err == nil {
+		if _, werr := w.Write(buf); werr != nil {
+			err = fmt.Errorf("pyro wire: write %s: %w", TypeName(m.Type), werr)
+		}
+	}
+	if cap(buf) <= maxPooledBuffer {
+		*bp = buf[:0]
+		bufPool.Put(bp)
+	}
+	return err
+}
+
+// Append encodes m as one frame (header, annotations, payload) appended to dst. On error it
+// returns dst unchanged in length. See Config for compression, HMAC and the size limit.
+func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
+	cfg = configOrZero(cfg)
+	start := len(dst)
+	signed := len(cfg.HMACKey) > 0
+
+	annSize, err := checkAnnotations(m.Annotations)
+	if err != nil {
+		return dst, err
+	}
+	if signed {
+		annSize += annotationChunkHeaderSize + hmacSize
+	}
+	if annSize > maxAnnotationsSize {
+		return dst, fmt.Errorf("pyro wire: %w: annotations take %d bytes, more than %d", ErrTooLarge, annSize, maxAnnotationsSize)
+	}
+	compress := cfg.Compress && len(m.Data) >= compressMinSize
+	if !compress && len(m.Data) > maxDataSize {
+		return dst, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), maxDataSize)
+	}
+
+	dst = append(dst, make([]byte, HeaderSize)...)
+	for _, a := range m.Annotations {
+		if a.Key == AnnHMAC {
+			continue
+		}
+		dst = append(dst, a.Key...)
+		dst = append(dst, byte(len(a.Value)>>8), byte(len(a.Value)))
+		dst = append(dst, a.Value...)
+	}
+	hmacAt := len(dst)
+	if signed {
+		dst = append(dst, AnnHMAC...)
+		dst = append(dst, 0, hmacSize)
+		dst = append(dst, make([]byte, hmacSize)...)
+	}
+	dataAt := len(dst)
+
+	flags := m.Flags &^ FlagCompressed
+	if compress {
+		dst = deflate(dst, m.Data)
+		if len(dst)-dataAt < len(m.Data) {
+			flags |= FlagCompressed
+		} else {
+			dst = append(dst[:dataAt], m.Data...)
+		}
+	} else {
+		dst = append(dst, m.Data...)
+	}
+	dataSize := len(dst) - dataAt
+	if dataSize > maxDataSize {
+		return dst[:start], fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, dataSize, maxDataSize)
+	}
+	if cfg.MaxMessageSize > 0 && dataSize+annSize > cfg.MaxMessageSize {
+		return dst[:start], fmt.Errorf("pyro wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, dataSize+annSize, cfg.MaxMessageSize)
+	}
+	if signed {
+		signature(cfg.HMACKey, dst[dataAt:], m.Annotations, dst[hmacAt+annotationChunkHeaderSize:dataAt])
+	}
+	header(dst[start:start+HeaderSize]).encode(m.Type, flags, m.Seq, uint32(dataSize), m.SerializerID, uint16(annSize))
+	return dst, nil
+}
+
+// checkAnnotations validates the keys as Pyro4 does on send and returns the chunks' total
+// size. The HMAC annotation is skipped: this package writes its own.
+func checkAnnotations(anns []Annotation) (int, error) {
+	size := 0
+	// Keys are usually few, and then a scan beats building a set.
+	var seen map[string]struct{}
+	if len(anns) > smallAnnotationCount {
+		seen = make(map[string]struct{}, len(anns))
+	}
+	for i, a := range anns {
+		if a.Key == AnnHMAC {
+			continue
+		}
+		if !validKey(a.Key) {
+			return 0, fmt.Errorf("pyro wire: %w: annotation key %q must be 4 ASCII characters", ErrProtocol, a.Key)
+		}
+		dup := false
+		if seen != nil {
+			_, dup = seen[a.Key]
+			seen[a.Key] = struct{}{}
+		} else {
+			for _, b := range anns[:i] {
+				dup = dup || b.Key == a.Key
+			}
+		}
+		if dup {
+			return 0, fmt.Errorf("pyro wire: %w: duplicate annotation key %q", ErrProtocol, a.Key)
+		}
+		size += annotationChunkHeaderSize + len(a.Value)
+		if size > maxAnnotationsSize {
+			return 0, fmt.Errorf("pyro wire: %w: annotations take more than %d bytes", ErrTooLarge, maxAnnotationsSize)
+		}
+	}
+	return size, nil
+}
+
+func validKey(k string) bool {
+	if len(k) != annotationKeySize {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// zlibWriter is a pooled zlib compressor that appends to a byte slice.
+type zlibWriter struct {
+	zw  *zlib.Writer
+	out []byte
+}
+
+func (z *zlibWriter) Write(p []byte) (int, error) {
+	z.out = append(z.out, p...)
+	return len(p), nil
+}
+
+// deflate appends the zlib stream of data (default level, like Python's zlib.compress).
+func deflate(dst, data []byte) []byte {
+	z := zwPool.Get().(*zlibWriter)
+	z.out = dst
+	if z.zw == nil {
+		z.zw = zlib.NewWriter(z)
+	} else {
+		z.zw.Reset(z)
+	}
+	// Writes into a slice cannot fail.
+	_, _ = z.zw.Write(data)
+	_ = z.zw.Close()
+	dst = z.out
+	z.out = nil
+	zwPool.Put(z)
+	return dst
+}
+
+// signature writes into out the HMAC-SHA1 of data followed by the values of all annotations
+// except HMAC, in ascending key order, as Pyro4 computes it. Keys are unique here.
+func signature(key, data []byte, anns []Annotation, out []byte) {
+	h := hmacPool.Get().(*hmacSHA1)
+	h.start(key)
+	h.inner.Write(data)
+	// Sort indexes, not the caller's slice; on the stack for the usual handful.
+	var small [smallAnnotationCount]int
+	idx := small[:0]
+	if len(anns) > len(small) {
+		idx = make([]int, 0, len(anns))
+	}
+	for i := range anns {
+		if anns[i].Key != AnnHMAC {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) <= len(small) {
+		for i := 1; i < len(idx); i++ {
+			for j := i; j > 0 && anns[idx[j-1]].Key > anns[idx[j]].Key; j-- {
+				idx[j-1], idx[j] = idx[j], idx[j-1]
+			}
+		}
+	} else {
+		slices.SortFunc(idx, func(a, b int) int { return strings.Compare(anns[a].Key, anns[b].Key) })
+	}
+	for _, i := range idx {
+		h.inner.Write(anns[i].Value)
+	}
+	copy(out, h.finish())
+	hmacPool.Put(h)
+}
+
+// hmacSHA1 is HMAC-SHA1 (RFC 2104) over reusable hash states, so that signing a message in
+// the pool allocates nothing; crypto/hmac would have to be rebuilt for every key.
+type hmacSHA1 struct {
+	inner, outer hash.Hash
+	opad         [sha1.BlockSize]byte
+	sum          [sha1.Size]byte
+}
+
+func (h *hmacSHA1) start(key []byte) {
+	if len(key) > sha1.BlockSize {
+		h.sum = sha1.Sum(key)
+		key = h.sum[:]
+	}
+	var ipad [sha1.BlockSize]byte
+	copy(ipad[:], key)
+	h.opad = ipad
+	for i := range ipad {
+		ipad[i] ^= 0x36
+		h.opad[i] ^= 0x5c
+	}
+	h.inner.Reset()
+	h.inner.Write(ipad[:])
+}
+
+func (h *hmacSHA1) finish() []byte {
+	inner := h.inner.Sum(h.sum[:0])
+	h.outer.Reset()
+	h.outer.Write(h.opad[:])
+	h.outer.Write(inner)
+	return h.outer.Sum(h.sum[:0])
+}
