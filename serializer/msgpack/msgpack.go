@@ -1,0 +1,214 @@
+// Package msgpack is Pyro4's msgpack serializer (id 6), wire-compatible with Pyro4 4.82's
+// MsgpackSerializer on python-msgpack 1.0 (packb(use_bin_type=True), unpackb(raw=False)).
+// Importing it registers the codec with package serializer.
+//
+// Python values map to msgpack as Pyro4 maps them:
+//
+//	Python              msgpack                          decoded in Go as
+//	None, bool          nil, bool                        nil, bool
+//	int (64-bit range)  int or uint family               int64; *big.Int above MaxInt64
+//	other int           ext 0x31, ASCII decimal          int64 or *big.Int
+//	float               float 64 (float 32 accepted)     float64
+//	complex             ext 0x30, two float64 LE         complex128
+//	str                 str (UTF-8)                      string
+//	bytes, bytearray    bin                              []byte
+//	list, tuple, set    array                            []any
+//	dict                map (keys of any type)           *pyval.Dict
+//	datetime (naive)    ext 0x32, float64 LE timestamp   string, ISO 8601 local time
+//	date                ext 0x33, int64 LE ordinal       string, ISO 8601 date
+//
+// Datetimes and dates decode to the isoformat() text Python would print after its own
+// loads (fromtimestamp, hence naive local time of the decoding host), which is how serpent
+// and json carry them too; the encoder never writes ext 0x32 or 0x33. Array map keys decode
+// as pyval.Tuple so they stay hashable, as Python's tuple keys pack to arrays. Python's
+// unpacker refuses map keys other than str and bytes (strict_map_key), so values meant for
+// Python should keep to those.
+package msgpack
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"unicode/utf8"
+
+	vm "github.com/vmihailenco/msgpack/v5"
+
+	"github.com/gopyro/pyro/pyval"
+	"github.com/gopyro/pyro/serializer"
+)
+
+// Pyro4's msgpack ext type codes.
+const (
+	ExtComplex  = 0x30 // complex: float64 real, float64 imag, little-endian
+	ExtBigInt   = 0x31 // int beyond 64 bits: ASCII decimal text
+	ExtDateTime = 0x32 // naive datetime: float64 POSIX timestamp, little-endian
+	ExtDate     = 0x33 // date: int64 proleptic Gregorian ordinal (0001-01-01 is 1), little-endian
+)
+
+// maxIntDigits is CPython's default int_max_str_digits: Python refuses to parse longer
+// decimal ints, so ext 0x31 payloads beyond it are neither written nor read.
+const maxIntDigits = 4300
+
+// Codec is the msgpack codec. The zero value is ready to use and safe for concurrent use.
+type Codec struct{}
+
+func init() { serializer.Register(Codec{}) }
+
+// ID returns serializer.MsgpackID (6).
+func (Codec) ID() int { return serializer.MsgpackID }
+
+// Name returns "msgpack".
+func (Codec) Name() string { return "msgpack" }
+
+// Marshal encodes v as Pyro4's msgpack serializer would. Tuples and sets become arrays,
+// values that are not canonical go through pyval.FromGo first. The error wraps
+// serializer.ErrUnsupported for values msgpack cannot carry and serializer.ErrLimit for
+// nesting deeper than serializer.MaxDepth (a dict that contains itself, say).
+func (Codec) Marshal(v any) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, 128))
+	e := vm.GetEncoder()
+	defer vm.PutEncoder(e)
+	e.Reset(buf)
+	enc := encoder{e: e, buf: buf}
+	if err := enc.value(v, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type encoder struct {
+	e   *vm.Encoder
+	buf *bytes.Buffer
+}
+
+func (enc *encoder) value(v any, depth int) error {
+	e := enc.e
+	switch x := v.(type) {
+	case nil:
+		return e.EncodeNil()
+	case bool:
+		return e.EncodeBool(x)
+	case int64:
+		return e.EncodeInt(x)
+	case int:
+		return e.EncodeInt(int64(x))
+	case *big.Int:
+		return enc.bigInt(x)
+	case float64:
+		return e.EncodeFloat64(x)
+	case complex128:
+		if err := e.EncodeExtHeader(ExtComplex, 16); err != nil {
+			return err
+		}
+		var p [16]byte
+		putFloat(p[:8], real(x))
+		putFloat(p[8:], imag(x))
+		enc.buf.Write(p[:])
+		return nil
+	case string:
+		if !utf8.ValidString(x) {
+			return fmt.Errorf("msgpack: str %.40q is not valid UTF-8: %w", x, serializer.ErrUnsupported)
+		}
+		return e.EncodeString(x)
+	case []byte:
+		// EncodeBytes would write nil for a nil slice; Python's b'' is an empty bin.
+		if err := e.EncodeBytesLen(len(x)); err != nil {
+			return err
+		}
+		enc.buf.Write(x)
+		return nil
+	case pyval.Tuple:
+		return enc.array(x, depth)
+	case []any:
+		return enc.array(x, depth)
+	case *pyval.Set:
+		// Pyro4 sends sets as tuples, which msgpack packs as arrays.
+		if x == nil {
+			return e.EncodeNil()
+		}
+		return enc.array(x.Items(), depth)
+	case *pyval.Dict:
+		if x == nil {
+			return e.EncodeNil()
+		}
+		if depth >= serializer.MaxDepth {
+			return depthError()
+		}
+		if err := e.EncodeMapLen(x.Len()); err != nil {
+			return err
+		}
+		for _, it := range x.Items() {
+			if err := enc.value(it.Key, depth+1); err != nil {
+				return err
+			}
+			if err := enc.value(it.Value, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if depth >= serializer.MaxDepth {
+		return depthError()
+	}
+	c, err := fromGo(v)
+	if err != nil {
+		return err
+	}
+	return enc.value(c, depth+1)
+}
+
+func (enc *encoder) array(items []any, depth int) error {
+	if depth >= serializer.MaxDepth {
+		return depthError()
+	}
+	if err := enc.e.EncodeArrayLen(len(items)); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := enc.value(it, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bigInt writes ints the way python-msgpack does: the 64-bit formats while they fit (uint64
+// included), Pyro4's decimal ext 0x31 beyond.
+func (enc *encoder) bigInt(x *big.Int) error {
+	switch {
+	case x == nil:
+		return fmt.Errorf("msgpack: nil *big.Int: %w", serializer.ErrUnsupported)
+	case x.IsInt64():
+		return enc.e.EncodeInt(x.Int64())
+	case x.IsUint64():
+		return enc.e.EncodeUint(x.Uint64())
+	}
+	text := x.Text(10)
+	if n := len(text) - boolInt(x.Sign() < 0); n > maxIntDigits {
+		return fmt.Errorf("msgpack: int of %d digits exceeds Python's %d-digit limit: %w", n, maxIntDigits, serializer.ErrUnsupported)
+	}
+	if err := enc.e.EncodeExtHeader(ExtBigInt, len(text)); err != nil {
+		return err
+	}
+	enc.buf.WriteString(text)
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func depthError() error {
+	return fmt.Errorf("msgpack: nesting deeper than %d: %w", serializer.MaxDepth, serializer.ErrLimit)
+}
+
+// Pyro4 packs ext payloads in the host's byte order, little-endian on every platform it is
+// known to run on (x86-64, arm64).
+func putFloat(b []byte, f float64) { binary.LittleEndian.PutUint64(b, math.Float64bits(f)) }
+
+func getFloat(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) }
