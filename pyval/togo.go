@@ -1,0 +1,885 @@
+package pyval
+
+import (
+	"encoding/base64"
+	"errors"
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// ToGo stores the canonical Python value v into the Go variable ptr points to, the reverse of
+// [FromGo]. It is ToGoPath with an empty root path.
+func ToGo(v any, ptr any) error { return ToGoPath(v, ptr, "") }
+
+// ToGoPath is ToGo with root naming v in error paths, e.g. "args[1]", so that a failure reads
+// `args[1]["EUR"]: cannot use str as float64`.
+//
+// Into an interface (any), values take their natural Go form: None is nil, bool, int64 (or
+// *big.Int beyond int64), float64, complex128, string, []byte; tuples, lists, sets and
+// frozensets become []any; a dict becomes map[string]any when all its keys are str,
+// map[any]any when all its keys are None, bool, int, finite float, complex or str, and otherwise
+// stays the *Dict it is. Into a [Raw], values stay canonical.
+//
+// Into concrete types:
+//   - integer kinds take int, and float when it is integral; out-of-range values are errors;
+//   - float kinds take float and int; complex kinds take complex, float and int;
+//   - string takes str, and bytes holding valid UTF-8;
+//   - []byte takes bytes, str (its UTF-8), a serpent bytes dict {"data": base64, "encoding":
+//     "base64"}, and lists of ints; [N]byte takes bytes of exactly N;
+//   - slices take list, tuple, set and frozenset; arrays the same, of exactly their length;
+//   - maps take dicts (str keys convert to integer kinds as in encoding/json, and merge into a
+//     non-nil map); map[K]struct{} and map[K]bool also take sets;
+//   - structs take dicts: a key matches the field's tag name or Go name exactly, else ignoring
+//     case and underscores (exchange_rate fills ExchangeRate); unknown keys are ignored and
+//     absent fields keep their value;
+//   - time.Time takes what isoformat() writes (no offset means UTC) and a float or int Unix
+//     timestamp; time.Duration takes float or int seconds;
+//   - big.Int takes int; big.Float and big.Rat take int, float and the str FromGo writes;
+//   - *Dict, *Set and Tuple take their own kind unchanged (Tuple also takes a list);
+//   - pointers are allocated as needed; None sets pointers, slices, maps and interfaces to nil
+//     and is an error for other types;
+//   - a type whose pointer implements Unmarshaler decodes itself (None included), one whose
+//     pointer implements encoding.TextUnmarshaler decodes from str.
+//
+// ptr must be a non-nil pointer. Errors are *ConvertError.
+func ToGoPath(v any, ptr any, root string) error {
+	// The commonest targets skip reflection.
+	switch p := ptr.(type) {
+	case *any:
+		if p != nil {
+			n, err := natural(v, 0)
+			if err != nil {
+				return withRoot(err, root)
+			}
+			*p = n
+			return nil
+		}
+	case *string:
+		if s, ok := v.(string); ok && p != nil {
+			*p = s
+			return nil
+		}
+	case *int64:
+		if n, ok := v.(int64); ok && p != nil {
+			*p = n
+			return nil
+		}
+	case *float64:
+		if f, ok := v.(float64); ok && p != nil {
+			*p = f
+			return nil
+		}
+	case *bool:
+		if b, ok := v.(bool); ok && p != nil {
+			*p = b
+			return nil
+		}
+	}
+	rv := reflect.ValueOf(ptr)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &ConvertError{Path: root, Value: TypeName(v), Type: reflect.TypeOf(ptr),
+			Msg: "ToGo needs a non-nil pointer, not " + typeString(reflect.TypeOf(ptr))}
+	}
+	e := rv.Elem()
+	return withRoot(typeDecoder(e.Type())(v, e, 0), root)
+}
+
+// ToGoValue stores v into dst, which must be settable (an element of a slice, a field of an
+// addressable struct, reflect.New(t).Elem()). The RPC layer uses it to convert each argument
+// straight into a method's parameter; root names the argument in errors.
+func ToGoValue(v any, dst reflect.Value, root string) error {
+	if !dst.CanSet() {
+		return &ConvertError{Path: root, Value: TypeName(v), Msg: "ToGoValue needs a settable reflect.Value"}
+	}
+	return withRoot(typeDecoder(dst.Type())(v, dst, 0), root)
+}
+
+// Convert returns v converted to type t, as a reflect.Value ready for reflect.Value.Call.
+// root names v in errors, e.g. "args[0]". Canonical scalars already of type t (int64, float64,
+// string, bool) are returned without a copy.
+func Convert(v any, t reflect.Type, root string) (reflect.Value, error) {
+	if v != nil && reflect.TypeOf(v) == t {
+		switch t.Kind() {
+		case reflect.Bool, reflect.Int64, reflect.Float64, reflect.String, reflect.Complex128:
+			return reflect.ValueOf(v), nil
+		}
+	}
+	dst := reflect.New(t).Elem()
+	if err := withRoot(typeDecoder(t)(v, dst, 0), root); err != nil {
+		return reflect.Value{}, err
+	}
+	return dst, nil
+}
+
+func withRoot(err error, root string) error {
+	if err == nil || root == "" {
+		return err
+	}
+	var ce *ConvertError
+	if errors.As(err, &ce) {
+		ce.Path = root + ce.Path
+	}
+	return err
+}
+
+func typeString(t reflect.Type) string {
+	if t == nil {
+		return "nil"
+	}
+	return t.String()
+}
+
+func mismatch(v any, t reflect.Type) error {
+	return &ConvertError{Value: TypeName(v), Type: t, Msg: "cannot use " + TypeName(v) + " as " + t.String()}
+}
+
+func outOfRange(v any, t reflect.Type) error {
+	return &ConvertError{Value: TypeName(v), Type: t,
+		Msg: "cannot use " + TypeName(v) + " " + Repr(v) + " as " + t.String() + ": out of range"}
+}
+
+// natural gives v the Go form it takes in an `any` (see ToGoPath).
+func natural(v any, depth int) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, complex128, string:
+		return v, nil
+	case int:
+		return int64(x), nil
+	case *big.Int:
+		if x == nil {
+			return nil, nil
+		}
+		if x.IsInt64() {
+			return x.Int64(), nil
+		}
+		return x, nil
+	case []byte:
+		if x == nil {
+			return nil, nil
+		}
+		return append([]byte{}, x...), nil
+	case []any:
+		return naturalList(x, depth)
+	case Tuple:
+		return naturalList(x, depth)
+	case *Set:
+		return naturalList(x.Items(), depth)
+	case *Dict:
+		if x == nil {
+			return nil, nil
+		}
+		if depth >= MaxConvertDepth {
+			return nil, tooDeep(anyType, "dict")
+		}
+		allStr, comparable := true, true
+		for _, it := range x.items {
+			switch k := it.Key.(type) {
+			case string:
+			case nil, bool, int64, int, complex128:
+				allStr = false
+			case float64:
+				allStr = false
+				comparable = comparable && !math.IsNaN(k)
+			case *big.Int:
+				allStr = false
+				comparable = comparable && k.IsInt64()
+			default:
+				allStr, comparable = false, false
+			}
+		}
+		switch {
+		case allStr:
+			m := make(map[string]any, len(x.items))
+			for _, it := range x.items {
+				n, err := natural(it.Value, depth+1)
+				if err != nil {
+					return nil, errPath(err, keySeg(it.Key))
+				}
+				m[it.Key.(string)] = n
+			}
+			return m, nil
+		case comparable:
+			m := make(map[any]any, len(x.items))
+			for _, it := range x.items {
+				n, err := natural(it.Value, depth+1)
+				if err != nil {
+					return nil, errPath(err, keySeg(it.Key))
+				}
+				k, _ := natural(it.Key, depth+1)
+				m[k] = n
+			}
+			return m, nil
+		}
+		return x, nil
+	}
+	return nil, &ConvertError{Value: TypeName(v), Type: anyType, Msg: "not a canonical Python value: " + TypeName(v)}
+}
+
+func naturalList(x []any, depth int) (any, error) {
+	if depth >= MaxConvertDepth {
+		return nil, tooDeep(anyType, "list")
+	}
+	l := make([]any, len(x))
+	for i, e := range x {
+		n, err := natural(e, depth+1)
+		if err != nil {
+			return nil, errPath(err, indexSeg(i))
+		}
+		l[i] = n
+	}
+	return l, nil
+}
+
+// decoderFunc stores v into the settable dst; depth counts the containers around v.
+type decoderFunc func(v any, dst reflect.Value, depth int) error
+
+var decoderCache sync.Map // reflect.Type -> decoderFunc
+
+func typeDecoder(t reflect.Type) decoderFunc {
+	if f, ok := decoderCache.Load(t); ok {
+		return f.(decoderFunc)
+	}
+	var (
+		wg sync.WaitGroup
+		f  decoderFunc
+	)
+	wg.Add(1)
+	fi, loaded := decoderCache.LoadOrStore(t, decoderFunc(func(v any, dst reflect.Value, depth int) error {
+		wg.Wait()
+		return f(v, dst, depth)
+	}))
+	if loaded {
+		return fi.(decoderFunc)
+	}
+	f = newTypeDecoder(t)
+	wg.Done()
+	decoderCache.Store(t, f)
+	return f
+}
+
+func newTypeDecoder(t reflect.Type) decoderFunc {
+	if t == rawType {
+		return func(v any, dst reflect.Value, _ int) error {
+			if v == nil {
+				dst.SetZero()
+			} else {
+				dst.Set(reflect.ValueOf(v))
+			}
+			return nil
+		}
+	}
+	k := t.Kind()
+	if k != reflect.Pointer && k != reflect.Interface {
+		if reflect.PointerTo(t).Implements(unmarshalerType) {
+			return func(v any, dst reflect.Value, _ int) error {
+				if err := dst.Addr().Interface().(Unmarshaler).UnmarshalPython(v); err != nil {
+					return &ConvertError{Value: TypeName(v), Type: t, Msg: "UnmarshalPython of " + t.String(), Err: err}
+				}
+				return nil
+			}
+		}
+	}
+	switch t {
+	case timeType:
+		return decodeTime
+	case durationType:
+		return decodeDuration
+	case bigIntType, bigFloatType, bigRatType:
+		return decodeBig
+	case tupleType:
+		return func(v any, dst reflect.Value, _ int) error {
+			switch x := v.(type) {
+			case nil:
+				dst.SetZero()
+			case Tuple:
+				dst.Set(reflect.ValueOf(x))
+			case []any:
+				dst.Set(reflect.ValueOf(Tuple(x)))
+			default:
+				return mismatch(v, t)
+			}
+			return nil
+		}
+	case dictPtrType, setPtrType:
+		return func(v any, dst reflect.Value, _ int) error {
+			if v == nil {
+				dst.SetZero()
+				return nil
+			}
+			if reflect.TypeOf(v) != t {
+				return mismatch(v, t)
+			}
+			dst.Set(reflect.ValueOf(v))
+			return nil
+		}
+	}
+	if k != reflect.Pointer && k != reflect.Interface && reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return func(v any, dst reflect.Value, _ int) error {
+			var text []byte
+			switch x := v.(type) {
+			case string:
+				text = []byte(x)
+			case []byte:
+				text = x
+			default:
+				return mismatch(v, t)
+			}
+			u := dst.Addr().Interface().(interface{ UnmarshalText([]byte) error })
+			if err := u.UnmarshalText(text); err != nil {
+				return &ConvertError{Value: TypeName(v), Type: t, Msg: "UnmarshalText of " + t.String(), Err: err}
+			}
+			return nil
+		}
+	}
+
+	switch k {
+	case reflect.Bool:
+		return func(v any, dst reflect.Value, _ int) error {
+			b, ok := v.(bool)
+			if !ok {
+				return mismatch(v, t)
+			}
+			dst.SetBool(b)
+			return nil
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(v any, dst reflect.Value, _ int) error {
+			n, err := toInt64(v, t)
+			if err != nil {
+				return err
+			}
+			if dst.OverflowInt(n) {
+				return outOfRange(v, t)
+			}
+			dst.SetInt(n)
+			return nil
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return func(v any, dst reflect.Value, _ int) error {
+			n, err := toUint64(v, t)
+			if err != nil {
+				return err
+			}
+			if dst.OverflowUint(n) {
+				return outOfRange(v, t)
+			}
+			dst.SetUint(n)
+			return nil
+		}
+	case reflect.Float32, reflect.Float64:
+		return func(v any, dst reflect.Value, _ int) error {
+			var f float64
+			switch x := v.(type) {
+			case float64:
+				f = x
+			case int64:
+				f = float64(x)
+			case int:
+				f = float64(x)
+			case *big.Int:
+				f, _ = new(big.Float).SetInt(x).Float64()
+			default:
+				return mismatch(v, t)
+			}
+			if dst.OverflowFloat(f) || math.IsInf(f, 0) && !isInf(v) {
+				return outOfRange(v, t)
+			}
+			dst.SetFloat(f)
+			return nil
+		}
+	case reflect.Complex64, reflect.Complex128:
+		return func(v any, dst reflect.Value, _ int) error {
+			var c complex128
+			switch x := v.(type) {
+			case complex128:
+				c = x
+			case float64:
+				c = complex(x, 0)
+			case int64:
+				c = complex(float64(x), 0)
+			case int:
+				c = complex(float64(x), 0)
+			default:
+				return mismatch(v, t)
+			}
+			if dst.OverflowComplex(c) {
+				return outOfRange(v, t)
+			}
+			dst.SetComplex(c)
+			return nil
+		}
+	case reflect.String:
+		return func(v any, dst reflect.Value, _ int) error {
+			switch x := v.(type) {
+			case string:
+				dst.SetString(x)
+			case []byte:
+				if !utf8.Valid(x) {
+					return &ConvertError{Value: "bytes", Type: t, Msg: "cannot use bytes as " + t.String() + ": not valid UTF-8"}
+				}
+				dst.SetString(string(x))
+			default:
+				return mismatch(v, t)
+			}
+			return nil
+		}
+	case reflect.Interface:
+		return interfaceDecoder(t)
+	case reflect.Pointer:
+		return pointerDecoder(t)
+	case reflect.Slice:
+		return sliceDecoder(t)
+	case reflect.Array:
+		return arrayDecoder(t)
+	case reflect.Map:
+		return mapDecoder(t)
+	case reflect.Struct:
+		return structDecoder(t)
+	}
+	return func(v any, _ reflect.Value, _ int) error {
+		return &ConvertError{Value: TypeName(v), Type: t, Msg: "cannot convert a Python value into Go " + t.String()}
+	}
+}
+
+func isInf(v any) bool {
+	f, ok := v.(float64)
+	return ok && math.IsInf(f, 0)
+}
+
+func toInt64(v any, t reflect.Type) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64(), nil
+		}
+		return 0, outOfRange(v, t)
+	case float64:
+		if x != math.Trunc(x) {
+			return 0, &ConvertError{Value: "float", Type: t,
+				Msg: "cannot use float " + FormatFloat(x) + " as " + t.String() + ": not an integer"}
+		}
+		if x < -(1<<63) || x >= 1<<63 {
+			return 0, outOfRange(v, t)
+		}
+		return int64(x), nil
+	}
+	return 0, mismatch(v, t)
+}
+
+func toUint64(v any, t reflect.Type) (uint64, error) {
+	switch x := v.(type) {
+	case int64:
+		if x >= 0 {
+			return uint64(x), nil
+		}
+	case int:
+		if x >= 0 {
+			return uint64(x), nil
+		}
+	case *big.Int:
+		if x.IsUint64() {
+			return x.Uint64(), nil
+		}
+	case float64:
+		if x != math.Trunc(x) {
+			return 0, &ConvertError{Value: "float", Type: t,
+				Msg: "cannot use float " + FormatFloat(x) + " as " + t.String() + ": not an integer"}
+		}
+		if x >= 0 && x < 1<<64 {
+			return uint64(x), nil
+		}
+	default:
+		return 0, mismatch(v, t)
+	}
+	return 0, outOfRange(v, t)
+}
+
+func decodeTime(v any, dst reflect.Value, _ int) error {
+	var t time.Time
+	switch x := v.(type) {
+	case string:
+		var err error
+		if t, err = parseISO(x); err != nil {
+			return &ConvertError{Value: "str", Type: timeType, Msg: "cannot use str " + strconv.Quote(x) + " as time.Time", Err: err}
+		}
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1<<62/1e9 {
+			return outOfRange(v, timeType)
+		}
+		sec, frac := math.Modf(x)
+		t = time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC()
+	case int64:
+		t = time.Unix(x, 0).UTC()
+	default:
+		return mismatch(v, timeType)
+	}
+	dst.Set(reflect.ValueOf(t))
+	return nil
+}
+
+func decodeDuration(v any, dst reflect.Value, _ int) error {
+	var d time.Duration
+	switch x := v.(type) {
+	case float64:
+		ns := math.Round(x * 1e9)
+		if math.IsNaN(ns) || ns < math.MinInt64 || ns >= math.MaxInt64 {
+			return outOfRange(v, durationType)
+		}
+		d = time.Duration(ns)
+	case int64:
+		if x > math.MaxInt64/int64(time.Second) || x < math.MinInt64/int64(time.Second) {
+			return outOfRange(v, durationType)
+		}
+		d = time.Duration(x) * time.Second
+	default:
+		return mismatch(v, durationType)
+	}
+	dst.SetInt(int64(d))
+	return nil
+}
+
+func decodeBig(v any, dst reflect.Value, _ int) error {
+	t := dst.Type()
+	switch z := dst.Addr().Interface().(type) {
+	case *big.Int:
+		switch x := v.(type) {
+		case int64:
+			z.SetInt64(x)
+		case int:
+			z.SetInt64(int64(x))
+		case *big.Int:
+			z.Set(x)
+		default:
+			return mismatch(v, t)
+		}
+	case *big.Float:
+		switch x := v.(type) {
+		case int64:
+			z.SetInt64(x)
+		case *big.Int:
+			z.SetInt(x)
+		case float64:
+			if math.IsNaN(x) {
+				return outOfRange(v, t)
+			}
+			z.SetFloat64(x)
+		case string:
+			if _, ok := z.SetString(x); !ok {
+				return &ConvertError{Value: "str", Type: t, Msg: "cannot use str " + strconv.Quote(x) + " as big.Float"}
+			}
+		default:
+			return mismatch(v, t)
+		}
+	case *big.Rat:
+		switch x := v.(type) {
+		case int64:
+			z.SetInt64(x)
+		case *big.Int:
+			z.SetInt(x)
+		case float64:
+			if z.SetFloat64(x) == nil {
+				return outOfRange(v, t)
+			}
+		case string:
+			if _, ok := z.SetString(x); !ok {
+				return &ConvertError{Value: "str", Type: t, Msg: "cannot use str " + strconv.Quote(x) + " as big.Rat"}
+			}
+		default:
+			return mismatch(v, t)
+		}
+	}
+	return nil
+}
+
+func interfaceDecoder(t reflect.Type) decoderFunc {
+	empty := t.NumMethod() == 0
+	return func(v any, dst reflect.Value, depth int) error {
+		if v == nil {
+			dst.SetZero()
+			return nil
+		}
+		n, err := natural(v, depth)
+		if err != nil {
+			return err
+		}
+		nv := reflect.ValueOf(n)
+		if !empty && !nv.Type().Implements(t) {
+			return mismatch(v, t)
+		}
+		dst.Set(nv)
+		return nil
+	}
+}
+
+func pointerDecoder(t reflect.Type) decoderFunc {
+	et := t.Elem()
+	elem := typeDecoder(et)
+	return func(v any, dst reflect.Value, depth int) error {
+		if v == nil {
+			dst.SetZero()
+			return nil
+		}
+		if depth >= MaxConvertDepth {
+			return tooDeep(t, TypeName(v))
+		}
+		if dst.IsNil() {
+			dst.Set(reflect.New(et))
+		}
+		return elem(v, dst.Elem(), depth+1)
+	}
+}
+
+// sequence returns the members of a list, tuple, set or frozenset.
+func sequence(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case Tuple:
+		return x, true
+	case *Set:
+		return x.Items(), true
+	}
+	return nil, false
+}
+
+// serpentBytes recognises serpent's rendering of bytes, {"data": base64, "encoding": "base64"}.
+func serpentBytes(d *Dict) ([]byte, bool, error) {
+	if d.Len() != 2 {
+		return nil, false, nil
+	}
+	enc, _ := d.GetString("encoding")
+	data, _ := d.GetString("data")
+	s, ok := data.(string)
+	if enc != "base64" || !ok {
+		return nil, false, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	return b, true, err
+}
+
+func sliceDecoder(t reflect.Type) decoderFunc {
+	et := t.Elem()
+	elem := typeDecoder(et)
+	isBytes := et.Kind() == reflect.Uint8 && !reflect.PointerTo(et).Implements(unmarshalerType)
+	return func(v any, dst reflect.Value, depth int) error {
+		if v == nil {
+			dst.SetZero()
+			return nil
+		}
+		if isBytes {
+			switch x := v.(type) {
+			case []byte:
+				dst.SetBytes(append(make([]byte, 0, len(x)), x...))
+				return nil
+			case string:
+				dst.SetBytes([]byte(x))
+				return nil
+			case *Dict:
+				b, ok, err := serpentBytes(x)
+				if !ok {
+					return mismatch(v, t)
+				}
+				if err != nil {
+					return &ConvertError{Value: "dict", Type: t, Msg: "cannot use serpent bytes dict as " + t.String(), Err: err}
+				}
+				dst.SetBytes(b)
+				return nil
+			}
+		}
+		items, ok := sequence(v)
+		if !ok {
+			return mismatch(v, t)
+		}
+		if depth >= MaxConvertDepth {
+			return tooDeep(t, TypeName(v))
+		}
+		s := reflect.MakeSlice(t, len(items), len(items))
+		for i, e := range items {
+			if err := elem(e, s.Index(i), depth+1); err != nil {
+				return errPath(err, indexSeg(i))
+			}
+		}
+		dst.Set(s)
+		return nil
+	}
+}
+
+func arrayDecoder(t reflect.Type) decoderFunc {
+	et := t.Elem()
+	elem := typeDecoder(et)
+	isBytes := et.Kind() == reflect.Uint8 && !reflect.PointerTo(et).Implements(unmarshalerType)
+	n := t.Len()
+	wrongLen := func(v any, have int) error {
+		return &ConvertError{Value: TypeName(v), Type: t,
+			Msg: "cannot use " + TypeName(v) + " of length " + strconv.Itoa(have) + " as " + t.String()}
+	}
+	return func(v any, dst reflect.Value, depth int) error {
+		if b, ok := v.([]byte); ok && isBytes {
+			if len(b) != n {
+				return wrongLen(v, len(b))
+			}
+			reflect.Copy(dst, reflect.ValueOf(b))
+			return nil
+		}
+		items, ok := sequence(v)
+		if !ok {
+			return mismatch(v, t)
+		}
+		if len(items) != n {
+			return wrongLen(v, len(items))
+		}
+		if depth >= MaxConvertDepth {
+			return tooDeep(t, TypeName(v))
+		}
+		for i, e := range items {
+			if err := elem(e, dst.Index(i), depth+1); err != nil {
+				return errPath(err, indexSeg(i))
+			}
+		}
+		return nil
+	}
+}
+
+func mapDecoder(t reflect.Type) decoderFunc {
+	kt, et := t.Key(), t.Elem()
+	keyDec := mapKeyDecoder(kt)
+	elem := typeDecoder(et)
+	setTarget := et.Kind() == reflect.Bool || et.Kind() == reflect.Struct && et.NumField() == 0
+	return func(v any, dst reflect.Value, depth int) error {
+		if v == nil {
+			dst.SetZero()
+			return nil
+		}
+		if depth >= MaxConvertDepth {
+			return tooDeep(t, TypeName(v))
+		}
+		switch x := v.(type) {
+		case *Dict:
+			if dst.IsNil() {
+				dst.Set(reflect.MakeMapWithSize(t, x.Len()))
+			}
+			kv, ev := reflect.New(kt).Elem(), reflect.New(et).Elem()
+			for _, it := range x.items {
+				kv.SetZero()
+				if err := keyDec(it.Key, kv, depth+1); err != nil {
+					return errPath(err, keySeg(it.Key))
+				}
+				ev.SetZero()
+				if err := elem(it.Value, ev, depth+1); err != nil {
+					return errPath(err, keySeg(it.Key))
+				}
+				dst.SetMapIndex(kv, ev)
+			}
+			return nil
+		case *Set:
+			if !setTarget {
+				break
+			}
+			if dst.IsNil() {
+				dst.Set(reflect.MakeMapWithSize(t, x.Len()))
+			}
+			kv, ev := reflect.New(kt).Elem(), reflect.New(et).Elem()
+			if et.Kind() == reflect.Bool {
+				ev.SetBool(true)
+			}
+			for _, m := range x.d.items {
+				kv.SetZero()
+				if err := keyDec(m.Key, kv, depth+1); err != nil {
+					return errPath(err, keySeg(m.Key))
+				}
+				dst.SetMapIndex(kv, ev)
+			}
+			return nil
+		}
+		return mismatch(v, t)
+	}
+}
+
+// mapKeyDecoder is the key type's decoder, plus str keys for integer kinds as in encoding/json.
+func mapKeyDecoder(kt reflect.Type) decoderFunc {
+	dec := typeDecoder(kt)
+	switch kt.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	default:
+		return dec
+	}
+	if reflect.PointerTo(kt).Implements(unmarshalerType) || reflect.PointerTo(kt).Implements(textUnmarshalerType) {
+		return dec
+	}
+	return func(v any, dst reflect.Value, depth int) error {
+		s, ok := v.(string)
+		if !ok {
+			return dec(v, dst, depth)
+		}
+		n, ok := new(big.Int).SetString(s, 10)
+		if !ok {
+			return &ConvertError{Value: "str", Type: kt, Msg: "cannot use str " + strconv.Quote(s) + " as " + kt.String() + " key"}
+		}
+		return dec(n, dst, depth)
+	}
+}
+
+func structDecoder(t reflect.Type) decoderFunc {
+	sf := cachedFields(t)
+	decs := make([]decoderFunc, len(sf.list))
+	for i, f := range sf.list {
+		decs[i] = typeDecoder(f.typ)
+	}
+	return func(v any, dst reflect.Value, depth int) error {
+		d, ok := v.(*Dict)
+		if !ok || d == nil {
+			return mismatch(v, t)
+		}
+		if depth >= MaxConvertDepth {
+			return tooDeep(t, TypeName(v))
+		}
+		for _, it := range d.items {
+			key, ok := it.Key.(string)
+			if !ok {
+				continue
+			}
+			i, found := sf.byName[key]
+			if !found {
+				if i, found = sf.lookupFold(key); !found {
+					continue
+				}
+			}
+			fv, err := fieldForSet(dst, sf.list[i].index)
+			if err == nil {
+				err = decs[i](it.Value, fv, depth+1)
+			}
+			if err != nil {
+				return errPath(err, keySeg(key))
+			}
+		}
+		return nil
+	}
+}
+
+// fieldForSet walks to a possibly embedded field, allocating nil embedded pointers.
+func fieldForSet(v reflect.Value, index []int) (reflect.Value, error) {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !v.CanSet() {
+					return reflect.Value{}, &ConvertError{Type: v.Type(),
+						Msg: "cannot set embedded pointer to unexported struct " + v.Type().Elem().String()}
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v, nil
+}
