@@ -1,0 +1,370 @@
+package pyro
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/gopyro/pyro/pyval"
+)
+
+// A Go object is exposed by its exported methods, each reachable under its Go name and its
+// snake_case name (GetRate and get_rate); Python peers see the snake_case names in the
+// metadata. A pair Foo() T / SetFoo(T) is a remote attribute "foo" instead of two methods.
+// All reflection happens here, once per registration; a call only looks up a map.
+
+// exposedType is the method table of one Go type, built at registration.
+type exposedType struct {
+	typ     reflect.Type
+	methods map[string]*exposedMethod // by every name it answers to
+	attrs   map[string]*exposedAttr
+	meta    metadata
+}
+
+// metadata is what Pyro4 clients learn on connect: exposed method, oneway and attribute names.
+type metadata struct {
+	Methods, Oneway, Attrs []string
+}
+
+func (m metadata) dict(asLists bool) *pyval.Dict {
+	conv := func(names []string) any {
+		if asLists {
+			l := make([]any, len(names))
+			for i, n := range names {
+				l[i] = n
+			}
+			return l
+		}
+		s := pyval.NewSet()
+		for _, n := range names {
+			s.Add(n)
+		}
+		return s
+	}
+	return pyval.DictOf("methods", conv(m.Methods), "oneway", conv(m.Oneway), "attrs", conv(m.Attrs))
+}
+
+type exposedMethod struct {
+	name       string // the name Python peers see
+	index      int    // method index in typ's method set
+	fn         reflect.Type
+	hasCtx     bool
+	params     []reflect.Type // excluding receiver and context
+	variadic   bool
+	paramNames []string // for keyword arguments; empty when unknown
+	returnsErr bool
+	hasResult  bool
+	oneway     bool
+	stream     streamKind
+}
+
+type exposedAttr struct {
+	name   string
+	get    *exposedMethod
+	set    *exposedMethod // nil: read-only
+	setTyp reflect.Type
+}
+
+// streamKind says how a method's result is iterated when it is a stream.
+type streamKind int
+
+const (
+	notStream streamKind = iota
+	streamSeq            // iter.Seq[T]
+	streamSeq2           // iter.Seq2[T, error]
+	streamChan           // <-chan T or chan T
+)
+
+var (
+	contextType = reflect.TypeFor[context.Context]()
+	errorType   = reflect.TypeFor[error]()
+	boolType    = reflect.TypeFor[bool]()
+)
+
+// exposeOptions are the registration knobs that shape the method table.
+type exposeOptions struct {
+	names  map[string]string   // Go method name → exposed name
+	oneway map[string]bool     // by either name
+	params map[string][]string // by Go name: keyword parameter names
+	hidden map[string]bool     // Go names not exposed
+}
+
+// buildExposed walks typ's method set. typ is the type of the registered value (usually a
+// pointer), so pointer-receiver methods are included.
+func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
+	et := &exposedType{typ: typ, methods: map[string]*exposedMethod{}, attrs: map[string]*exposedAttr{}}
+	all := map[string]*exposedMethod{}
+	for i := range typ.NumMethod() {
+		m := typ.Method(i)
+		if !m.IsExported() || opts.hidden[m.Name] || reservedMethods[m.Name] {
+			continue
+		}
+		em, err := inspectMethod(m, i)
+		if err != nil {
+			return nil, err
+		}
+		all[m.Name] = em
+	}
+	// Foo()/SetFoo(v) pairs become attributes.
+	for goName, get := range all {
+		set, ok := all["Set"+goName]
+		if !ok || len(get.params) != 0 || get.hasCtx || !get.hasResult || get.stream != notStream ||
+			len(set.params) != 1 || set.variadic || set.hasResult {
+			continue
+		}
+		name := exposedName(goName, opts)
+		et.attrs[name] = &exposedAttr{name: name, get: get, set: set, setTyp: set.params[0]}
+		et.attrs[goName] = et.attrs[name]
+		et.meta.Attrs = append(et.meta.Attrs, name)
+		delete(all, goName)
+		delete(all, "Set"+goName)
+	}
+	for goName, em := range all {
+		em.name = exposedName(goName, opts)
+		em.oneway = opts.oneway[goName] || opts.oneway[em.name]
+		if names, ok := opts.params[goName]; ok {
+			if len(names) != len(em.params) {
+				return nil, fmt.Errorf("pyro: parameter names for %s: %d given, method has %d parameters", goName, len(names), len(em.params))
+			}
+			em.paramNames = names
+		}
+		et.methods[goName] = em
+		et.methods[em.name] = em
+		et.meta.Methods = append(et.meta.Methods, em.name)
+		if em.oneway {
+			et.meta.Oneway = append(et.meta.Oneway, em.name)
+		}
+	}
+	slices.Sort(et.meta.Methods)
+	slices.Sort(et.meta.Oneway)
+	slices.Sort(et.meta.Attrs)
+	if len(et.meta.Methods) == 0 && len(et.meta.Attrs) == 0 {
+		// A Python proxy refuses an object that exposes nothing.
+		return nil, fmt.Errorf("pyro: type %s exposes no methods or attributes", typ)
+	}
+	return et, nil
+}
+
+// reservedMethods are Go conventions that are not remote methods.
+var reservedMethods = map[string]bool{"MarshalPython": true, "UnmarshalPython": true}
+
+func exposedName(goName string, opts exposeOptions) string {
+	if n, ok := opts.names[goName]; ok {
+		return n
+	}
+	return SnakeCase(goName)
+}
+
+func inspectMethod(m reflect.Method, index int) (*exposedMethod, error) {
+	ft := m.Type
+	em := &exposedMethod{index: index, fn: ft, variadic: ft.IsVariadic()}
+	in := 1 // skip the receiver
+	if ft.NumIn() > 1 && ft.In(1) == contextType {
+		em.hasCtx = true
+		in = 2
+	}
+	for ; in < ft.NumIn(); in++ {
+		em.params = append(em.params, ft.In(in))
+	}
+	switch ft.NumOut() {
+	case 0:
+	case 1:
+		if ft.Out(0) == errorType {
+			em.returnsErr = true
+		} else {
+			em.hasResult = true
+		}
+	case 2:
+		if ft.Out(1) != errorType {
+			return nil, fmt.Errorf("pyro: method %s: a second result must be error", m.Name)
+		}
+		em.hasResult, em.returnsErr = true, true
+	default:
+		return nil, fmt.Errorf("pyro: method %s returns %d values; return (T, error) at most", m.Name, ft.NumOut())
+	}
+	if em.hasResult {
+		em.stream = streamKindOf(ft.Out(0))
+	}
+	return em, nil
+}
+
+// streamKindOf recognises iterators and channels, whose values stream to the caller.
+func streamKindOf(t reflect.Type) streamKind {
+	switch t.Kind() {
+	case reflect.Chan:
+		if t.ChanDir()&reflect.RecvDir != 0 {
+			return streamChan
+		}
+	case reflect.Func:
+		if t.NumIn() != 1 || t.NumOut() != 0 {
+			return notStream
+		}
+		yield := t.In(0)
+		if yield.Kind() != reflect.Func || yield.NumOut() != 1 || yield.Out(0) != boolType {
+			return notStream
+		}
+		switch {
+		case yield.NumIn() == 1:
+			return streamSeq
+		case yield.NumIn() == 2 && yield.In(1) == errorType:
+			return streamSeq2
+		}
+	}
+	return notStream
+}
+
+// SnakeCase converts a Go identifier to Python's naming: GetRate → get_rate,
+// HTTPServer → http_server, EchoV2 → echo_v2.
+func SnakeCase(s string) string {
+	var b strings.Builder
+	runes := []rune(s)
+	for i, r := range runes {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				prev := runes[i-1]
+				nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+					b.WriteByte('_')
+				}
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// lookupMethod finds a method by the name a caller used, enforcing Pyro4's rules on private
+// names with its exact messages.
+func (et *exposedType) lookupMethod(name string) (*exposedMethod, error) {
+	if isPrivate(name) {
+		return nil, NewError(classAttributeError, "attempt to access private attribute '%s'", name)
+	}
+	if m, ok := et.methods[name]; ok {
+		return m, nil
+	}
+	return nil, NewError(classAttributeError, "attempt to access unexposed attribute '%s'", name)
+}
+
+func (et *exposedType) lookupAttr(name string) (*exposedAttr, error) {
+	if a, ok := et.attrs[name]; ok && !isPrivate(name) {
+		return a, nil
+	}
+	return nil, NewError(classAttributeError, "attempt to access unexposed or unknown remote attribute '%s'", name)
+}
+
+// isPrivate follows Pyro4: a leading underscore is private, except dunder names such as
+// __len__ or a user's __dunder__ (but not Python's own protocol names).
+func isPrivate(name string) bool {
+	if !strings.HasPrefix(name, "_") {
+		return false
+	}
+	if len(name) > 4 && strings.HasPrefix(name, "__") && strings.HasSuffix(name, "__") {
+		return privateDunders[name]
+	}
+	return true
+}
+
+var privateDunders = map[string]bool{
+	"__init__": true, "__call__": true, "__new__": true, "__del__": true, "__repr__": true,
+	"__unicode__": true, "__str__": true, "__format__": true, "__nonzero__": true, "__bool__": true,
+	"__coerce__": true, "__cmp__": true, "__eq__": true, "__ne__": true, "__hash__": true,
+	"__ge__": true, "__gt__": true, "__le__": true, "__lt__": true, "__dir__": true,
+	"__enter__": true, "__exit__": true, "__copy__": true, "__deepcopy__": true, "__sizeof__": true,
+	"__getattr__": true, "__setattr__": true, "__hasattr__": true, "__getattribute__": true,
+	"__delattr__": true, "__instancecheck__": true, "__subclasscheck__": true, "__getinitargs__": true,
+	"__getnewargs__": true, "__getstate__": true, "__setstate__": true, "__reduce__": true,
+	"__reduce_ex__": true, "__getstate_for_dict__": true, "__setstate_from_dict__": true,
+	"__subclasshook__": true,
+}
+
+// args converts the wire arguments to the method's parameter values, Python-style: too many or
+// too few arguments and unknown keywords are TypeErrors naming the method.
+func (m *exposedMethod) args(ctx context.Context, recv reflect.Value, vargs []any, kwargs *pyval.Dict) ([]reflect.Value, error) {
+	in := make([]reflect.Value, 0, 2+len(m.params))
+	in = append(in, recv)
+	if m.hasCtx {
+		in = append(in, reflect.ValueOf(ctx))
+	}
+	fixed := len(m.params)
+	if m.variadic {
+		fixed--
+	}
+	positional := vargs
+	if kwargs.Len() > 0 {
+		if len(m.paramNames) == 0 {
+			return nil, NewError(classTypeError, "%s() does not take keyword arguments", m.name)
+		}
+		filled := make([]any, fixed)
+		have := make([]bool, fixed)
+		if len(vargs) > fixed {
+			return nil, m.countError(len(vargs))
+		}
+		for i, v := range vargs {
+			filled[i], have[i] = v, true
+		}
+		for _, it := range kwargs.Items() {
+			key, _ := it.Key.(string)
+			i := slices.Index(m.paramNames[:fixed], key)
+			if i < 0 {
+				return nil, NewError(classTypeError, "%s() got an unexpected keyword argument '%s'", m.name, key)
+			}
+			if have[i] {
+				return nil, NewError(classTypeError, "%s() got multiple values for argument '%s'", m.name, key)
+			}
+			filled[i], have[i] = it.Value, true
+		}
+		// Missing trailing parameters take their Go zero value, as Python defaults would.
+		positional = filled
+	} else if len(vargs) < fixed || (!m.variadic && len(vargs) > fixed) {
+		if !(len(vargs) < fixed && m.zeroFillable(len(vargs))) {
+			return nil, m.countError(len(vargs))
+		}
+		positional = append(slices.Clone(vargs), make([]any, fixed-len(vargs))...)
+	}
+	for i := range fixed {
+		v, err := convertArg(positional[i], m.params[i], i)
+		if err != nil {
+			return nil, err
+		}
+		in = append(in, v)
+	}
+	if m.variadic {
+		elem := m.params[fixed].Elem()
+		for i := fixed; i < len(positional); i++ {
+			v, err := convertArg(positional[i], elem, i)
+			if err != nil {
+				return nil, err
+			}
+			in = append(in, v)
+		}
+	}
+	return in, nil
+}
+
+// zeroFillable reports whether the parameters from n on may be left out: only when the
+// method declared parameter names, which is how a Go method says it has Python-style optional
+// trailing parameters (their zero values).
+func (m *exposedMethod) zeroFillable(n int) bool {
+	return len(m.paramNames) > 0 && n >= 0
+}
+
+func (m *exposedMethod) countError(given int) error {
+	want := len(m.params)
+	if m.variadic {
+		return NewError(classTypeError, "%s() takes at least %d positional arguments but %d were given", m.name, want-1, given)
+	}
+	return NewError(classTypeError, "%s() takes %d positional arguments but %d were given", m.name, want, given)
+}
+
+func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
+	ptr := reflect.New(t)
+	if err := pyval.ToGoPath(v, ptr.Interface(), fmt.Sprintf("args[%d]", i)); err != nil {
+		return reflect.Value{}, &Error{Class: classTypeError, Msg: err.Error(), Err: err}
+	}
+	return ptr.Elem(), nil
+}

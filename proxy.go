@@ -1,0 +1,651 @@
+package pyro
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/pyval"
+	"github.com/gopyro/pyro/serializer"
+)
+
+// Kwargs are keyword arguments: pass them as the last argument of a call,
+// p.Call(ctx, "lookup", &uri, "MyWorker", pyro.Kwargs{"return_metadata": false}).
+type Kwargs map[string]any
+
+// Proxy is the client's handle on a remote object. It connects lazily on first use, keeps a
+// small pool of connections so that concurrent callers do not wait for each other (Pyro's
+// protocol is one call at a time per connection), and is safe for concurrent use.
+type Proxy struct {
+	uri   URI // as given: PYRO, PYRONAME or PYROMETA
+	cfg   Config
+	codec serializer.Codec
+	wcfg  wire.Config
+
+	mu       sync.Mutex
+	resolved URI // the PYRO uri connections go to, once resolved
+	idle     []*clientConn
+	closed   bool
+	meta     *metadata
+	maxIdle  int
+}
+
+// ProxyOption adjusts a proxy.
+type ProxyOption func(*Proxy) error
+
+// WithConfig gives the proxy a configuration instead of ConfigFromEnv's.
+func WithConfig(cfg Config) ProxyOption {
+	return func(p *Proxy) error { p.cfg = cfg; return nil }
+}
+
+// WithSerializer picks the codec by Pyro4 name: "serpent" (default), "json", "marshal", "msgpack".
+func WithSerializer(name string) ProxyOption {
+	return func(p *Proxy) error { p.cfg.Serializer = name; return nil }
+}
+
+// WithMaxIdleConns bounds how many idle connections the proxy keeps open (default 16).
+func WithMaxIdleConns(n int) ProxyOption {
+	return func(p *Proxy) error { p.maxIdle = n; return nil }
+}
+
+// NewProxy returns a proxy for a "PYRO:", "PYRONAME:" or "PYROMETA:" URI. It does no I/O:
+// the first call connects (and resolves names through the name server).
+func NewProxy(uri string, opts ...ProxyOption) (*Proxy, error) {
+	u, err := ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return NewProxyURI(u, opts...)
+}
+
+// NewProxyURI is NewProxy for a parsed URI.
+func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{uri: u, cfg: cfg, maxIdle: 16}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
+	}
+	if p.codec, err = serializer.ByName(p.cfg.Serializer); err != nil {
+		return nil, fmt.Errorf("pyro: proxy serializer: %w", err)
+	}
+	if p.cfg.HandshakeData == nil {
+		p.cfg.HandshakeData = "hello"
+	}
+	p.wcfg = wire.Config{MaxMessageSize: p.cfg.MaxMessageSize, HMACKey: p.cfg.HMACKey, Compress: p.cfg.Compression}
+	if u.Protocol == "PYRO" {
+		p.resolved = u
+	}
+	return p, nil
+}
+
+// URI returns the URI the proxy was made with.
+func (p *Proxy) URI() URI { return p.uri }
+
+// clientConn is one connection of a proxy, used by one call at a time.
+type clientConn struct {
+	nc  net.Conn
+	br  *bufio.Reader
+	seq uint16
+}
+
+func (c *clientConn) close() { c.nc.Close() }
+
+// Bind connects now (resolving a PYRONAME or PYROMETA URI) and fetches the metadata.
+func (p *Proxy) Bind(ctx context.Context) error {
+	c, err := p.conn(ctx)
+	if err != nil {
+		return err
+	}
+	p.release(c)
+	return nil
+}
+
+// ResolvedURI returns the PYRO URI the proxy talks to, resolving it first if needed.
+func (p *Proxy) ResolvedURI(ctx context.Context) (URI, error) {
+	if err := p.Bind(ctx); err != nil {
+		return URI{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.resolved, nil
+}
+
+// Metadata returns the remote object's exposed methods, oneway methods and attributes.
+func (p *Proxy) Metadata(ctx context.Context) (methods, oneway, attrs []string, err error) {
+	if err := p.Bind(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.meta == nil {
+		return nil, nil, nil, nil
+	}
+	return slices.Clone(p.meta.Methods), slices.Clone(p.meta.Oneway), slices.Clone(p.meta.Attrs), nil
+}
+
+// Close closes the proxy's connections; later calls fail with ErrProxyClosed.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, c := range idle {
+		c.close()
+	}
+	return nil
+}
+
+// Release closes the idle connections but keeps the proxy usable: the next call reconnects
+// (and re-resolves a PYRONAME). Pyro4's _pyroRelease.
+func (p *Proxy) Release() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	if p.uri.Protocol != "PYRO" {
+		p.resolved = URI{}
+	}
+	p.mu.Unlock()
+	for _, c := range idle {
+		c.close()
+	}
+}
+
+// Reconnect releases the proxy's connections and connects again, retrying until ctx ends.
+func (p *Proxy) Reconnect(ctx context.Context) error {
+	p.Release()
+	for {
+		err := p.Bind(ctx)
+		if err == nil || !errors.Is(err, ErrCommunication) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("pyro: reconnect: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// conn returns an idle connection or makes a new one.
+func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, ErrProxyClosed
+	}
+	if n := len(p.idle); n > 0 {
+		c := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return c, nil
+	}
+	target := p.resolved
+	p.mu.Unlock()
+	if target.Protocol == "" {
+		var err error
+		if target, err = resolve(ctx, p.uri, p.cfg); err != nil {
+			return nil, err
+		}
+	}
+	c, meta, err := p.dial(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.resolved = target
+	if meta != nil {
+		p.meta = meta
+	}
+	p.mu.Unlock()
+	return c, nil
+}
+
+// release returns a healthy connection to the pool.
+func (p *Proxy) release(c *clientConn) {
+	p.mu.Lock()
+	if p.closed || len(p.idle) >= p.maxIdle {
+		p.mu.Unlock()
+		c.close()
+		return
+	}
+	p.idle = append(p.idle, c)
+	p.mu.Unlock()
+}
+
+func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error) {
+	var dialer net.Dialer
+	if p.cfg.CommTimeout > 0 {
+		dialer.Timeout = p.cfg.CommTimeout
+	}
+	nc, err := dialer.DialContext(ctx, u.Network(), u.Address())
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: cannot connect to %s: %w", ErrCommunication, u.Location(), err)
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	c := &clientConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
+	meta, err := p.handshake(ctx, c, u)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return c, meta, nil
+}
+
+func (p *Proxy) handshake(ctx context.Context, c *clientConn, u URI) (*metadata, error) {
+	body, err := p.codec.Marshal(pyval.DictOf("handshake", p.cfg.HandshakeData, "object", u.Object))
+	if err != nil {
+		return nil, fmt.Errorf("pyro: handshake data: %w", err)
+	}
+	reply, err := p.roundTrip(ctx, c, &wire.Message{Type: wire.Connect, Flags: wire.FlagMetaOnConnect, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: body})
+	if err != nil {
+		return nil, err
+	}
+	codec, err := serializer.ByID(int(reply.SerializerID))
+	if err != nil {
+		return nil, fmt.Errorf("%w: handshake reply: %w", ErrProtocol, err)
+	}
+	data, err := codec.Unmarshal(reply.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: handshake reply: %w", ErrProtocol, err)
+	}
+	switch reply.Type {
+	case wire.ConnectOK:
+	case wire.ConnectFail:
+		reason, _ := data.(string)
+		return nil, fmt.Errorf("%w: connection to %s rejected: %s", ErrConnectFailed, u.Location(), reason)
+	default:
+		return nil, fmt.Errorf("%w: handshake answered with message type %d", ErrProtocol, reply.Type)
+	}
+	if reply.Flags&wire.FlagMetaOnConnect == 0 {
+		return nil, nil
+	}
+	d, _ := data.(*pyval.Dict)
+	m, _ := d.GetString("meta")
+	meta := metadataFrom(m)
+	if len(meta.Methods) == 0 && len(meta.Attrs) == 0 {
+		return nil, fmt.Errorf("%w: remote object doesn't expose any methods or attributes", ErrProtocol)
+	}
+	return meta, nil
+}
+
+func metadataFrom(v any) *metadata {
+	d, _ := v.(*pyval.Dict)
+	names := func(key string) []string {
+		x, _ := d.GetString(key)
+		var items []any
+		switch x := x.(type) {
+		case []any:
+			items = x
+		case pyval.Tuple:
+			items = x
+		case *pyval.Set:
+			items = x.Items()
+		}
+		out := stringsOf(items)
+		slices.Sort(out)
+		return out
+	}
+	return &metadata{Methods: names("methods"), Oneway: names("oneway"), Attrs: names("attrs")}
+}
+
+// roundTrip writes a request and reads its reply, honouring ctx's deadline and cancellation
+// by moving the socket deadline. Any failure leaves the connection unusable.
+func (p *Proxy) roundTrip(ctx context.Context, c *clientConn, req *wire.Message) (*wire.Message, error) {
+	deadline, hasDeadline := ctx.Deadline()
+	if p.cfg.CommTimeout > 0 {
+		if d := time.Now().Add(p.cfg.CommTimeout); !hasDeadline || d.Before(deadline) {
+			deadline, hasDeadline = d, true
+		}
+	}
+	if hasDeadline {
+		c.nc.SetDeadline(deadline)
+	} else {
+		c.nc.SetDeadline(time.Time{})
+	}
+	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if err := wire.Write(c.nc, req, &p.wcfg); err != nil {
+		return nil, p.ioError(ctx, "send", err)
+	}
+	if req.Flags&wire.FlagOneway != 0 {
+		return nil, nil
+	}
+	reply, err := wire.Read(c.br, &p.wcfg)
+	if err != nil {
+		return nil, p.ioError(ctx, "receive", err)
+	}
+	if reply.Seq != req.Seq {
+		return nil, fmt.Errorf("%w: reply sequence out of sync (sent %d, got %d)", ErrProtocol, req.Seq, reply.Seq)
+	}
+	return reply, nil
+}
+
+func (p *Proxy) ioError(ctx context.Context, what string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%w: %s: %w", ErrCommunication, what, ctxErr)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w: %s: %w", ErrCommunication, what, context.DeadlineExceeded)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("%w: %s: %w", ErrConnectionClosed, what, err)
+	}
+	if errors.Is(err, wire.ErrProtocol) || errors.Is(err, wire.ErrTooLarge) || errors.Is(err, wire.ErrSecurity) {
+		return fmt.Errorf("%w: %s: %w", ErrProtocol, what, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrCommunication, what, err)
+}
+
+// reply is a decoded RESULT message.
+type reply struct {
+	value    any
+	streamID string
+}
+
+// invoke performs one call on object objectID (the proxy's own unless it is the daemon's).
+func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (reply, error) {
+	c, err := p.conn(ctx)
+	if err != nil {
+		return reply{}, err
+	}
+	if objectID == "" {
+		p.mu.Lock()
+		objectID = p.resolved.Object
+		oneway := p.meta != nil && slices.Contains(p.meta.Oneway, method)
+		p.mu.Unlock()
+		if oneway {
+			flags |= wire.FlagOneway
+		}
+	}
+	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	if err != nil {
+		p.release(c)
+		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
+	}
+	c.seq++
+	msg, err := p.roundTrip(ctx, c, &wire.Message{Type: wire.Invoke, Flags: flags, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: data})
+	if err != nil {
+		c.close()
+		return reply{}, err
+	}
+	if msg == nil { // oneway
+		p.release(c)
+		return reply{}, nil
+	}
+	r, err := p.decodeReply(msg)
+	if errors.Is(err, ErrCommunication) {
+		c.close()
+		return reply{}, err
+	}
+	p.release(c)
+	return r, err
+}
+
+func (p *Proxy) decodeReply(msg *wire.Message) (reply, error) {
+	if msg.Type != wire.Result {
+		return reply{}, fmt.Errorf("%w: expected a result, got message type %d", ErrProtocol, msg.Type)
+	}
+	if msg.SerializerID != uint16(p.codec.ID()) {
+		return reply{}, fmt.Errorf("%w: reply used serializer %d, not %s", ErrProtocol, msg.SerializerID, p.codec.Name())
+	}
+	v, err := p.codec.Unmarshal(msg.Data)
+	if err != nil {
+		return reply{}, fmt.Errorf("%w: cannot decode reply: %w", ErrProtocol, err)
+	}
+	if msg.Flags&wire.FlagItemStreamResult != 0 {
+		id, ok := msg.Annotation("STRM")
+		if !ok {
+			return reply{}, fmt.Errorf("%w: result is an iterator but the server is not configured to allow streaming", ErrProtocol)
+		}
+		return reply{streamID: string(id)}, nil
+	}
+	if msg.Flags&wire.FlagException != 0 {
+		return reply{}, remoteErrorFrom(v)
+	}
+	return reply{value: v}, nil
+}
+
+// splitKwargs takes a trailing Kwargs argument off the positional ones.
+func splitKwargs(args []any) ([]any, *pyval.Dict, error) {
+	if n := len(args); n > 0 {
+		if kw, ok := args[n-1].(Kwargs); ok {
+			keys := make([]string, 0, len(kw))
+			for k := range kw {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			d := pyval.NewDict(len(kw))
+			for _, k := range keys {
+				d.Set(k, kw[k])
+			}
+			return args[:n-1], d, nil
+		}
+	}
+	return args, pyval.NewDict(0), nil
+}
+
+// checkExposed refuses names the metadata does not list, as Pyro4's proxy does, without a
+// round trip.
+func (p *Proxy) checkExposed(name string, attr bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.meta == nil {
+		return nil
+	}
+	if attr && slices.Contains(p.meta.Attrs, name) || !attr && slices.Contains(p.meta.Methods, name) {
+		return nil
+	}
+	return fmt.Errorf("%w: remote object '%s' has no exposed attribute or method '%s'", ErrNoSuchMethod, p.uri, name)
+}
+
+// Call calls a remote method with positional arguments (and, as the last argument, optional
+// Kwargs) and decodes its result into out (a pointer, or nil to discard it). ctx's deadline
+// bounds the call; cancelling ctx abandons it. A remote exception is returned as *RemoteError.
+// Calling a oneway method returns as soon as the request is sent.
+func (p *Proxy) Call(ctx context.Context, method string, out any, args ...any) error {
+	args, kwargs, err := splitKwargs(args)
+	if err != nil {
+		return err
+	}
+	if err := p.Bind(ctx); err != nil {
+		return err
+	}
+	if err := p.checkExposed(method, false); err != nil {
+		return err
+	}
+	r, err := p.invoke(ctx, "", method, args, kwargs, 0)
+	if err != nil {
+		return err
+	}
+	if r.streamID != "" {
+		p.closeStream(r.streamID)
+		return fmt.Errorf("pyro: %s returned an item stream: use Proxy.Stream", method)
+	}
+	return decodeInto(r.value, out, method)
+}
+
+func decodeInto(v, out any, method string) error {
+	if out == nil {
+		return nil
+	}
+	if err := pyval.ToGo(v, out); err != nil {
+		return fmt.Errorf("pyro: result of %s: %w", method, err)
+	}
+	return nil
+}
+
+// CallT calls a method and returns its result as a T.
+func CallT[T any](ctx context.Context, p *Proxy, method string, args ...any) (T, error) {
+	var out T
+	err := p.Call(ctx, method, &out, args...)
+	return out, err
+}
+
+// Oneway sends a call without waiting for it to run or for its result, whatever the
+// metadata says of the method.
+func (p *Proxy) Oneway(ctx context.Context, method string, args ...any) error {
+	args, kwargs, err := splitKwargs(args)
+	if err != nil {
+		return err
+	}
+	_, err = p.invoke(ctx, "", method, args, kwargs, wire.FlagOneway)
+	return err
+}
+
+// GetAttr reads a remote attribute (a Python property, or a Go Foo()/SetFoo pair) into out.
+func (p *Proxy) GetAttr(ctx context.Context, name string, out any) error {
+	if err := p.Bind(ctx); err != nil {
+		return err
+	}
+	if err := p.checkExposed(name, true); err != nil {
+		return err
+	}
+	r, err := p.invoke(ctx, "", "__getattr__", []any{name}, pyval.NewDict(0), 0)
+	if err != nil {
+		return err
+	}
+	return decodeInto(r.value, out, name)
+}
+
+// SetAttr writes a remote attribute.
+func (p *Proxy) SetAttr(ctx context.Context, name string, value any) error {
+	if err := p.Bind(ctx); err != nil {
+		return err
+	}
+	if err := p.checkExposed(name, true); err != nil {
+		return err
+	}
+	_, err := p.invoke(ctx, "", "__setattr__", []any{name, value}, pyval.NewDict(0), 0)
+	return err
+}
+
+// Stream calls a method that returns an iterator or generator and yields its items as they
+// are fetched, one round trip each. Stopping early closes the remote stream.
+func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		args, kwargs, _ := splitKwargs(args)
+		if err := p.Bind(ctx); err != nil {
+			yield(nil, err)
+			return
+		}
+		if err := p.checkExposed(method, false); err != nil {
+			yield(nil, err)
+			return
+		}
+		r, err := p.invoke(ctx, "", method, args, kwargs, 0)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if r.streamID == "" {
+			// Not a stream: a list or tuple result is iterated locally, like Python would.
+			items, _ := asList(r.value)
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			return
+		}
+		for {
+			item, err := p.invoke(ctx, DaemonObjectID, "get_next_stream_item", []any{r.streamID}, pyval.NewDict(0), 0)
+			if err != nil {
+				var re *RemoteError
+				if errors.As(err, &re) && re.Class == classStopIteration {
+					return
+				}
+				if !errors.Is(err, ErrCommunication) {
+					p.closeStream(r.streamID)
+				}
+				yield(nil, err)
+				return
+			}
+			if !yield(item.value, nil) {
+				p.closeStream(r.streamID)
+				return
+			}
+		}
+	}
+}
+
+func (p *Proxy) closeStream(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.invoke(ctx, DaemonObjectID, "close_stream", []any{id}, pyval.NewDict(0), wire.FlagOneway)
+}
+
+// Batch collects calls to send in one message; Run sends them.
+type Batch struct {
+	p     *Proxy
+	calls []any
+}
+
+// Batch starts a batch of calls on this proxy's object.
+func (p *Proxy) Batch() *Batch { return &Batch{p: p} }
+
+// Add queues a call (optionally ending with Kwargs).
+func (b *Batch) Add(method string, args ...any) *Batch {
+	args, kwargs, _ := splitKwargs(args)
+	b.calls = append(b.calls, pyval.Tuple{method, pyval.Tuple(args), kwargs})
+	return b
+}
+
+// BatchError reports the call of a batch that failed; the calls after it were not run.
+type BatchError struct {
+	Index int
+	Err   error
+}
+
+func (e *BatchError) Error() string { return fmt.Sprintf("pyro: batch call %d failed: %v", e.Index, e.Err) }
+
+// Unwrap returns the failure, usually a *RemoteError.
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// Run sends the queued calls and returns the results of those that ran. If one raised, the
+// results before it are returned with a *BatchError for it.
+func (b *Batch) Run(ctx context.Context) ([]any, error) {
+	if err := b.p.Bind(ctx); err != nil {
+		return nil, err
+	}
+	r, err := b.p.invoke(ctx, "", "<batch>", b.calls, nil, wire.FlagBatch)
+	if err != nil {
+		return nil, err
+	}
+	results, ok := asList(r.value)
+	if !ok {
+		return nil, fmt.Errorf("%w: batch result is a %s, not a list", ErrProtocol, pyval.TypeName(r.value))
+	}
+	for i, res := range results {
+		if class, ok := pyval.ClassOf(res); ok && class == "Pyro4.futures._ExceptionWrapper" {
+			exc, _ := res.(*pyval.Dict).GetString("exception")
+			return results[:i], &BatchError{Index: i, Err: remoteErrorFrom(exc)}
+		}
+	}
+	return results, nil
+}
+
+// RunOneway sends the queued calls without waiting for any result.
+func (b *Batch) RunOneway(ctx context.Context) error {
+	if err := b.p.Bind(ctx); err != nil {
+		return err
+	}
+	_, err := b.p.invoke(ctx, "", "<batch>", b.calls, nil, wire.FlagBatch|wire.FlagOneway)
+	return err
+}

@@ -1,0 +1,459 @@
+package pyro
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/pyval"
+	"github.com/gopyro/pyro/serializer"
+)
+
+// CallInfo describes the call a method is serving; methods whose first parameter is a
+// context.Context get it through CallInfoFrom.
+type CallInfo struct {
+	// RemoteAddr is the client's address.
+	RemoteAddr net.Addr
+	// ObjectID and Method name the call.
+	ObjectID, Method string
+	// CorrelationID is the request's CORR annotation (16 bytes), or a fresh one.
+	CorrelationID []byte
+	// Serializer is the name of the codec the client used.
+	Serializer string
+	// Oneway says the client does not wait for the result.
+	Oneway bool
+}
+
+type callInfoKey struct{}
+
+// CallInfoFrom returns the CallInfo of the call ctx belongs to.
+func CallInfoFrom(ctx context.Context) (*CallInfo, bool) {
+	ci, ok := ctx.Value(callInfoKey{}).(*CallInfo)
+	return ci, ok
+}
+
+// serverConn is one client connection: one goroutine reads a request, runs it and writes the
+// reply, as Pyro4's protocol is lock-step per connection. Oneway calls run on their own.
+type serverConn struct {
+	d  *Daemon
+	nc net.Conn
+	br *bufio.Reader
+
+	mu       sync.Mutex
+	busy     bool // a request has been read and its reply is not yet written
+	closed   bool
+	sessions map[*registration]reflect.Value
+	writeMu  sync.Mutex
+}
+
+func newServerConn(d *Daemon, nc net.Conn) *serverConn {
+	return &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
+}
+
+// closeIfIdle closes the connection unless a call is in flight, in which case the serving
+// goroutine closes it after writing the reply.
+func (c *serverConn) closeIfIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if !c.busy {
+		c.nc.Close()
+	}
+}
+
+// beginRequest marks the connection busy; it reports false when the daemon is shutting down
+// and the request must be dropped.
+func (c *serverConn) beginRequest() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.busy = true
+	return true
+}
+
+func (c *serverConn) endRequest() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.busy = false
+	return !c.closed
+}
+
+func (c *serverConn) sessionInstance(r *registration) reflect.Value {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sessions == nil {
+		c.sessions = map[*registration]reflect.Value{}
+	}
+	inst, ok := c.sessions[r]
+	if !ok {
+		inst = r.factory.Call(nil)[0]
+		c.sessions[r] = inst
+	}
+	return inst
+}
+
+func (c *serverConn) log() interface {
+	Debug(string, ...any)
+	Warn(string, ...any)
+} {
+	return c.d.cfg.logger()
+}
+
+func (c *serverConn) serve() {
+	defer c.d.wg.Done()
+	defer c.d.forget(c)
+	defer c.nc.Close()
+	defer c.d.streams.disconnected(c)
+	if !c.handshake() {
+		return
+	}
+	for {
+		msg, err := c.read()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.log().Debug("pyro: closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		if !c.beginRequest() {
+			return
+		}
+		keep := c.handle(msg)
+		if !c.endRequest() || !keep {
+			return
+		}
+	}
+}
+
+func (c *serverConn) read() (*wire.Message, error) {
+	if t := c.d.cfg.CommTimeout; t > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(t))
+	}
+	return wire.Read(c.br, &c.d.wcfg)
+}
+
+func (c *serverConn) write(m *wire.Message) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if t := c.d.cfg.CommTimeout; t > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(t))
+	}
+	return wire.Write(c.nc, m, &c.d.wcfg)
+}
+
+// connectFail refuses the handshake with a reason, in the request's codec when it is known and
+// in marshal otherwise, as Pyro4 does.
+func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason string) {
+	if codec == nil {
+		codec, _ = serializer.ByID(serializer.MarshalID)
+	}
+	data, err := codec.Marshal(reason)
+	if err != nil {
+		return
+	}
+	c.write(&wire.Message{Type: wire.ConnectFail, Seq: seq, SerializerID: uint16(codec.ID()), Data: data})
+}
+
+// handshake runs the CONNECT exchange and reports whether the connection may go on.
+func (c *serverConn) handshake() bool {
+	msg, err := c.read()
+	if err != nil {
+		if errors.Is(err, wire.ErrSecurity) {
+			c.connectFail(0, nil, securityReason(err))
+		} else if errors.Is(err, wire.ErrProtocol) {
+			c.connectFail(0, nil, "invalid data or unsupported protocol version")
+		}
+		return false
+	}
+	if msg.Type != wire.Connect {
+		c.connectFail(0, nil, fmt.Sprintf("invalid msg type %d received", msg.Type))
+		return false
+	}
+	codec, ok := c.d.accepted[msg.SerializerID]
+	if !ok {
+		c.connectFail(msg.Seq, nil, fmt.Sprintf("message used serializer that is not accepted: %d", msg.SerializerID))
+		return false
+	}
+	data, err := codec.Unmarshal(msg.Data)
+	if err != nil {
+		c.connectFail(msg.Seq, codec, "invalid handshake data: "+err.Error())
+		return false
+	}
+	var hsData, objectID any
+	if dd, ok := data.(*pyval.Dict); ok {
+		hsData, _ = dd.GetString("handshake")
+		objectID, _ = dd.GetString("object")
+	}
+	var answer any = "hello"
+	if c.d.cfg.Handshake != nil {
+		answer, err = c.d.cfg.Handshake(context.Background(), hsData)
+		if err != nil {
+			c.connectFail(msg.Seq, codec, err.Error())
+			return false
+		}
+	}
+	reply := &wire.Message{Type: wire.ConnectOK, Seq: msg.Seq, SerializerID: msg.SerializerID}
+	var body any = answer
+	if msg.Flags&wire.FlagMetaOnConnect != 0 {
+		id, _ := objectID.(string)
+		r := c.d.lookup(id)
+		if r == nil {
+			c.connectFail(msg.Seq, codec, "unknown object")
+			return false
+		}
+		body = pyval.DictOf("handshake", answer, "meta", r.et.meta.dict(true))
+		reply.Flags |= wire.FlagMetaOnConnect
+	}
+	if reply.Data, err = codec.Marshal(body); err != nil {
+		c.connectFail(msg.Seq, codec, "cannot serialize handshake answer: "+err.Error())
+		return false
+	}
+	reply.SetAnnotation("CORR", correlationID(msg))
+	return c.write(reply) == nil
+}
+
+func securityReason(err error) string {
+	var se interface{ Reason() string }
+	if errors.As(err, &se) {
+		return se.Reason()
+	}
+	return "hmac key config not symmetric"
+}
+
+// correlationID echoes the request's CORR annotation or makes a fresh one.
+func correlationID(msg *wire.Message) []byte {
+	if v, ok := msg.Annotation("CORR"); ok && len(v) == 16 {
+		return v
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40 // a version 4 uuid, as Pyro's uuid4()
+	b[8] = b[8]&0x3f | 0x80
+	return b
+}
+
+// handle serves one message after the handshake and reports whether the connection stays open.
+func (c *serverConn) handle(msg *wire.Message) bool {
+	switch msg.Type {
+	case wire.Ping:
+		reply := &wire.Message{Type: wire.Ping, Seq: msg.Seq, SerializerID: msg.SerializerID, Data: []byte("pong")}
+		reply.SetAnnotation("CORR", correlationID(msg))
+		return c.write(reply) == nil
+	case wire.Invoke:
+		return c.invoke(msg)
+	default:
+		// A second CONNECT or a reply-type message: Pyro4 drops the connection without a word.
+		c.log().Debug("pyro: unexpected message type, closing", "type", msg.Type, "remote", c.nc.RemoteAddr())
+		return false
+	}
+}
+
+func (c *serverConn) invoke(msg *wire.Message) bool {
+	codec, ok := c.d.accepted[msg.SerializerID]
+	if !ok {
+		codec, _ = serializer.ByID(serializer.MarshalID)
+		c.sendException(msg, codec, NewError(classSerializeError, "message used serializer that is not accepted: %d", msg.SerializerID), nil)
+		return false
+	}
+	if msg.Flags&wire.FlagKeepSerialized != 0 {
+		c.sendException(msg, codec, NewError(classSerializeError, "SerializedBlob pass-through is not supported by this daemon"), nil)
+		return true
+	}
+	call, err := serializer.UnmarshalCall(codec, msg.Data)
+	if err != nil {
+		// The request cannot be understood; report it (Pyro4 sends SerializeError) and go on.
+		c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
+		return true
+	}
+	info := &CallInfo{RemoteAddr: c.nc.RemoteAddr(), ObjectID: call.Object, Method: call.Method,
+		CorrelationID: correlationID(msg), Serializer: codec.Name(), Oneway: msg.Flags&wire.FlagOneway != 0}
+	ctx := context.WithValue(context.Background(), callInfoKey{}, info)
+	r := c.d.lookup(call.Object)
+	if r == nil {
+		if !info.Oneway {
+			c.sendException(msg, codec, NewError(classDaemonError, "unknown object"), nil)
+		}
+		return true
+	}
+	recv := r.instanceFor(c)
+	if msg.Flags&wire.FlagBatch != 0 {
+		return c.batch(ctx, msg, codec, r, recv, call)
+	}
+	if info.Oneway {
+		c.d.wg.Add(1)
+		go func() {
+			defer c.d.wg.Done()
+			if _, _, err := c.run(ctx, r, recv, call.Method, call.Args, call.Kwargs); err != nil {
+				c.log().Debug("pyro: oneway call failed", "method", call.Method, "err", err)
+			}
+		}()
+		return true
+	}
+	result, tb, err := c.run(ctx, r, recv, call.Method, call.Args, call.Kwargs)
+	if err != nil {
+		c.sendException(msg, codec, err, tb)
+		return true
+	}
+	if s, ok := result.(*stream); ok {
+		id := c.d.streams.add(c, s)
+		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
+		reply.Flags |= wire.FlagItemStreamResult
+		reply.SetAnnotation("STRM", []byte(id))
+		return c.write(reply) == nil
+	}
+	return c.sendResult(msg, codec, result, 0, info.CorrelationID)
+}
+
+// run calls one method (or reads or writes an attribute), turning a panic into an exception.
+func (c *serverConn) run(ctx context.Context, r *registration, recv reflect.Value, method string, args []any, kwargs *pyval.Dict) (result any, traceback []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, traceback = nil, panicTraceback(p)
+			err = NewError("builtins.RuntimeError", "panic in %s: %v", method, p)
+			c.log().Warn("pyro: method panicked", "object", r.id, "method", method, "panic", p)
+		}
+	}()
+	switch method {
+	case "__getattr__", "__setattr__":
+		return c.attribute(ctx, r, recv, method, args)
+	}
+	m, err := r.et.lookupMethod(method)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := m.args(ctx, recv, args, kwargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := recv.Method(m.index).Call(in[1:])
+	return m.results(out)
+}
+
+func (c *serverConn) attribute(ctx context.Context, r *registration, recv reflect.Value, method string, args []any) (any, []string, error) {
+	if len(args) == 0 {
+		return nil, nil, NewError(classTypeError, "%s needs the attribute name", method)
+	}
+	name, _ := args[0].(string)
+	a, err := r.et.lookupAttr(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if method == "__getattr__" {
+		return a.get.results(recv.Method(a.get.index).Call(nil))
+	}
+	if len(args) != 2 {
+		return nil, nil, NewError(classTypeError, "__setattr__ needs a name and a value")
+	}
+	v, err := convertArg(args[1], a.setTyp, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, tb, err := a.set.results(recv.Method(a.set.index).Call([]reflect.Value{v}))
+	return nil, tb, err
+}
+
+// results turns a method's return values into a wire result, a stream or an error.
+func (m *exposedMethod) results(out []reflect.Value) (any, []string, error) {
+	if m.returnsErr {
+		if e := out[len(out)-1]; !e.IsNil() {
+			return nil, nil, e.Interface().(error)
+		}
+	}
+	if !m.hasResult {
+		return nil, nil, nil
+	}
+	if m.stream != notStream {
+		if out[0].IsNil() {
+			return nil, nil, nil
+		}
+		return newStream(m.stream, out[0]), nil, nil
+	}
+	return out[0].Interface(), nil, nil
+}
+
+// batch runs a batch of calls in order, stopping at the first failure, whose exception takes
+// its slot wrapped as Pyro4's _ExceptionWrapper.
+func (c *serverConn) batch(ctx context.Context, msg *wire.Message, codec serializer.Codec, r *registration, recv reflect.Value, call serializer.Call) bool {
+	results := make([]any, 0, len(call.Args))
+	for _, item := range call.Args {
+		var sub []any
+		switch x := item.(type) {
+		case pyval.Tuple:
+			sub = x
+		case []any:
+			sub = x
+		}
+		if len(sub) != 3 {
+			c.sendException(msg, codec, NewError(classProtocolError, "batch item must be (method, args, kwargs)"), nil)
+			return true
+		}
+		method, _ := sub[0].(string)
+		args, _ := asList(sub[1])
+		kwargs, _ := sub[2].(*pyval.Dict)
+		res, tb, err := c.run(ctx, r, recv, method, args, kwargs)
+		if err == nil {
+			if s, ok := res.(*stream); ok {
+				s.stop()
+				err = NewError(classPyroError, "streaming results are not supported in batch calls")
+			}
+		}
+		if err != nil {
+			results = append(results, pyval.DictOf("__class__", "Pyro4.futures._ExceptionWrapper", "exception", exceptionDict(err, tb)))
+			break
+		}
+		results = append(results, res)
+	}
+	if msg.Flags&wire.FlagOneway != 0 {
+		return true
+	}
+	return c.sendResult(msg, codec, results, wire.FlagBatch, correlationID(msg))
+}
+
+func asList(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case pyval.Tuple:
+		return x, true
+	case []any:
+		return x, true
+	case nil:
+		return nil, true
+	}
+	return nil, false
+}
+
+func (c *serverConn) sendResult(req *wire.Message, codec serializer.Codec, result any, flags uint16, corr []byte) bool {
+	data, err := codec.Marshal(result)
+	if err != nil {
+		c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
+		return true
+	}
+	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
+	reply.SetAnnotation("CORR", corr)
+	return c.write(reply) == nil
+}
+
+func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec, err error, tb []string) *wire.Message {
+	data, merr := codec.Marshal(exceptionDict(err, tb))
+	if merr != nil {
+		data, _ = codec.Marshal(exceptionDict(NewError(classPyroError, "Error serializing exception: %v", merr), nil))
+	}
+	return &wire.Message{Type: wire.Result, Flags: wire.FlagException, Seq: req.Seq, SerializerID: uint16(codec.ID()), Data: data}
+}
+
+// sendException replies with an exception; Pyro4 puts no CORR on those.
+func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) {
+	if req.Flags&wire.FlagOneway != 0 {
+		return
+	}
+	c.write(c.exceptionMessage(req, codec, err, tb))
+}

@@ -1,0 +1,167 @@
+package pyro
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"iter"
+	"reflect"
+	"sync"
+	"time"
+)
+
+// stream is a method result that is delivered item by item: Go iterators (iter.Seq,
+// iter.Seq2 with an error) and channels. A Python client sees a generator.
+type stream struct {
+	mu      sync.Mutex // one get_next_stream_item at a time
+	next    func() (any, bool, error)
+	stop    func()
+	created time.Time
+	owner   *serverConn // nil once the client disconnected
+	linger  *time.Timer
+}
+
+func newStream(kind streamKind, v reflect.Value) *stream {
+	s := &stream{created: time.Now()}
+	switch kind {
+	case streamSeq:
+		seq := func(yield func(any) bool) {
+			v.Call([]reflect.Value{reflect.MakeFunc(v.Type().In(0), func(args []reflect.Value) []reflect.Value {
+				return []reflect.Value{reflect.ValueOf(yield(args[0].Interface()))}
+			})})
+		}
+		next, stop := iter.Pull(seq)
+		s.next = func() (any, bool, error) { item, ok := next(); return item, ok, nil }
+		s.stop = stop
+	case streamSeq2:
+		seq := func(yield func(any, error) bool) {
+			v.Call([]reflect.Value{reflect.MakeFunc(v.Type().In(0), func(args []reflect.Value) []reflect.Value {
+				err, _ := args[1].Interface().(error)
+				return []reflect.Value{reflect.ValueOf(yield(args[0].Interface(), err))}
+			})})
+		}
+		next, stop := iter.Pull2(seq)
+		s.next = func() (any, bool, error) {
+			item, err, ok := next()
+			return item, ok, err
+		}
+		s.stop = stop
+	case streamChan:
+		s.next = func() (any, bool, error) {
+			item, ok := v.Recv()
+			if !ok {
+				return nil, false, nil
+			}
+			return item.Interface(), true, nil
+		}
+		s.stop = func() {}
+	}
+	return s
+}
+
+// streamTable holds a daemon's open item streams by id.
+type streamTable struct {
+	mu       sync.Mutex
+	byID     map[string]*stream
+	linger   time.Duration
+	lifetime time.Duration
+}
+
+func (t *streamTable) init() { t.byID = map[string]*stream{} }
+
+func (t *streamTable) add(owner *serverConn, s *stream) string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	s.owner = owner
+	t.mu.Lock()
+	t.byID[id] = s
+	t.linger, t.lifetime = owner.d.cfg.StreamLinger, owner.d.cfg.StreamLifetime
+	t.mu.Unlock()
+	return id
+}
+
+func (t *streamTable) take(id string) *stream {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.byID[id]
+}
+
+func (t *streamTable) next(ctx context.Context, id string) (any, error) {
+	s := t.take(id)
+	if s == nil {
+		return nil, NewError(classPyroError, "item stream terminated")
+	}
+	if t.lifetime > 0 && time.Since(s.created) > t.lifetime {
+		t.close(id)
+		return nil, NewError(classPyroError, "item stream terminated")
+	}
+	s.mu.Lock()
+	item, ok, err := s.next()
+	s.mu.Unlock()
+	if err != nil || !ok {
+		t.close(id)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &RemoteError{Class: classStopIteration, Args: []any{}}
+	}
+	return item, nil
+}
+
+func (t *streamTable) close(id string) {
+	t.mu.Lock()
+	s := t.byID[id]
+	delete(t.byID, id)
+	t.mu.Unlock()
+	if s != nil {
+		s.mu.Lock()
+		s.stop()
+		s.mu.Unlock()
+	}
+}
+
+// disconnected keeps a departed client's streams for the linger time, so a reconnecting
+// proxy can go on pulling, then closes them.
+func (t *streamTable) disconnected(c *serverConn) {
+	t.mu.Lock()
+	var ids []string
+	for id, s := range t.byID {
+		if s.owner == c {
+			s.owner = nil
+			ids = append(ids, id)
+		}
+	}
+	linger := t.linger
+	t.mu.Unlock()
+	for _, id := range ids {
+		if linger <= 0 {
+			t.close(id)
+			continue
+		}
+		id := id
+		time.AfterFunc(linger, func() {
+			t.mu.Lock()
+			s := t.byID[id]
+			orphan := s != nil && s.owner == nil
+			t.mu.Unlock()
+			if orphan {
+				t.close(id)
+			}
+		})
+	}
+}
+
+func (t *streamTable) closeAll() {
+	t.mu.Lock()
+	ids := make([]string, 0, len(t.byID))
+	for id := range t.byID {
+		ids = append(ids, id)
+	}
+	t.mu.Unlock()
+	for _, id := range ids {
+		t.close(id)
+	}
+}
