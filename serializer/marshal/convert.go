@@ -3,10 +3,16 @@ package marshal
 import (
 	"fmt"
 
+	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
-// fromGo converts a Go value that is not in canonical form.
+// fromGo converts a Go value that is not in canonical form. The error wraps both the
+// *pyval.ConvertError, which says where the value sits, and serializer.ErrUnsupported.
 func fromGo(v any) (any, error) {
-	return nil, fmt.Errorf("marshal: Go type %T has no Python form: %w", v, serializer.ErrUnsupported)
+	c, err := pyval.FromGo(v)
+	if err != nil {
+		return nil, fmt.Errorf("marshal: %w: %w", err, serializer.ErrUnsupported)
+	}
+	return c, nil
 }
