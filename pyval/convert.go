@@ -44,16 +44,17 @@ type ConvertError struct {
 	Err error
 }
 
-// Error formats the error as `path: message`.
+// Error formats the error as `path: message`, without a package prefix, since the RPC layer
+// passes it on to the remote caller.
 func (e *ConvertError) Error() string {
 	msg := e.Msg
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
 	if e.Path == "" {
-		return "pyval: " + msg
+		return msg
 	}
-	return "pyval: " + e.Path + ": " + msg
+	return e.Path + ": " + msg
 }
 
 // Unwrap returns the cause.
@@ -114,6 +115,7 @@ type field struct {
 	index     []int  // path through embedded structs
 	typ       reflect.Type
 	omitEmpty bool
+	omitZero  bool
 	tagged    bool
 }
 
@@ -198,6 +200,7 @@ func typeFields(t reflect.Type) *structFields {
 					index:     index,
 					typ:       ft,
 					omitEmpty: hasOpt(opts, "omitempty"),
+					omitZero:  hasOpt(opts, "omitzero"),
 					tagged:    tagged,
 				}, depth})
 			}

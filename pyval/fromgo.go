@@ -372,11 +372,13 @@ var (
 )
 
 func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
-	if t.Kind() != reflect.Interface {
+	// Pointers go to their element, whose encoder looks for methods on both receivers.
+	methods := t.Kind() != reflect.Interface && t.Kind() != reflect.Pointer
+	if methods {
 		if t.Implements(marshalerType) {
 			return marshalerEncoder(t)
 		}
-		if allowAddr && t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(marshalerType) {
+		if allowAddr && reflect.PointerTo(t).Implements(marshalerType) {
 			return condAddrEncoder(marshalerEncoder(reflect.PointerTo(t)), newTypeEncoder(t, false))
 		}
 	}
@@ -412,11 +414,11 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 	if t.Kind() != reflect.Interface && t.Implements(errorType) {
 		return unsupportedEncoder(t, "Go error values are not converted (return them as errors)")
 	}
-	if t.Kind() != reflect.Interface {
+	if methods {
 		if t.Implements(textMarshalerType) {
 			return textMarshalerEncoder(t)
 		}
-		if allowAddr && t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textMarshalerType) {
+		if allowAddr && reflect.PointerTo(t).Implements(textMarshalerType) {
 			return condAddrEncoder(textMarshalerEncoder(reflect.PointerTo(t)), newTypeEncoder(t, false))
 		}
 	}
@@ -611,7 +613,7 @@ func structEncoder(t reflect.Type) encoderFunc {
 			if !ok {
 				continue
 			}
-			if f.omitEmpty && isEmpty(fv) {
+			if f.omitEmpty && isEmpty(fv) || f.omitZero && fv.IsZero() {
 				continue
 			}
 			e, err := encs[i](fv, depth+1)
@@ -654,8 +656,6 @@ func isEmpty(v reflect.Value) bool {
 		return v.Complex() == 0
 	case reflect.Interface, reflect.Pointer:
 		return v.IsNil()
-	case reflect.Struct:
-		return v.IsZero()
 	}
 	return false
 }
