@@ -38,7 +38,7 @@ type Base struct {
 }
 
 type Extra struct {
-	Note  string // hidden by Base's tagged "note"? no: different names (Note vs note)
+	Note  string // a different key from Base's tagged "note"
 	Level int
 }
 
@@ -176,7 +176,7 @@ func TestFromGoTable(t *testing.T) {
 		{"tagged wins at equal depth", taggedWins{conflictA: conflictA{1}, Inner: Inner{2}}, DictOf("Same", int64(2))},
 		{"time utc", utc, "2024-01-02T03:04:05.000600+00:00"},
 		{"time whole second", time.Date(2024, 1, 2, 3, 4, 5, 999, time.UTC), "2024-01-02T03:04:05+00:00"},
-		{"time zone", time.Date(2024, 7, 1, 12, 0, 0, 0, time.FixedZone("", -(5*3600 + 30*60))), "2024-07-01T12:00:00-05:30"},
+		{"time zone", time.Date(2024, 7, 1, 12, 0, 0, 0, time.FixedZone("", -(5*3600+30*60))), "2024-07-01T12:00:00-05:30"},
 		{"time zone seconds", time.Date(1900, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 1172)), "1900-01-01T00:00:00+00:19:32"},
 		{"time pointer", &utc, "2024-01-02T03:04:05.000600+00:00"},
 		{"zero time", time.Time{}, "0001-01-01T00:00:00+00:00"},
