@@ -252,7 +252,7 @@ func signature(key, data []byte, anns []Annotation, out []byte) {
 // the pool allocates nothing; crypto/hmac would have to be rebuilt for every key.
 type hmacSHA1 struct {
 	inner, outer hash.Hash
-	opad         [sha1.BlockSize]byte
+	ipad, opad   [sha1.BlockSize]byte // kept here: a pad on the stack would escape into Write
 	sum          [sha1.Size]byte
 }
 
@@ -261,15 +261,15 @@ func (h *hmacSHA1) start(key []byte) {
 		h.sum = sha1.Sum(key)
 		key = h.sum[:]
 	}
-	var ipad [sha1.BlockSize]byte
-	copy(ipad[:], key)
-	h.opad = ipad
-	for i := range ipad {
-		ipad[i] ^= 0x36
+	h.ipad = [sha1.BlockSize]byte{}
+	copy(h.ipad[:], key)
+	h.opad = h.ipad
+	for i := range h.ipad {
+		h.ipad[i] ^= 0x36
 		h.opad[i] ^= 0x5c
 	}
 	h.inner.Reset()
-	h.inner.Write(ipad[:])
+	h.inner.Write(h.ipad[:])
 }
 
 func (h *hmacSHA1) finish() []byte {
