@@ -22,15 +22,15 @@ type calc struct {
 	release chan struct{}
 }
 
-func (c *calc) Add(a, b int) int              { c.calls.Add(1); return a + b }
+func (c *calc) Add(a, b int) int { c.calls.Add(1); return a + b }
 func (c *calc) Divide(a, b float64) (float64, error) {
 	if b == 0 {
 		return 0, pyro.NewError("builtins.ZeroDivisionError", "float division by zero")
 	}
 	return a / b, nil
 }
-func (c *calc) Fail() error                    { return errors.New("plain go error") }
-func (c *calc) Boom() string                   { panic("kaboom") }
+func (c *calc) Fail() error  { return errors.New("plain go error") }
+func (c *calc) Boom() string { panic("kaboom") }
 func (c *calc) Sum(xs ...float64) (s float64) {
 	for _, x := range xs {
 		s += x
@@ -303,6 +303,9 @@ func TestInstanceModes(t *testing.T) {
 func TestDeadlineAndConcurrency(t *testing.T) {
 	_, c, uri := newCalcDaemon(t)
 	p := proxyFor(t, uri)
+	if err := p.Bind(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	// While one call hangs, others on the same proxy go through on other connections.

@@ -72,10 +72,10 @@ type exposedAttr struct {
 type streamKind int
 
 const (
-	notStream streamKind = iota
-	streamSeq            // iter.Seq[T]
-	streamSeq2           // iter.Seq2[T, error]
-	streamChan           // <-chan T or chan T
+	notStream  streamKind = iota
+	streamSeq             // iter.Seq[T]
+	streamSeq2            // iter.Seq2[T, error]
+	streamChan            // <-chan T or chan T
 )
 
 var (
@@ -295,17 +295,18 @@ func (m *exposedMethod) args(ctx context.Context, recv reflect.Value, vargs []an
 		fixed--
 	}
 	positional := vargs
+	var present []bool // nil: every positional parameter was given
 	if kwargs.Len() > 0 {
 		if len(m.paramNames) == 0 {
 			return nil, NewError(classTypeError, "%s() does not take keyword arguments", m.name)
 		}
-		filled := make([]any, fixed)
-		have := make([]bool, fixed)
 		if len(vargs) > fixed {
 			return nil, m.countError(len(vargs))
 		}
+		positional = make([]any, fixed)
+		present = make([]bool, fixed)
 		for i, v := range vargs {
-			filled[i], have[i] = v, true
+			positional[i], present[i] = v, true
 		}
 		for _, it := range kwargs.Items() {
 			key, _ := it.Key.(string)
@@ -313,20 +314,28 @@ func (m *exposedMethod) args(ctx context.Context, recv reflect.Value, vargs []an
 			if i < 0 {
 				return nil, NewError(classTypeError, "%s() got an unexpected keyword argument '%s'", m.name, key)
 			}
-			if have[i] {
+			if present[i] {
 				return nil, NewError(classTypeError, "%s() got multiple values for argument '%s'", m.name, key)
 			}
-			filled[i], have[i] = it.Value, true
+			positional[i], present[i] = it.Value, true
 		}
-		// Missing trailing parameters take their Go zero value, as Python defaults would.
-		positional = filled
 	} else if len(vargs) < fixed || (!m.variadic && len(vargs) > fixed) {
-		if !(len(vargs) < fixed && m.zeroFillable(len(vargs))) {
+		// Named parameters are how a Go method declares Python-style optional trailing
+		// parameters: those left out take their zero values.
+		if len(vargs) > fixed || len(m.paramNames) == 0 {
 			return nil, m.countError(len(vargs))
+		}
+		present = make([]bool, fixed)
+		for i := range vargs {
+			present[i] = true
 		}
 		positional = append(slices.Clone(vargs), make([]any, fixed-len(vargs))...)
 	}
 	for i := range fixed {
+		if present != nil && !present[i] {
+			in = append(in, reflect.Zero(m.params[i]))
+			continue
+		}
 		v, err := convertArg(positional[i], m.params[i], i)
 		if err != nil {
 			return nil, err
@@ -346,13 +355,6 @@ func (m *exposedMethod) args(ctx context.Context, recv reflect.Value, vargs []an
 	return in, nil
 }
 
-// zeroFillable reports whether the parameters from n on may be left out: only when the
-// method declared parameter names, which is how a Go method says it has Python-style optional
-// trailing parameters (their zero values).
-func (m *exposedMethod) zeroFillable(n int) bool {
-	return len(m.paramNames) > 0 && n >= 0
-}
-
 func (m *exposedMethod) countError(given int) error {
 	want := len(m.params)
 	if m.variadic {
@@ -362,9 +364,18 @@ func (m *exposedMethod) countError(given int) error {
 }
 
 func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
-	ptr := reflect.New(t)
-	if err := pyval.ToGoPath(v, ptr.Interface(), fmt.Sprintf("args[%d]", i)); err != nil {
+	rv, err := pyval.Convert(v, t, argPath(i))
+	if err != nil {
 		return reflect.Value{}, &Error{Class: classTypeError, Msg: err.Error(), Err: err}
 	}
-	return ptr.Elem(), nil
+	return rv, nil
+}
+
+var argPaths = [...]string{"args[0]", "args[1]", "args[2]", "args[3]", "args[4]", "args[5]", "args[6]", "args[7]"}
+
+func argPath(i int) string {
+	if i < len(argPaths) {
+		return argPaths[i]
+	}
+	return fmt.Sprintf("args[%d]", i)
 }

@@ -234,6 +234,9 @@ func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error)
 	}
 	nc, err := dialer.DialContext(ctx, u.Network(), u.Address())
 	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return nil, nil, fmt.Errorf("%w: cannot connect to %s: %w", ErrCommunication, u.Location(), err)
 	}
 	if tc, ok := nc.(*net.TCPConn); ok {
@@ -441,18 +444,26 @@ func splitKwargs(args []any) ([]any, *pyval.Dict, error) {
 	return args, pyval.NewDict(0), nil
 }
 
-// checkExposed refuses names the metadata does not list, as Pyro4's proxy does, without a
-// round trip.
-func (p *Proxy) checkExposed(name string, attr bool) error {
+// exposedName returns the name to send for a method or attribute: the one the metadata lists,
+// accepting a Go spelling (GetRate) for an exposed snake_case name (get_rate). Names the
+// metadata does not list are refused without a round trip, as Pyro4's proxy does.
+func (p *Proxy) exposedName(name string, attr bool) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.meta == nil {
-		return nil
+		return name, nil
 	}
-	if attr && slices.Contains(p.meta.Attrs, name) || !attr && slices.Contains(p.meta.Methods, name) {
-		return nil
+	names := p.meta.Methods
+	if attr {
+		names = p.meta.Attrs
 	}
-	return fmt.Errorf("%w: remote object '%s' has no exposed attribute or method '%s'", ErrNoSuchMethod, p.uri, name)
+	if slices.Contains(names, name) {
+		return name, nil
+	}
+	if snake := SnakeCase(name); slices.Contains(names, snake) {
+		return snake, nil
+	}
+	return "", fmt.Errorf("%w: remote object '%s' has no exposed attribute or method '%s'", ErrNoSuchMethod, p.uri, name)
 }
 
 // Call calls a remote method with positional arguments (and, as the last argument, optional
@@ -467,7 +478,7 @@ func (p *Proxy) Call(ctx context.Context, method string, out any, args ...any) e
 	if err := p.Bind(ctx); err != nil {
 		return err
 	}
-	if err := p.checkExposed(method, false); err != nil {
+	if method, err = p.exposedName(method, false); err != nil {
 		return err
 	}
 	r, err := p.invoke(ctx, "", method, args, kwargs, 0)
@@ -514,7 +525,8 @@ func (p *Proxy) GetAttr(ctx context.Context, name string, out any) error {
 	if err := p.Bind(ctx); err != nil {
 		return err
 	}
-	if err := p.checkExposed(name, true); err != nil {
+	name, err := p.exposedName(name, true)
+	if err != nil {
 		return err
 	}
 	r, err := p.invoke(ctx, "", "__getattr__", []any{name}, pyval.NewDict(0), 0)
@@ -529,10 +541,11 @@ func (p *Proxy) SetAttr(ctx context.Context, name string, value any) error {
 	if err := p.Bind(ctx); err != nil {
 		return err
 	}
-	if err := p.checkExposed(name, true); err != nil {
+	name, err := p.exposedName(name, true)
+	if err != nil {
 		return err
 	}
-	_, err := p.invoke(ctx, "", "__setattr__", []any{name, value}, pyval.NewDict(0), 0)
+	_, err = p.invoke(ctx, "", "__setattr__", []any{name, value}, pyval.NewDict(0), 0)
 	return err
 }
 
@@ -545,7 +558,8 @@ func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq
 			yield(nil, err)
 			return
 		}
-		if err := p.checkExposed(method, false); err != nil {
+		method, err := p.exposedName(method, false)
+		if err != nil {
 			yield(nil, err)
 			return
 		}
@@ -613,7 +627,9 @@ type BatchError struct {
 	Err   error
 }
 
-func (e *BatchError) Error() string { return fmt.Sprintf("pyro: batch call %d failed: %v", e.Index, e.Err) }
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("pyro: batch call %d failed: %v", e.Index, e.Err)
+}
 
 // Unwrap returns the failure, usually a *RemoteError.
 func (e *BatchError) Unwrap() error { return e.Err }

@@ -168,6 +168,9 @@ func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason stri
 func (c *serverConn) handshake() bool {
 	msg, err := c.read()
 	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+			return false // the peer hung up; there is nobody to tell
+		}
 		if errors.Is(err, wire.ErrSecurity) {
 			c.connectFail(0, nil, securityReason(err))
 		} else if errors.Is(err, wire.ErrProtocol) {

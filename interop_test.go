@@ -1,0 +1,162 @@
+package pyro_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/echoserver"
+	"github.com/gopyro/pyro/internal/pytest"
+)
+
+// startPythonEchoServer runs the real pyro4-test-echoserver (accepting msgpack too) and returns
+// its URI; it is stopped when the test ends.
+func startPythonEchoServer(t testing.TB, extraEnv ...string) string {
+	t.Helper()
+	pytest.Require(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := pytest.Command(ctx, "-m", "Pyro4.test.echoserver", "-H", "127.0.0.1", "-p", "0")
+	cmd.Env = append(cmd.Env, "PYRO_SERIALIZERS_ACCEPTED=serpent,json,marshal,msgpack")
+	cmd.Env = append(cmd.Env, extraEnv...)
+	return startAndReadURI(t, cmd, cancel, "echo uri: ")
+}
+
+// startAndReadURI starts a Python server and waits for the line announcing its URI.
+func startAndReadURI(t testing.TB, cmd *exec.Cmd, cancel func(), prefix string) string {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := sc.Text(); strings.HasPrefix(line, prefix) {
+				found <- strings.TrimSpace(strings.TrimPrefix(line, prefix))
+			}
+		}
+		close(found)
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case uri, ok := <-found:
+		if !ok {
+			t.Fatalf("%s exited before announcing its URI:\n%s", cmd, stderr.String())
+		}
+		return uri
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not announce its URI:\n%s", cmd, stderr.String())
+	}
+	return ""
+}
+
+// startGoEchoServer serves our echo server on loopback.
+func startGoEchoServer(t testing.TB, cfg pyro.Config) (*echoserver.Server, pyro.URI) {
+	t.Helper()
+	echo := echoserver.New(io.Discard)
+	var uri pyro.URI
+	serveWith(t, cfg, func(d *pyro.Daemon) {
+		var err error
+		if uri, err = echo.Register(d); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return echo, uri
+}
+
+func serveWith(t testing.TB, cfg pyro.Config, register func(*pyro.Daemon)) *pyro.Daemon {
+	t.Helper()
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	d, err := pyro.NewDaemon(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(d)
+	go d.Serve(context.Background())
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+var locationRE = regexp.MustCompile(`\('127\.0\.0\.1', \d+\)|127\.0\.0\.1:\d+`)
+
+// runEchoClient runs testdata/echo_client.py and returns its transcript, with addresses blanked.
+func runEchoClient(t *testing.T, uri, ser string, extra ...string) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := pytest.Command(ctx, append([]string{"testdata/echo_client.py", uri, ser}, extra...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("echo client (%s) against %s: %v\n%s", ser, uri, err, stderr.String())
+	}
+	out = locationRE.ReplaceAll(out, []byte("ADDR"))
+	var transcript map[string]any
+	if err := json.Unmarshal(out, &transcript); err != nil {
+		t.Fatalf("transcript: %v\n%s", err, out)
+	}
+	return transcript
+}
+
+// TestPythonClientCannotTellEchoServersApart drives pyro4-test-echoserver and our echo server
+// with the same Python Pyro4 client, per serializer, and compares everything it observed.
+func TestPythonClientCannotTellEchoServersApart(t *testing.T) {
+	pyURI := startPythonEchoServer(t)
+	_, goURI := startGoEchoServer(t, pyro.DefaultConfig())
+	for _, ser := range serializers {
+		t.Run(ser, func(t *testing.T) {
+			extra := []string{}
+			if ser == "serpent" {
+				extra = append(extra, "timeout")
+			}
+			want := runEchoClient(t, pyURI, ser, extra...)
+			got := runEchoClient(t, goURI.String(), ser, extra...)
+			compareTranscripts(t, want, got)
+			t.Logf("%s: Python client saw the same %d observations from both echo servers", ser, len(want))
+		})
+	}
+}
+
+func compareTranscripts(t *testing.T, want, got map[string]any) {
+	t.Helper()
+	if tw, ok := want["timeout"].(map[string]any); ok {
+		// Elapsed times differ; both must be a TimeoutError.
+		tg, _ := got["timeout"].(map[string]any)
+		if fmt.Sprint(tw["error"]) != fmt.Sprint(tg["error"]) {
+			t.Errorf("timeout: python %v, go %v", tw, tg)
+		}
+		delete(want, "timeout")
+		delete(got, "timeout")
+	}
+	for key, w := range want {
+		wj, _ := json.Marshal(w)
+		gj, _ := json.Marshal(got[key])
+		if !bytes.Equal(wj, gj) {
+			t.Errorf("%s:\n python server: %s\n go server:     %s", key, wj, gj)
+		}
+	}
+	for key := range got {
+		if _, ok := want[key]; !ok {
+			t.Errorf("unexpected observation %s", key)
+		}
+	}
+}
