@@ -56,7 +56,7 @@ const (
 // as if every reference were copied) is bounded by baseExpansion plus expansionFactor times the
 // input length. Input without references always fits: each node costs at least one byte.
 const (
-	baseExpansion   = 16 << 20
+	baseExpansion   = 1 << 20
 	expansionFactor = 16
 )
 
