@@ -157,7 +157,7 @@ func (dec *decoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if k, err = hashable(k); err != nil {
+			if k, err = hashable(k, 0); err != nil {
 				return nil, err
 			}
 			v, err := dec.value(depth + 1)
@@ -198,15 +198,22 @@ func (dec *decoder) bytes(str bool) ([]byte, error) {
 	return b, nil
 }
 
+// maxKeyNesting bounds arrays nested inside a map key. Python cannot even read such keys
+// (strict_map_key), and comparing tuple keys costs pyval time exponential in their nesting.
+const maxKeyNesting = 4
+
 // hashable makes a decoded map key usable as a Python dict key: arrays become tuples (Python
 // packs tuple keys as arrays), maps are refused as Python would refuse them.
-func hashable(k any) (any, error) {
+func hashable(k any, level int) (any, error) {
 	switch x := k.(type) {
 	case []any:
+		if level >= maxKeyNesting {
+			return nil, fmt.Errorf("msgpack: map key nests arrays more than %d deep: %w", maxKeyNesting, serializer.ErrLimit)
+		}
 		t := make(pyval.Tuple, len(x))
 		for i, e := range x {
 			var err error
-			if t[i], err = hashable(e); err != nil {
+			if t[i], err = hashable(e, level+1); err != nil {
 				return nil, err
 			}
 		}

@@ -154,6 +154,7 @@ func TestUnmarshalOnly(t *testing.T) {
 		{"date min", "d733 0100000000000000", "0001-01-01"},
 		{"date max", "d733 dbb9370000000000", "9999-12-31"},
 		{"duplicate keys keep first position, last value", "83a16101a16202a16103", pyval.DictOf("a", int64(3), "b", int64(2))},
+		{"nested array key limit", "81 91919191c0 c0", pyval.DictOf(pyval.Tuple{pyval.Tuple{pyval.Tuple{pyval.Tuple{nil}}}}, nil)},
 		{"nested array key", "81 92 91 01 a161 c0", pyval.DictOf(pyval.Tuple{pyval.Tuple{int64(1)}, "a"}, nil)},
 	} {
 		got, err := c.Unmarshal(mustHex(t, tc.hex))
@@ -235,6 +236,7 @@ func TestUnmarshalErrors(t *testing.T) {
 		{"ext int lone sign", "d4312d", serializer.ErrMalformed},
 		{"ext int nul", "d5313100", serializer.ErrMalformed},
 		{"map key is a map", "81 80 c0", serializer.ErrMalformed},
+		{"map key nests arrays deeply", "81 9191919191c0 c0", serializer.ErrLimit},
 		{"deep arrays", strings.Repeat("91", serializer.MaxDepth+1) + "c0", serializer.ErrLimit},
 		{"deep maps", strings.Repeat("81a0", serializer.MaxDepth+1) + "c0", serializer.ErrLimit},
 	} {
@@ -331,4 +333,35 @@ func localIsUTC() bool {
 		}
 	}
 	return true
+}
+
+func TestMarshalGoValues(t *testing.T) {
+	var c Codec
+	type point struct {
+		X, Y int
+		Tag  string `pyro:"tag"`
+	}
+	got, err := c.Marshal([]any{point{1, 2, "p"}, map[string]uint8{"k": 200}, float32(0.5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pyval.DictOf("X", int64(1), "Y", int64(2), "tag", "p")
+	v, err := c.Unmarshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := v.([]any)
+	if !pyval.Equal(l[0], want) || !pyval.Equal(l[1], pyval.DictOf("k", int64(200))) || !pyval.Equal(l[2], 0.5) {
+		t.Errorf("round trip of Go values = %s", pyval.Repr(v))
+	}
+	var conv *pyval.ConvertError
+	if _, err := c.Marshal(func() {}); !errors.As(err, &conv) || !errors.Is(err, serializer.ErrUnsupported) {
+		t.Errorf("Marshal(func) error = %v, want a *pyval.ConvertError wrapping ErrUnsupported", err)
+	}
+	type node struct{ Next *node }
+	loop := &node{}
+	loop.Next = loop
+	if _, err := c.Marshal(loop); !errors.Is(err, serializer.ErrLimit) {
+		t.Errorf("Marshal(cyclic struct) error = %v, want ErrLimit", err)
+	}
 }
