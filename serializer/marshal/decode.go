@@ -17,35 +17,35 @@ import (
 
 // Type codes of CPython's marshal format (Python/marshal.c).
 const (
-	codeNull           = '0'
-	codeNone           = 'N'
-	codeFalse          = 'F'
-	codeTrue           = 'T'
-	codeStopIter       = 'S'
-	codeEllipsis       = '.'
-	codeInt            = 'i'
-	codeInt64          = 'I' // only written by Python 2, still read by Python 3
-	codeFloat          = 'f'
-	codeBinaryFloat    = 'g'
-	codeComplex        = 'x'
-	codeBinaryComplex  = 'y'
-	codeLong           = 'l'
-	codeString         = 's' // bytes
-	codeInterned       = 't'
-	codeRef            = 'r'
-	codeTuple          = '('
-	codeSmallTuple     = ')'
-	codeList           = '['
-	codeDict           = '{'
-	codeCode           = 'c'
-	codeUnicode        = 'u'
-	codeUnknown        = '?'
-	codeSet            = '<'
-	codeFrozenset      = '>'
-	codeASCII          = 'a'
-	codeASCIIInterned  = 'A'
-	codeShortASCII     = 'z'
-	codeShortASCIIIntd = 'Z'
+	codeNull               = '0'
+	codeNone               = 'N'
+	codeFalse              = 'F'
+	codeTrue               = 'T'
+	codeStopIter           = 'S'
+	codeEllipsis           = '.'
+	codeInt                = 'i'
+	codeInt64              = 'I' // only written by Python 2, still read by Python 3
+	codeFloat              = 'f'
+	codeBinaryFloat        = 'g'
+	codeComplex            = 'x'
+	codeBinaryComplex      = 'y'
+	codeLong               = 'l'
+	codeString             = 's' // bytes
+	codeInterned           = 't'
+	codeRef                = 'r'
+	codeTuple              = '('
+	codeSmallTuple         = ')'
+	codeList               = '['
+	codeDict               = '{'
+	codeCode               = 'c'
+	codeUnicode            = 'u'
+	codeUnknown            = '?'
+	codeSet                = '<'
+	codeFrozenset          = '>'
+	codeASCII              = 'a'
+	codeASCIIInterned      = 'A'
+	codeShortASCII         = 'z'
+	codeShortASCIIInterned = 'Z'
 
 	flagRef = 0x80
 )
@@ -167,6 +167,7 @@ func (d *decoder) value(depth int) (any, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	raw := c
 	flag := c&flagRef != 0
 	c &^= flagRef
 
@@ -192,7 +193,7 @@ func (d *decoder) value(depth int) (any, int, error) {
 	if err != nil {
 		if err == errBadCode {
 			d.pos = start
-			return nil, 0, d.malformed(fmt.Sprintf("unknown type code 0x%02x", c|byte(boolInt(flag))*flagRef))
+			return nil, 0, d.malformed(fmt.Sprintf("unknown type code 0x%02x", raw))
 		}
 		return nil, 0, err
 	}
@@ -200,13 +201,6 @@ func (d *decoder) value(depth int) (any, int, error) {
 		d.refs = append(d.refs, ref{v: v, w: w})
 	}
 	return v, w, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func codeName(c byte) string {
@@ -306,7 +300,7 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		}
 		b, _ := d.need(n)
 		return latin1(b), 1 + n, nil
-	case codeShortASCII, codeShortASCIIIntd:
+	case codeShortASCII, codeShortASCIIInterned:
 		n, err := d.byte()
 		if err != nil {
 			return nil, 0, err
