@@ -109,7 +109,7 @@ func (e *encoder) value(v any, depth int) error {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
-			if err := e.key(it.Key, depth+1, "dict key"); err != nil {
+			if err := e.hashable(it.Key, depth+1, "dict key"); err != nil {
 				return err
 			}
 			e.buf = append(e.buf, ':')
@@ -132,7 +132,7 @@ func (e *encoder) value(v any, depth int) error {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
-			if err := e.key(el, depth+1, "set element"); err != nil {
+			if err := e.hashable(el, depth+1, "set element"); err != nil {
 				return err
 			}
 		}
@@ -153,17 +153,10 @@ func fromGo(v any) (any, error) {
 	return nil, unsupported("cannot encode Go %T", v)
 }
 
-// key writes a dict key or set element. serpent refuses None, lists, dicts and sets there
-// (Python could not hash them); NaN would be an unhashable dict; bytes go out as a b'...'
-// literal because serpent's base64 dict could not be a key either.
-func (e *encoder) key(k any, depth int, what string) error {
-	switch k.(type) {
-	case nil:
-		return unsupported("None as %s", what)
-	}
-	return e.hashable(k, depth, what)
-}
-
+// hashable writes a dict key or set element. Lists, dicts and sets are refused (Python could
+// not hash them), and so is NaN, whose class-dict could not be hashed either; bytes go out as
+// a b'...' literal because serpent's base64 dict could not be a key. serpent also refuses None
+// keys, but Python reads them, so they are written.
 func (e *encoder) hashable(k any, depth int, what string) error {
 	switch x := k.(type) {
 	case []any, *pyval.Dict, *pyval.Set:

@@ -121,6 +121,7 @@ func interopCases() []interopCase {
 		{name: "dict", py: "{'a': 1, 2: 'b', (1, 2): None, 'e': {}}", goVal: pyval.DictOf("a", int64(1), int64(2), "b", pyval.Tuple{int64(1), int64(2)}, nil, "e", pyval.NewDict(0)), exact: true},
 		{name: "dict keys", py: "{True: 1, 1.5: 2, 1+1j: 3, float('inf'): 4, 10**30: 5, (1, (2, 'x')): 6}", goVal: pyval.DictOf(true, int64(1), 1.5, int64(2), complex(1, 1), int64(3), inf, int64(4), bigInt("1"+strings.Repeat("0", 30)), int64(5), pyval.Tuple{int64(1), pyval.Tuple{int64(2), "x"}}, int64(6)), exact: true},
 		{name: "dict bytes key", py: "{b'k': 1}", goVal: pyval.DictOf([]byte("k"), int64(1)), fromPy: skip},
+		{name: "dict None key", py: "{None: 1, (None,): {None}}", goVal: pyval.DictOf(nil, int64(1), pyval.Tuple{nil}, pyval.NewSet(nil)), fromPy: skip},
 		{name: "empty set", py: "set()", goVal: pyval.NewSet(), fromPy: pyval.Tuple{}, pyBack: "()", exact: true},
 		{name: "empty frozenset", py: "frozenset()", goVal: &pyval.Set{Frozen: true}, fromPy: pyval.Tuple{}, pyBack: "()", exact: true},
 		{name: "set one", py: "{3}", goVal: pyval.NewSet(int64(3)), exact: true},

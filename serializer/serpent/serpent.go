@@ -28,9 +28,9 @@
 //   - Python cannot read serpent's own text for a NaN complex part or a -0.0 imaginary part;
 //     Marshal refuses the first (ErrUnsupported) and writes the second as 0.0. Python's
 //     arithmetic also drops the sign of a -0.0 real part unless the imaginary part is negative.
-//   - Dict keys and set elements follow serpent's rules: None, list, dict, set and NaN keys
-//     are refused (ErrUnsupported). A bytes key is written as a b'...' literal, which Python
-//     reads, where serpent would write an unreadable dict.
+//   - Dict keys and set elements must be hashable in Python: list, dict, set and NaN keys are
+//     refused (ErrUnsupported). A bytes key is written as a b'...' literal and a None key as
+//     None, which Python reads, where serpent would write an unreadable dict or refuse.
 //   - Ints beyond Python's 4300-digit decimal conversion limit are written in hex, which
 //     Python reads; the decoder refuses longer decimal literals (ErrLimit), as Python does.
 //   - \N{name} escapes are not supported (ErrUnsupported): Go has no Unicode name table.

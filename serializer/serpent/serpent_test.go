@@ -88,6 +88,8 @@ var encodeCases = []struct {
 	{"dict", pyval.DictOf("a", int64(1), int64(2), "b", pyval.Tuple{int64(1), int64(2)}, nil), "{'a':1,2:'b',(1,2):None}"},
 	{"dict odd keys", pyval.DictOf(true, 1, 1.5, 2, complex(1, 1), 3, inf, 4, bigInt("1"+strings.Repeat("0", 30)), 5), "{True:1,1.5:2,(1.0+1.0j):3,1e30000:4,1000000000000000000000000000000:5}"},
 	{"dict bytes key", pyval.DictOf([]byte("k'\x00"), 1), `{b"k'\x00":1}`},
+	{"dict none key", pyval.DictOf(nil, 1, pyval.Tuple{nil}, 2), "{None:1,(None,):2}"},
+	{"set none", pyval.NewSet(nil), "{None}"},
 	{"set empty", pyval.NewSet(), "()"},
 	{"frozenset empty", &pyval.Set{Frozen: true}, "()"},
 	{"set", pyval.NewSet(int64(1), "a"), "{1,'a'}"},
@@ -139,12 +141,10 @@ func TestMarshalErrors(t *testing.T) {
 		v    any
 		want error
 	}{
-		{"none key", pyval.DictOf(nil, 1), serializer.ErrUnsupported},
 		{"list key", pyval.DictOf(1, 1, []any{}, 1), serializer.ErrUnsupported},
 		{"dict in tuple key", pyval.DictOf(pyval.Tuple{pyval.NewDict(0)}, 1), serializer.ErrUnsupported},
 		{"set key", pyval.DictOf(pyval.NewSet(), 1), serializer.ErrUnsupported},
 		{"nan key", pyval.DictOf(nan, 1), serializer.ErrUnsupported},
-		{"none in set", pyval.NewSet(nil), serializer.ErrUnsupported},
 		{"list in set", pyval.NewSet([]any{}), serializer.ErrUnsupported},
 		{"nan complex", complex(nan, 1), serializer.ErrUnsupported},
 		{"nil big", (*big.Int)(nil), serializer.ErrUnsupported},

@@ -1,0 +1,99 @@
+package serpent
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/pyval"
+	"github.com/gopyro/pyro/serializer"
+)
+
+// FuzzUnmarshal feeds arbitrary text to the decoder: it must not panic, errors must be
+// *DecodeError values wrapping a sentinel, and whatever decodes must re-encode and decode to
+// the same value. The seed corpus holds the table cases plus Python-written samples in
+// testdata/fuzz/FuzzUnmarshal (regenerate with SERPENT_FUZZ_CORPUS=1 go test -run Corpus).
+func FuzzUnmarshal(f *testing.F) {
+	for _, tc := range decodeCases {
+		f.Add([]byte(tc.text))
+	}
+	for _, tc := range encodeCases {
+		if data, err := Marshal(tc.v); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Unmarshal(data)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) || !(errors.Is(err, serializer.ErrMalformed) || errors.Is(err, serializer.ErrLimit) || errors.Is(err, serializer.ErrUnsupported)) {
+				t.Fatalf("error %v (%T) is not a *DecodeError with a sentinel", err, err)
+			}
+			if de.Offset < 0 || de.Offset > len(data) {
+				t.Fatalf("offset %d outside input of %d bytes", de.Offset, len(data))
+			}
+			return
+		}
+		text, err := Marshal(v)
+		if err != nil {
+			// bytes, complex and NaN values need one bracket more than their source text did,
+			// so a value right at the depth limit may not re-encode
+			if errors.Is(err, serializer.ErrLimit) {
+				return
+			}
+			t.Fatalf("decoded %s but cannot encode it: %v", pyval.Repr(v), err)
+		}
+		back, err := Unmarshal(text)
+		if err != nil {
+			t.Fatalf("cannot decode own text %q: %v", text, err)
+		}
+		if want := roundTripForm(v); !pyval.Equal(back, want) {
+			t.Fatalf("round trip changed the value\n first %s\nsecond %s\n  text %q", pyval.Repr(want), pyval.Repr(back), text)
+		}
+	})
+}
+
+// TestGenerateFuzzCorpus writes Python-produced seed inputs for FuzzUnmarshal. It only runs
+// when SERPENT_FUZZ_CORPUS=1; the generated files are committed.
+func TestGenerateFuzzCorpus(t *testing.T) {
+	if os.Getenv("SERPENT_FUZZ_CORPUS") != "1" {
+		t.Skip("set SERPENT_FUZZ_CORPUS=1 to regenerate testdata/fuzz/FuzzUnmarshal")
+	}
+	var exprs []string
+	for _, tc := range interopCases() {
+		if tc.fromPy != skip && len(tc.py) < 200 && tc.name != "str many code points" {
+			exprs = append(exprs, tc.py)
+		}
+	}
+	exprs = append(exprs,
+		"('MyWorker', 'get_rate', ('EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}), {'timeout': 2.5})",
+		"{'handshake': 'hello', 'object': 'Pyro.NameServer'}",
+		"{'methods': {'ping', 'lookup'}, 'oneway': set(), 'attrs': set()}",
+	)
+	in, _ := json.Marshal(exprs)
+	script := pyHelpers + `
+out = []
+for e in json.load(sys.stdin):
+    out.append(base64.b64encode(ser.dumps(eval(e))).decode())
+json.dump(out, sys.stdout)
+`
+	var texts [][]byte
+	if err := json.Unmarshal(pytest.Run(t, script, in), &texts); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzUnmarshal")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range texts {
+		name := filepath.Join(dir, fmt.Sprintf("python-%02d", i))
+		if err := os.WriteFile(name, []byte(fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", text)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wrote %d Python samples to %s", len(texts), dir)
+}
