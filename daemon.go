@@ -109,6 +109,12 @@ func WithParams(goMethod string, names ...string) RegisterOption {
 	return func(o *registerOptions) { o.params[goMethod] = names }
 }
 
+// WithClassName sets the class name Python-style error messages use for the object
+// ("'EchoServer' object has no attribute 'x'"); the Go type's name by default.
+func WithClassName(name string) RegisterOption {
+	return func(o *registerOptions) { o.className = name }
+}
+
 // WithHidden keeps the named Go methods from being exposed.
 func WithHidden(goNames ...string) RegisterOption {
 	return func(o *registerOptions) {

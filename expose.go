@@ -19,6 +19,7 @@ import (
 // exposedType is the method table of one Go type, built at registration.
 type exposedType struct {
 	typ     reflect.Type
+	class   string                    // for Python-style messages
 	methods map[string]*exposedMethod // by every name it answers to
 	attrs   map[string]*exposedAttr
 	meta    metadata
@@ -49,6 +50,7 @@ func (m metadata) dict(asLists bool) *pyval.Dict {
 
 type exposedMethod struct {
 	name       string // the name Python peers see
+	qualName   string // Class.name, as Python's messages say
 	index      int    // method index in typ's method set
 	fn         reflect.Type
 	hasCtx     bool
@@ -86,16 +88,23 @@ var (
 
 // exposeOptions are the registration knobs that shape the method table.
 type exposeOptions struct {
-	names  map[string]string   // Go method name → exposed name
-	oneway map[string]bool     // by either name
-	params map[string][]string // by Go name: keyword parameter names
-	hidden map[string]bool     // Go names not exposed
+	names     map[string]string   // Go method name → exposed name
+	oneway    map[string]bool     // by either name
+	params    map[string][]string // by Go name: keyword parameter names
+	hidden    map[string]bool     // Go names not exposed
+	className string
 }
 
 // buildExposed walks typ's method set. typ is the type of the registered value (usually a
 // pointer), so pointer-receiver methods are included.
 func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
-	et := &exposedType{typ: typ, methods: map[string]*exposedMethod{}, attrs: map[string]*exposedAttr{}}
+	et := &exposedType{typ: typ, class: opts.className, methods: map[string]*exposedMethod{}, attrs: map[string]*exposedAttr{}}
+	if et.class == "" {
+		et.class = typ.Name()
+		if typ.Kind() == reflect.Pointer {
+			et.class = typ.Elem().Name()
+		}
+	}
 	all := map[string]*exposedMethod{}
 	for i := range typ.NumMethod() {
 		m := typ.Method(i)
@@ -124,6 +133,7 @@ func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
 	}
 	for goName, em := range all {
 		em.name = exposedName(goName, opts)
+		em.qualName = et.class + "." + em.name
 		em.oneway = opts.oneway[goName] || opts.oneway[em.name]
 		if names, ok := opts.params[goName]; ok {
 			if len(names) != len(em.params) {
@@ -247,7 +257,7 @@ func (et *exposedType) lookupMethod(name string) (*exposedMethod, error) {
 	if m, ok := et.methods[name]; ok {
 		return m, nil
 	}
-	return nil, NewError(classAttributeError, "attempt to access unexposed attribute '%s'", name)
+	return nil, NewError(classAttributeError, "'%s' object has no attribute '%s'", et.class, name)
 }
 
 func (et *exposedType) lookupAttr(name string) (*exposedAttr, error) {
@@ -355,12 +365,42 @@ func (m *exposedMethod) args(ctx context.Context, recv reflect.Value, vargs []an
 	return in, nil
 }
 
+// countError words a wrong argument count as Python 3.11 does, counting self.
 func (m *exposedMethod) countError(given int) error {
 	want := len(m.params)
 	if m.variadic {
-		return NewError(classTypeError, "%s() takes at least %d positional arguments but %d were given", m.name, want-1, given)
+		want--
 	}
-	return NewError(classTypeError, "%s() takes %d positional arguments but %d were given", m.name, want, given)
+	if given < want && len(m.paramNames) == want {
+		missing := m.paramNames[given:want]
+		quoted := make([]string, len(missing))
+		for i, n := range missing {
+			quoted[i] = "'" + n + "'"
+		}
+		list := strings.Join(quoted, ", ")
+		if len(quoted) > 1 {
+			list = strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+		}
+		return NewError(classTypeError, "%s() missing %d required positional %s: %s", m.qualName, len(missing), plural(len(missing), "argument"), list)
+	}
+	if m.variadic {
+		return NewError(classTypeError, "%s() takes at least %d positional %s but %d %s given", m.qualName, want+1, plural(want+1, "argument"), given+1, wereWas(given+1))
+	}
+	return NewError(classTypeError, "%s() takes %d positional %s but %d %s given", m.qualName, want+1, plural(want+1, "argument"), given+1, wereWas(given+1))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+func wereWas(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
 
 func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {

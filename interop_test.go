@@ -121,7 +121,9 @@ func runEchoClient(t *testing.T, uri, ser string, extra ...string) map[string]an
 // with the same Python Pyro4 client, per serializer, and compares everything it observed.
 func TestPythonClientCannotTellEchoServersApart(t *testing.T) {
 	pyURI := startPythonEchoServer(t)
-	_, goURI := startGoEchoServer(t, pyro.DefaultConfig())
+	cfg := pyro.DefaultConfig()
+	cfg.Host = "127.0.0.1"
+	_, goURI := startGoEchoServer(t, cfg)
 	for _, ser := range serializers {
 		t.Run(ser, func(t *testing.T) {
 			extra := []string{}

@@ -38,8 +38,10 @@ func New(log io.Writer) *Server {
 
 // Register serves s on d under ObjectID with Pyro4's names and oneway methods.
 func (s *Server) Register(d *pyro.Daemon) (pyro.URI, error) {
-	return d.Register(s, pyro.WithID(ObjectID), pyro.WithName("Dunder", "__dunder__"),
-		pyro.WithOneway("oneway_echo", "oneway_slow"), pyro.WithHidden("Done"))
+	return d.Register(s, pyro.WithID(ObjectID), pyro.WithClassName("EchoServer"),
+		pyro.WithName("Dunder", "__dunder__"), pyro.WithOneway("oneway_echo", "oneway_slow"),
+		pyro.WithParams("Echo", "message"), pyro.WithParams("OnewayEcho", "message"),
+		pyro.WithHidden("Done", "Register"))
 }
 
 // Done is closed when a client has called shutdown.
