@@ -23,6 +23,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error formats the error as "serpent: <problem> at offset N: <sentinel>".
 func (e *DecodeError) Error() string {
 	return "serpent: " + e.Msg + " at offset " + strconv.Itoa(e.Offset) + ": " + e.Err.Error()
 }

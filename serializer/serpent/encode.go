@@ -60,6 +60,10 @@ func (e *encoder) value(v any, depth int) error {
 	case int:
 		e.buf = strconv.AppendInt(e.buf, int64(x), 10)
 	case *big.Int:
+		if x == nil {
+			e.buf = append(e.buf, "None"...)
+			return nil
+		}
 		return e.bigInt(x)
 	case float64:
 		if math.IsNaN(x) {
@@ -78,6 +82,10 @@ func (e *encoder) value(v any, depth int) error {
 	case string:
 		e.buf = appendStr(e.buf, x)
 	case []byte:
+		if x == nil {
+			e.buf = append(e.buf, "None"...)
+			return nil
+		}
 		if err := open(depth); err != nil {
 			return err
 		}
@@ -85,8 +93,16 @@ func (e *encoder) value(v any, depth int) error {
 		e.buf = base64.StdEncoding.AppendEncode(e.buf, x)
 		e.buf = append(e.buf, "', 'encoding': 'base64'}"...)
 	case pyval.Tuple:
+		if x == nil {
+			e.buf = append(e.buf, "None"...)
+			return nil
+		}
 		return e.tuple(x, depth, false)
 	case []any:
+		if x == nil {
+			e.buf = append(e.buf, "None"...)
+			return nil
+		}
 		if err := open(depth); err != nil {
 			return err
 		}
@@ -101,6 +117,10 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		e.buf = append(e.buf, ']')
 	case *pyval.Dict:
+		if x == nil {
+			e.buf = append(e.buf, "None"...)
+			return nil
+		}
 		if err := open(depth); err != nil {
 			return err
 		}
@@ -119,6 +139,10 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		e.buf = append(e.buf, '}')
 	case *pyval.Set:
+		if x == nil {
+			e.buf = append(e.buf, "None"...)
+			return nil
+		}
 		if err := open(depth); err != nil {
 			return err
 		}
@@ -147,10 +171,14 @@ func (e *encoder) value(v any, depth int) error {
 	return nil
 }
 
-// fromGo turns a non-canonical Go value into canonical form.
-// TODO(pyval.FromGo): the single call site to switch to pyval.FromGo once it exists.
+// fromGo turns a non-canonical Go value (int32, map, struct, time.Time, ...) into canonical
+// form with pyval.FromGo; its *pyval.ConvertError stays reachable with errors.As.
 func fromGo(v any) (any, error) {
-	return nil, unsupported("cannot encode Go %T", v)
+	c, err := pyval.FromGo(v)
+	if err != nil {
+		return nil, fmt.Errorf("serpent: %w: %w", serializer.ErrUnsupported, err)
+	}
+	return c, nil
 }
 
 // hashable writes a dict key or set element. Lists, dicts and sets are refused (Python could
@@ -160,6 +188,9 @@ func fromGo(v any) (any, error) {
 func (e *encoder) hashable(k any, depth int, what string) error {
 	switch x := k.(type) {
 	case []any, *pyval.Dict, *pyval.Set:
+		if isNil(k) {
+			return e.value(nil, depth)
+		}
 		return unsupported("unhashable %s as %s", pyval.TypeName(k), what)
 	case float64:
 		if math.IsNaN(x) {
@@ -170,9 +201,15 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 			return unsupported("NaN as %s", what)
 		}
 	case []byte:
+		if x == nil {
+			return e.value(nil, depth)
+		}
 		e.buf = appendBytesLiteral(e.buf, x)
 		return nil
 	case pyval.Tuple:
+		if x == nil {
+			return e.value(nil, depth)
+		}
 		return e.tuple(x, depth, true)
 	case nil, bool, int64, int, *big.Int, string:
 	default:
@@ -183,6 +220,18 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 		return e.hashable(c, depth, what)
 	}
 	return e.value(k, depth)
+}
+
+func isNil(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		return x == nil
+	case *pyval.Dict:
+		return x == nil
+	case *pyval.Set:
+		return x == nil
+	}
+	return false
 }
 
 func (e *encoder) tuple(x pyval.Tuple, depth int, hashed bool) error {
@@ -212,9 +261,6 @@ func (e *encoder) tuple(x pyval.Tuple, depth int, hashed bool) error {
 }
 
 func (e *encoder) bigInt(x *big.Int) error {
-	if x == nil {
-		return unsupported("nil *big.Int")
-	}
 	if x.BitLen() <= maxDecimalBits {
 		e.buf = x.Append(e.buf, 10)
 		return nil

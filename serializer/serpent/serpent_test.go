@@ -95,6 +95,16 @@ var encodeCases = []struct {
 	{"set", pyval.NewSet(int64(1), "a"), "{1,'a'}"},
 	{"set one", pyval.NewSet(int64(3)), "{3}"},
 	{"set tuple", pyval.NewSet(pyval.Tuple{int64(1), nil}), "{(1,None)}"},
+	{"nil bytes", []byte(nil), "None"},
+	{"nil containers", []any{[]any(nil), pyval.Tuple(nil), (*pyval.Dict)(nil), (*pyval.Set)(nil), (*big.Int)(nil)}, "[None,None,None,None,None]"},
+	{"go map", map[string]int{"b": 2, "a": 1}, "{'a':1,'b':2}"},
+	{"go slice", []string{"x", "y"}, "['x','y']"},
+	{"go ints", []any{int32(-5), uint8(200), uint64(math.MaxUint64)}, "[-5,200,18446744073709551615]"},
+	{"go struct", struct {
+		A int
+		B string `pyro:"b"`
+	}{1, "x"}, "{'A':1,'b':'x'}"},
+	{"go in dict", pyval.DictOf("k", []float32{1.5}), "{'k':[1.5]}"},
 	{"nesting", []any{pyval.DictOf("k", pyval.Tuple{[]any{}, pyval.NewSet(), nan})}, "[{'k':([],(),{'__class__':'float','value':'nan'})}]"},
 }
 
@@ -147,8 +157,7 @@ func TestMarshalErrors(t *testing.T) {
 		{"nan key", pyval.DictOf(nan, 1), serializer.ErrUnsupported},
 		{"list in set", pyval.NewSet([]any{}), serializer.ErrUnsupported},
 		{"nan complex", complex(nan, 1), serializer.ErrUnsupported},
-		{"nil big", (*big.Int)(nil), serializer.ErrUnsupported},
-		{"go struct", struct{ A chan int }{}, serializer.ErrUnsupported},
+		{"go chan", struct{ A chan int }{}, serializer.ErrUnsupported},
 		{"too deep", deep, serializer.ErrLimit},
 		{"cycle", cyclic, serializer.ErrLimit},
 	}
@@ -159,6 +168,11 @@ func TestMarshalErrors(t *testing.T) {
 				t.Fatalf("Marshal: err = %v, want %v", err, tc.want)
 			}
 		})
+	}
+	_, err := Marshal([]any{struct{ A chan int }{}})
+	var ce *pyval.ConvertError
+	if !errors.As(err, &ce) || ce.Path != ".A" {
+		t.Fatalf("Marshal of a chan field: %v, want a *pyval.ConvertError at .A", err)
 	}
 }
 
@@ -330,9 +344,24 @@ func TestRoundTrip(t *testing.T) {
 // roundTripForm is what a value reads back as: empty sets are written as (), sets lose
 // frozenness, ints are int64 or *big.Int, and a -0.0 complex part may come back as 0.0.
 func roundTripForm(v any) any {
+	switch v.(type) {
+	case nil, bool, int64, *big.Int, float64, complex128, string, []byte, pyval.Tuple, []any, *pyval.Dict, *pyval.Set:
+	default:
+		if c, err := pyval.FromGo(v); err == nil {
+			v = c
+		}
+	}
 	switch x := v.(type) {
 	case int:
 		return int64(x)
+	case *big.Int:
+		if x == nil {
+			return nil
+		}
+	case []byte:
+		if x == nil {
+			return nil
+		}
 	case complex128:
 		re, im := real(x), imag(x)
 		if re == 0 && math.Signbit(re) && !math.Signbit(im) {
@@ -343,24 +372,36 @@ func roundTripForm(v any) any {
 		}
 		return complex(re, im)
 	case pyval.Tuple:
+		if x == nil {
+			return nil
+		}
 		t := make(pyval.Tuple, len(x))
 		for i, e := range x {
 			t[i] = roundTripForm(e)
 		}
 		return t
 	case []any:
+		if x == nil {
+			return nil
+		}
 		l := make([]any, len(x))
 		for i, e := range x {
 			l[i] = roundTripForm(e)
 		}
 		return l
 	case *pyval.Dict:
+		if x == nil {
+			return nil
+		}
 		d := pyval.NewDict(x.Len())
 		for _, it := range x.Items() {
 			d.Set(roundTripForm(it.Key), roundTripForm(it.Value))
 		}
 		return d
 	case *pyval.Set:
+		if x == nil {
+			return nil
+		}
 		if x.Len() == 0 {
 			return pyval.Tuple{}
 		}
