@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,26 +26,49 @@ import (
 // than serializer.MaxDepth one wrapping serializer.ErrLimit. No length header can make it
 // allocate more than the rest of the input could hold.
 func (Codec) Unmarshal(data []byte) (any, error) {
-	r := bytes.NewReader(data)
-	d := vm.GetDecoder()
-	defer vm.PutDecoder(d)
-	d.Reset(r)
-	dec := decoder{d: d, r: r}
+	dec := decoders.Get().(*decoder)
+	defer dec.release()
+	dec.data = data
+	dec.r.Reset(data)
 	v, err := dec.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if r.Len() > 0 {
-		return nil, fmt.Errorf("msgpack: %d bytes of extra data after the value: %w", r.Len(), serializer.ErrMalformed)
+	if n := dec.r.Len(); n > 0 {
+		return nil, fmt.Errorf("msgpack: %d bytes of extra data after the value: %w", n, serializer.ErrMalformed)
 	}
 	return v, nil
 }
 
+// decoder is the per-call state, pooled. The module's Decoder reads r directly, without
+// buffering, because a bytes.Reader is an io.ByteScanner: so r's position is always exact,
+// and str payloads can be taken from the input without going through the Decoder.
 type decoder struct {
 	d       *vm.Decoder
-	r       *bytes.Reader // the decoder reads it directly (it is an io.ByteScanner), so Len is exact
+	r       bytes.Reader
+	data    []byte
+	text    string // data as a string, made at the first str of a small input
 	scratch []byte
 }
+
+var decoders = sync.Pool{New: func() any {
+	dec := &decoder{d: vm.NewDecoder(nil)}
+	dec.d.Reset(&dec.r)
+	return dec
+}}
+
+func (dec *decoder) release() {
+	dec.data, dec.text = nil, ""
+	dec.r.Reset(nil)
+	if cap(dec.scratch) > maxPooled {
+		dec.scratch = nil
+	}
+	decoders.Put(dec)
+}
+
+// smallInput is the size up to which all str values share one copy of the input: a single
+// allocation instead of one per str, at the price of keeping at most this much alive.
+const smallInput = 4 << 10
 
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("msgpack: "+format+": %w", append(args, serializer.ErrMalformed)...)
@@ -108,18 +132,18 @@ func (dec *decoder) value(depth int) (any, error) {
 		}
 		return f, nil
 	case msgpcode.IsString(c):
-		b, err := dec.bytes(true)
-		if err != nil {
-			return nil, err
-		}
-		if !utf8.Valid(b) {
-			return nil, malformed("str is not valid UTF-8")
-		}
-		return string(b), nil
+		return dec.str()
 	case msgpcode.IsBin(c):
-		b, err := dec.bytes(false)
+		n, err := dec.d.DecodeBytesLen()
 		if err != nil {
+			return nil, wrap(err)
+		}
+		if err := dec.need(n, 1, "bin"); err != nil {
 			return nil, err
+		}
+		b := make([]byte, n)
+		if err := dec.d.ReadFull(b); err != nil {
+			return nil, wrap(err)
 		}
 		return b, nil
 	case msgpcode.IsFixedArray(c), c == msgpcode.Array16, c == msgpcode.Array32:
@@ -173,29 +197,31 @@ func (dec *decoder) value(depth int) (any, error) {
 	return nil, malformed("invalid type code 0x%02x", c)
 }
 
-// bytes reads a str or bin payload. A str goes through the reusable scratch buffer, as it
-// is copied again into a Go string; a bin gets its own slice, which the caller keeps.
-func (dec *decoder) bytes(str bool) ([]byte, error) {
+func (dec *decoder) str() (any, error) {
 	n, err := dec.d.DecodeBytesLen()
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if err := dec.need(n, 1, "str or bin"); err != nil {
+	if err := dec.need(n, 1, "str"); err != nil {
 		return nil, err
 	}
-	var b []byte
-	if str {
-		if cap(dec.scratch) < n {
-			dec.scratch = make([]byte, n)
+	pos := len(dec.data) - dec.r.Len()
+	var s string
+	if len(dec.data) <= smallInput {
+		if dec.text == "" {
+			dec.text = string(dec.data)
 		}
-		b = dec.scratch[:n]
+		s = dec.text[pos : pos+n]
 	} else {
-		b = make([]byte, n)
+		s = string(dec.data[pos : pos+n])
 	}
-	if err := dec.d.ReadFull(b); err != nil {
+	if _, err := dec.r.Seek(int64(n), io.SeekCurrent); err != nil {
 		return nil, wrap(err)
 	}
-	return b, nil
+	if !utf8.ValidString(s) {
+		return nil, malformed("str is not valid UTF-8")
+	}
+	return s, nil
 }
 
 // maxKeyNesting bounds arrays nested inside a map key. Python cannot even read such keys
@@ -248,7 +274,7 @@ func (dec *decoder) ext() (any, error) {
 	default:
 		return nil, malformed("invalid ext code for Pyro4 msgpack: %d", code)
 	}
-	// The payload is consumed before the next read, so the str scratch buffer can hold it.
+	// The payload is consumed before the next read, so a reused buffer can hold it.
 	if cap(dec.scratch) < n {
 		dec.scratch = make([]byte, n)
 	}

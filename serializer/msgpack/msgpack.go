@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sync"
 	"unicode/utf8"
 
 	vm "github.com/vmihailenco/msgpack/v5"
@@ -67,20 +68,35 @@ func (Codec) Name() string { return "msgpack" }
 // serializer.ErrUnsupported for values msgpack cannot carry and serializer.ErrLimit for
 // nesting deeper than serializer.MaxDepth (a dict that contains itself, say).
 func (Codec) Marshal(v any) ([]byte, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, 128))
-	e := vm.GetEncoder()
-	defer vm.PutEncoder(e)
-	e.Reset(buf)
-	enc := encoder{e: e, buf: buf}
+	enc := encoders.Get().(*encoder)
+	defer enc.release()
 	if err := enc.value(v, 0); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return bytes.Clone(enc.buf.Bytes()), nil
 }
 
+// encoder is the per-call state, pooled so a call costs one allocation: the result.
 type encoder struct {
 	e   *vm.Encoder
-	buf *bytes.Buffer
+	buf bytes.Buffer
+}
+
+var encoders = sync.Pool{New: func() any {
+	enc := &encoder{e: vm.NewEncoder(nil)}
+	enc.e.Reset(&enc.buf)
+	return enc
+}}
+
+// maxPooled is the largest buffer kept for reuse, so one huge message does not pin memory.
+const maxPooled = 64 << 10
+
+func (enc *encoder) release() {
+	if enc.buf.Cap() > maxPooled {
+		return
+	}
+	enc.buf.Reset()
+	encoders.Put(enc)
 }
 
 func (enc *encoder) value(v any, depth int) error {
