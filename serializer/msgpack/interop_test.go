@@ -359,7 +359,7 @@ func TestInteropRandom(t *testing.T) {
 	var c Codec
 	var values, calls, identical int
 	for batch := range batches {
-		gen := pyvaltest.New(uint64(20260 + batch), caps)
+		gen := pyvaltest.New(uint64(20260+batch), caps)
 		type item struct {
 			call bool
 			v    any
