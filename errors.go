@@ -18,6 +18,9 @@ var (
 	ErrConnectionClosed = fmt.Errorf("%w: connection closed", ErrCommunication)
 	// ErrProtocol means the peer broke the wire protocol.
 	ErrProtocol = fmt.Errorf("%w: protocol error", ErrCommunication)
+	// ErrSecurity means a message failed HMAC authentication: a wrong key, or a key on one
+	// side only.
+	ErrSecurity = fmt.Errorf("%w: security error", ErrCommunication)
 	// ErrConnectFailed means the daemon refused the connection handshake (CONNECTFAIL).
 	ErrConnectFailed = fmt.Errorf("%w: connection rejected", ErrCommunication)
 	// ErrDaemonClosed is returned by Serve after Shutdown or Close.

@@ -24,10 +24,16 @@ func startPythonEchoServer(t testing.TB, extraEnv ...string) string {
 	t.Helper()
 	pytest.Require(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := pytest.Command(ctx, "-m", "Pyro4.test.echoserver", "-H", "127.0.0.1", "-p", "0")
-	cmd.Env = append(cmd.Env, "PYRO_SERIALIZERS_ACCEPTED=serpent,json,marshal,msgpack")
+	cmd := pythonEchoCommand(ctx, "-H", "127.0.0.1", "-p", "0")
 	cmd.Env = append(cmd.Env, extraEnv...)
 	return startAndReadURI(t, cmd, cancel, "echo uri: ")
+}
+
+// pythonEchoCommand prepares pyro4-test-echoserver, accepting msgpack too.
+func pythonEchoCommand(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := pytest.Command(ctx, append([]string{"-m", "Pyro4.test.echoserver"}, args...)...)
+	cmd.Env = append(cmd.Env, "PYRO_SERIALIZERS_ACCEPTED=serpent,json,marshal,msgpack")
+	return cmd
 }
 
 // startAndReadURI starts a Python server and waits for the line announcing its URI.
@@ -160,5 +166,40 @@ func compareTranscripts(t *testing.T, want, got map[string]any) {
 		if _, ok := want[key]; !ok {
 			t.Errorf("unexpected observation %s", key)
 		}
+	}
+}
+
+// TestPythonClientUnixSocketHMACCompression: a Python client with an HMAC key and compression
+// on calls our echo server on a unix socket; large payloads travel compressed both ways.
+func TestPythonClientUnixSocketHMACCompression(t *testing.T) {
+	sock := t.TempDir() + "/echo.sock"
+	cfg := pyro.DefaultConfig()
+	cfg.UnixSocket = sock
+	cfg.HMACKey = []byte("s3cret")
+	cfg.Compression = true
+	_, uri := startGoEchoServer(t, cfg)
+	script := `
+import sys, Pyro4
+Pyro4.config.COMPRESSION = True
+p = Pyro4.Proxy(sys.argv[1])
+p._pyroHmacKey = b"s3cret"
+big = "x" * 100000
+assert p.echo(big) == big
+print(p.echo("unix+hmac+zlib"))
+q = Pyro4.Proxy(sys.argv[1])
+try:
+    q.echo("no key")
+    print("accepted without key")
+except Pyro4.errors.PyroError as e:
+    print(type(e).__name__)
+`
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := pytest.Command(ctx, "-c", script, uri.String()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "unix+hmac+zlib\nSecurityError" && got != "unix+hmac+zlib\nCommunicationError" {
+		t.Fatalf("python client said:\n%s", got)
 	}
 }

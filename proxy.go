@@ -350,7 +350,10 @@ func (p *Proxy) ioError(ctx context.Context, what string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("%w: %s: %w", ErrConnectionClosed, what, err)
 	}
-	if errors.Is(err, wire.ErrProtocol) || errors.Is(err, wire.ErrTooLarge) || errors.Is(err, wire.ErrSecurity) {
+	if errors.Is(err, wire.ErrSecurity) {
+		return fmt.Errorf("%w: %s: %w", ErrSecurity, what, err)
+	}
+	if errors.Is(err, wire.ErrProtocol) || errors.Is(err, wire.ErrTooLarge) {
 		return fmt.Errorf("%w: %s: %w", ErrProtocol, what, err)
 	}
 	return fmt.Errorf("%w: %s: %w", ErrCommunication, what, err)
@@ -617,6 +620,9 @@ func (p *Proxy) Batch() *Batch { return &Batch{p: p} }
 // Add queues a call (optionally ending with Kwargs).
 func (b *Batch) Add(method string, args ...any) *Batch {
 	args, kwargs, _ := splitKwargs(args)
+	if args == nil {
+		args = []any{} // a nil Tuple would travel as None
+	}
 	b.calls = append(b.calls, pyval.Tuple{method, pyval.Tuple(args), kwargs})
 	return b
 }
