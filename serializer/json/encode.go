@@ -21,7 +21,7 @@ import (
 // invalid UTF-8 is refused. Values not in canonical pyval form are converted with
 // pyval.FromGo first.
 func Marshal(v any) ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
+	e := encoder{buf: make([]byte, 0, 128)}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

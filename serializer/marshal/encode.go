@@ -20,7 +20,7 @@ import (
 // error wrapping serializer.ErrUnsupported; nesting beyond serializer.MaxDepth (a cycle, say)
 // one wrapping serializer.ErrLimit.
 func Marshal(v any) ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
+	e := encoder{buf: make([]byte, 0, 128)}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}
