@@ -54,7 +54,8 @@ func Unmarshal(data []byte) (any, error) {
 		}
 		return nil, &DecodeError{i, "invalid UTF-8", serializer.ErrMalformed}
 	}
-	d := decoder{data: data}
+	// small stacks that escape analysis can keep off the heap for typical payloads
+	d := decoder{data: data, stack: make([]any, 0, 16), sb: make([]byte, 0, 64)}
 	return d.top()
 }
 

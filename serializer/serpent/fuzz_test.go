@@ -3,6 +3,7 @@ package serpent
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 // FuzzUnmarshal feeds arbitrary text to the decoder: it must not panic, errors must be
 // *DecodeError values wrapping a sentinel, and whatever decodes must re-encode and decode to
 // the same value. The seed corpus holds the table cases plus Python-written samples in
-// testdata/fuzz/FuzzUnmarshal (regenerate with SERPENT_FUZZ_CORPUS=1 go test -run Corpus).
+// testdata/fuzz/FuzzUnmarshal (regenerate with go test -run Corpus -update-corpus).
 func FuzzUnmarshal(f *testing.F) {
 	for _, tc := range decodeCases {
 		f.Add([]byte(tc.text))
@@ -57,11 +58,13 @@ func FuzzUnmarshal(f *testing.F) {
 	})
 }
 
-// TestGenerateFuzzCorpus writes Python-produced seed inputs for FuzzUnmarshal. It only runs
-// when SERPENT_FUZZ_CORPUS=1; the generated files are committed.
+var updateCorpus = flag.Bool("update-corpus", false, "rewrite the Python seed corpus in testdata/fuzz/FuzzUnmarshal")
+
+// TestGenerateFuzzCorpus writes Python-produced seed inputs for FuzzUnmarshal when run with
+// -update-corpus; the generated files are committed.
 func TestGenerateFuzzCorpus(t *testing.T) {
-	if os.Getenv("SERPENT_FUZZ_CORPUS") != "1" {
-		t.Skip("set SERPENT_FUZZ_CORPUS=1 to regenerate testdata/fuzz/FuzzUnmarshal")
+	if !*updateCorpus {
+		return
 	}
 	var exprs []string
 	for _, tc := range interopCases() {
@@ -96,4 +99,28 @@ json.dump(out, sys.stdout)
 		}
 	}
 	t.Logf("wrote %d Python samples to %s", len(texts), dir)
+}
+
+// TestUnmarshalTruncated decodes every prefix of every encoder output: each must give a value
+// or a *DecodeError, never a panic.
+func TestUnmarshalTruncated(t *testing.T) {
+	var n int
+	for _, tc := range encodeCases {
+		data, err := Marshal(tc.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range data {
+			if _, err := Unmarshal(data[:i]); err != nil {
+				var de *DecodeError
+				if !errors.As(err, &de) {
+					t.Fatalf("Unmarshal(%q): %v is not a *DecodeError", data[:i], err)
+				}
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no prefix failed to decode")
+	}
 }
