@@ -632,14 +632,19 @@ func pyFloat(s string) (float64, bool) {
 	case "inf", "infinity":
 		f = math.Inf(1)
 	default:
-		if t == "" || t[0] == '_' {
+		// scanNumber wants a digit or ".digit" first
+		if t == "" || !(isDigit(t[0]) || t[0] == '.' && len(t) > 1 && isDigit(t[1])) {
 			return 0, false
 		}
 		end, _, imag, msg := scanNumber([]byte(t), 0)
 		if msg != "" || imag || end != len(t) {
 			return 0, false
 		}
-		f, _ = strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64)
+		var err error
+		f, err = strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64)
+		if err != nil && !math.IsInf(f, 0) && f != 0 {
+			return 0, false
+		}
 	}
 	if neg {
 		f = -f
