@@ -241,7 +241,7 @@ func TestPythonInterop(t *testing.T) {
 	pytest.Require(t)
 	inputs := []any{
 		time.Date(2024, 1, 2, 3, 4, 5, 600000, time.UTC),
-		time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("", -(3*3600 + 30*60))),
+		time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("", -(3*3600+30*60))),
 		time.Date(1900, 1, 1, 0, 0, 0, 1000, time.FixedZone("", 1172)),
 		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
@@ -389,4 +389,76 @@ func BenchmarkConvert(b *testing.B) {
 			}
 		}
 	}
+}
+
+// fuzzTargets are the Go types random values are decoded into: most decodings fail, none may
+// panic, and every success must convert back and decode again to the same thing.
+var fuzzTargets = []reflect.Type{
+	reflect.TypeFor[any](), reflect.TypeFor[pyval.Raw](), reflect.TypeFor[[]any](),
+	reflect.TypeFor[map[string]any](), reflect.TypeFor[map[any]any](), reflect.TypeFor[*pyval.Dict](),
+	reflect.TypeFor[*pyval.Set](), reflect.TypeFor[pyval.Tuple](), reflect.TypeFor[Order](),
+	reflect.TypeFor[[]string](), reflect.TypeFor[map[int]float32](), reflect.TypeFor[[2]int](),
+	reflect.TypeFor[time.Time](), reflect.TypeFor[time.Duration](), reflect.TypeFor[int8](),
+	reflect.TypeFor[uint64](), reflect.TypeFor[string](), reflect.TypeFor[[]byte](),
+	reflect.TypeFor[*big.Int](), reflect.TypeFor[big.Float](), reflect.TypeFor[big.Rat](),
+	reflect.TypeFor[complex64](), reflect.TypeFor[map[string]struct{}](), reflect.TypeFor[[][]float64](),
+	reflect.TypeFor[map[[2]string]bool](), reflect.TypeFor[*quote](), reflect.TypeFor[[]*Line](),
+}
+
+func checkDecodeAll(t *testing.T, v any) {
+	t.Helper()
+	for _, rt := range fuzzTargets {
+		got, err := pyval.Convert(v, rt, "v")
+		if err != nil {
+			if _, ok := err.(*pyval.ConvertError); !ok {
+				t.Fatalf("Convert(%s, %v): %T %v", pyval.Repr(v), rt, err, err)
+			}
+			continue
+		}
+		back, err := pyval.FromGo(got.Interface())
+		if err != nil {
+			t.Fatalf("FromGo(Convert(%s, %v)): %v", pyval.Repr(v), rt, err)
+		}
+		again, err := pyval.Convert(back, rt, "v")
+		if err != nil {
+			t.Fatalf("Convert(%s, %v) worked, its FromGo %s does not: %v", pyval.Repr(v), rt, pyval.Repr(back), err)
+		}
+		b2, _ := pyval.FromGo(again.Interface())
+		if pyval.Repr(b2) != pyval.Repr(back) {
+			t.Fatalf("%v: %s -> %s -> %s", rt, pyval.Repr(v), pyval.Repr(back), pyval.Repr(b2))
+		}
+	}
+}
+
+func TestDecodeAllTypedNils(t *testing.T) {
+	for _, v := range []any{(*pyval.Dict)(nil), (*pyval.Set)(nil), (*big.Int)(nil), pyval.Tuple(nil),
+		[]any(nil), []byte(nil), []any{(*pyval.Dict)(nil)}, pyval.DictOf("Lines", []any{nil, (*pyval.Dict)(nil)})} {
+		checkDecodeAll(t, v)
+	}
+}
+
+func FuzzConvert(f *testing.F) {
+	for seed := range uint64(8) {
+		f.Add(seed, uint8(seed))
+	}
+	// Past findings: tuple keys into map[any]any, big.Float precision and infinity, Duration
+	// rounding.
+	f.Add(uint64(37), uint8('J'))
+	f.Add(uint64(41), uint8('^'))
+	f.Add(uint64(32), uint8('\b'))
+	f.Add(uint64(105), uint8('\v'))
+	f.Fuzz(func(t *testing.T, seed uint64, knobs uint8) {
+		caps := pyvaltest.All
+		if knobs&1 != 0 {
+			caps = pyvaltest.Caps{}
+		}
+		g := pyvaltest.New(seed, caps)
+		g.MaxDepth = int(knobs>>1) % 6
+		v := g.Value()
+		out, err := pyval.FromGo(v)
+		if err != nil || pyval.Repr(out) != pyval.Repr(v) {
+			t.Fatalf("FromGo(%s) = %s, %v", pyval.Repr(v), pyval.Repr(out), err)
+		}
+		checkDecodeAll(t, v)
+	})
 }

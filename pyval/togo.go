@@ -82,7 +82,7 @@ func ToGoPath(v any, ptr any, root string) error {
 	}
 	rv := reflect.ValueOf(ptr)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return &ConvertError{Path: root, Value: TypeName(v), Type: reflect.TypeOf(ptr),
+		return &ConvertError{Path: root, Value: pyTypeName(v), Type: reflect.TypeOf(ptr),
 			Msg: "ToGo needs a non-nil pointer, not " + typeString(reflect.TypeOf(ptr))}
 	}
 	e := rv.Elem()
@@ -94,7 +94,7 @@ func ToGoPath(v any, ptr any, root string) error {
 // straight into a method's parameter; root names the argument in errors.
 func ToGoValue(v any, dst reflect.Value, root string) error {
 	if !dst.CanSet() {
-		return &ConvertError{Path: root, Value: TypeName(v), Msg: "ToGoValue needs a settable reflect.Value"}
+		return &ConvertError{Path: root, Value: pyTypeName(v), Msg: "ToGoValue needs a settable reflect.Value"}
 	}
 	return withRoot(typeDecoder(dst.Type())(v, dst, 0), root)
 }
@@ -135,12 +135,12 @@ func typeString(t reflect.Type) string {
 }
 
 func mismatch(v any, t reflect.Type) error {
-	return &ConvertError{Value: TypeName(v), Type: t, Msg: "cannot use " + TypeName(v) + " as " + t.String()}
+	return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "cannot use " + pyTypeName(v) + " as " + t.String()}
 }
 
 func outOfRange(v any, t reflect.Type) error {
-	return &ConvertError{Value: TypeName(v), Type: t,
-		Msg: "cannot use " + TypeName(v) + " " + Repr(v) + " as " + t.String() + ": out of range"}
+	return &ConvertError{Value: pyTypeName(v), Type: t,
+		Msg: "cannot use " + pyTypeName(v) + " " + Repr(v) + " as " + t.String() + ": out of range"}
 }
 
 // natural gives v the Go form it takes in an `any` (see ToGoPath).
@@ -217,7 +217,7 @@ func natural(v any, depth int) (any, error) {
 		}
 		return x, nil
 	}
-	return nil, &ConvertError{Value: TypeName(v), Type: anyType, Msg: "not a canonical Python value: " + TypeName(v)}
+	return nil, &ConvertError{Value: pyTypeName(v), Type: anyType, Msg: "not a canonical Python value: " + pyTypeName(v)}
 }
 
 func naturalList(x []any, depth int) (any, error) {
@@ -278,7 +278,7 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 		if reflect.PointerTo(t).Implements(unmarshalerType) {
 			return func(v any, dst reflect.Value, _ int) error {
 				if err := dst.Addr().Interface().(Unmarshaler).UnmarshalPython(v); err != nil {
-					return &ConvertError{Value: TypeName(v), Type: t, Msg: "UnmarshalPython of " + t.String(), Err: err}
+					return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "UnmarshalPython of " + t.String(), Err: err}
 				}
 				return nil
 			}
@@ -331,7 +331,7 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 			}
 			u := dst.Addr().Interface().(interface{ UnmarshalText([]byte) error })
 			if err := u.UnmarshalText(text); err != nil {
-				return &ConvertError{Value: TypeName(v), Type: t, Msg: "UnmarshalText of " + t.String(), Err: err}
+				return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "UnmarshalText of " + t.String(), Err: err}
 			}
 			return nil
 		}
@@ -374,7 +374,7 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 	case reflect.Float32, reflect.Float64:
 		return func(v any, dst reflect.Value, _ int) error {
 			var f float64
-			switch x := v.(type) {
+			switch x := noneIfNil(v).(type) {
 			case float64:
 				f = x
 			case int64:
@@ -442,8 +442,27 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 		return structDecoder(t)
 	}
 	return func(v any, _ reflect.Value, _ int) error {
-		return &ConvertError{Value: TypeName(v), Type: t, Msg: "cannot convert a Python value into Go " + t.String()}
+		return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "cannot convert a Python value into Go " + t.String()}
 	}
+}
+
+// noneIfNil turns the typed nil pointers among canonical forms into None.
+func noneIfNil(v any) any {
+	switch x := v.(type) {
+	case *Dict:
+		if x == nil {
+			return nil
+		}
+	case *Set:
+		if x == nil {
+			return nil
+		}
+	case *big.Int:
+		if x == nil {
+			return nil
+		}
+	}
+	return v
 }
 
 func isInf(v any) bool {
@@ -452,7 +471,7 @@ func isInf(v any) bool {
 }
 
 func toInt64(v any, t reflect.Type) (int64, error) {
-	switch x := v.(type) {
+	switch x := noneIfNil(v).(type) {
 	case int64:
 		return x, nil
 	case int:
@@ -476,7 +495,7 @@ func toInt64(v any, t reflect.Type) (int64, error) {
 }
 
 func toUint64(v any, t reflect.Type) (uint64, error) {
-	switch x := v.(type) {
+	switch x := noneIfNil(v).(type) {
 	case int64:
 		if x >= 0 {
 			return uint64(x), nil
@@ -522,6 +541,9 @@ func decodeTime(v any, dst reflect.Value, _ int) error {
 	default:
 		return mismatch(v, timeType)
 	}
+	if y := t.Year(); y < 1 || y > 9999 { // Python's datetime range, so FromGo can send it back
+		return outOfRange(v, timeType)
+	}
 	dst.Set(reflect.ValueOf(t))
 	return nil
 }
@@ -530,11 +552,12 @@ func decodeDuration(v any, dst reflect.Value, _ int) error {
 	var d time.Duration
 	switch x := v.(type) {
 	case float64:
-		ns := math.Round(x * 1e9)
-		if math.IsNaN(ns) || ns < math.MinInt64 || ns >= math.MaxInt64 {
+		// Whole and fractional seconds apart: x*1e9 would round away nanoseconds of large values.
+		sec, frac := math.Modf(x)
+		if math.IsNaN(x) || math.Abs(sec) > math.MaxInt64/1e9-1 {
 			return outOfRange(v, durationType)
 		}
-		d = time.Duration(ns)
+		d = time.Duration(sec)*time.Second + time.Duration(math.Round(frac*1e9))
 	case int64:
 		if x > math.MaxInt64/int64(time.Second) || x < math.MinInt64/int64(time.Second) {
 			return outOfRange(v, durationType)
@@ -549,6 +572,7 @@ func decodeDuration(v any, dst reflect.Value, _ int) error {
 
 func decodeBig(v any, dst reflect.Value, _ int) error {
 	t := dst.Type()
+	v = noneIfNil(v)
 	switch z := dst.Addr().Interface().(type) {
 	case *big.Int:
 		switch x := v.(type) {
@@ -573,6 +597,19 @@ func decodeBig(v any, dst reflect.Value, _ int) error {
 			}
 			z.SetFloat64(x)
 		case string:
+			if z.Prec() == 0 {
+				// enough bits to hold every decimal digit exactly, so str → big.Float → str is
+				// the identity on what FromGo writes
+				z.SetPrec(uint(max(64, 4*len(x))))
+			}
+			switch x {
+			case "Infinity", "+Infinity", "inf", "+inf": // Python's Decimal writes Infinity
+				z.SetInf(false)
+				return nil
+			case "-Infinity", "-inf":
+				z.SetInf(true)
+				return nil
+			}
 			if _, ok := z.SetString(x); !ok {
 				return &ConvertError{Value: "str", Type: t, Msg: "cannot use str " + strconv.Quote(x) + " as big.Float"}
 			}
@@ -611,6 +648,10 @@ func interfaceDecoder(t reflect.Type) decoderFunc {
 		if err != nil {
 			return err
 		}
+		if n == nil {
+			dst.SetZero()
+			return nil
+		}
 		nv := reflect.ValueOf(n)
 		if !empty && !nv.Type().Implements(t) {
 			return mismatch(v, t)
@@ -629,7 +670,7 @@ func pointerDecoder(t reflect.Type) decoderFunc {
 			return nil
 		}
 		if depth >= MaxConvertDepth {
-			return tooDeep(t, TypeName(v))
+			return tooDeep(t, pyTypeName(v))
 		}
 		if dst.IsNil() {
 			dst.Set(reflect.New(et))
@@ -700,7 +741,7 @@ func sliceDecoder(t reflect.Type) decoderFunc {
 			return mismatch(v, t)
 		}
 		if depth >= MaxConvertDepth {
-			return tooDeep(t, TypeName(v))
+			return tooDeep(t, pyTypeName(v))
 		}
 		s := reflect.MakeSlice(t, len(items), len(items))
 		for i, e := range items {
@@ -719,8 +760,8 @@ func arrayDecoder(t reflect.Type) decoderFunc {
 	isBytes := et.Kind() == reflect.Uint8 && !reflect.PointerTo(et).Implements(unmarshalerType)
 	n := t.Len()
 	wrongLen := func(v any, have int) error {
-		return &ConvertError{Value: TypeName(v), Type: t,
-			Msg: "cannot use " + TypeName(v) + " of length " + strconv.Itoa(have) + " as " + t.String()}
+		return &ConvertError{Value: pyTypeName(v), Type: t,
+			Msg: "cannot use " + pyTypeName(v) + " of length " + strconv.Itoa(have) + " as " + t.String()}
 	}
 	return func(v any, dst reflect.Value, depth int) error {
 		if b, ok := v.([]byte); ok && isBytes {
@@ -738,7 +779,7 @@ func arrayDecoder(t reflect.Type) decoderFunc {
 			return wrongLen(v, len(items))
 		}
 		if depth >= MaxConvertDepth {
-			return tooDeep(t, TypeName(v))
+			return tooDeep(t, pyTypeName(v))
 		}
 		for i, e := range items {
 			if err := elem(e, dst.Index(i), depth+1); err != nil {
@@ -754,13 +795,16 @@ func mapDecoder(t reflect.Type) decoderFunc {
 	keyDec := mapKeyDecoder(kt)
 	elem := typeDecoder(et)
 	setTarget := et.Kind() == reflect.Bool || et.Kind() == reflect.Struct && et.NumField() == 0
+	// Keys holding interfaces may get uncomparable values (a tuple key becomes []any), which
+	// would make SetMapIndex panic.
+	checkKey := kt.Kind() == reflect.Interface || kt.Kind() == reflect.Array || kt.Kind() == reflect.Struct
 	return func(v any, dst reflect.Value, depth int) error {
-		if v == nil {
+		if v = noneIfNil(v); v == nil {
 			dst.SetZero()
 			return nil
 		}
 		if depth >= MaxConvertDepth {
-			return tooDeep(t, TypeName(v))
+			return tooDeep(t, pyTypeName(v))
 		}
 		switch x := v.(type) {
 		case *Dict:
@@ -772,6 +816,9 @@ func mapDecoder(t reflect.Type) decoderFunc {
 				kv.SetZero()
 				if err := keyDec(it.Key, kv, depth+1); err != nil {
 					return errPath(err, keySeg(it.Key))
+				}
+				if checkKey && !kv.Comparable() {
+					return errPath(unhashable(it.Key, kt), keySeg(it.Key))
 				}
 				ev.SetZero()
 				if err := elem(it.Value, ev, depth+1); err != nil {
@@ -796,12 +843,20 @@ func mapDecoder(t reflect.Type) decoderFunc {
 				if err := keyDec(m.Key, kv, depth+1); err != nil {
 					return errPath(err, keySeg(m.Key))
 				}
+				if checkKey && !kv.Comparable() {
+					return errPath(unhashable(m.Key, kt), keySeg(m.Key))
+				}
 				dst.SetMapIndex(kv, ev)
 			}
 			return nil
 		}
 		return mismatch(v, t)
 	}
+}
+
+func unhashable(k any, kt reflect.Type) error {
+	return &ConvertError{Value: pyTypeName(k), Type: kt,
+		Msg: "cannot use " + pyTypeName(k) + " as map key of type " + kt.String() + ": its Go form is not comparable"}
 }
 
 // mapKeyDecoder is the key type's decoder, plus str keys for integer kinds as in encoding/json.
@@ -841,7 +896,7 @@ func structDecoder(t reflect.Type) decoderFunc {
 			return mismatch(v, t)
 		}
 		if depth >= MaxConvertDepth {
-			return tooDeep(t, TypeName(v))
+			return tooDeep(t, pyTypeName(v))
 		}
 		for _, it := range d.items {
 			key, ok := it.Key.(string)
@@ -883,3 +938,6 @@ func fieldForSet(v reflect.Value, index []int) (reflect.Value, error) {
 	}
 	return v, nil
 }
+
+// pyTypeName is TypeName, safe for typed nil pointers (which stand for None).
+func pyTypeName(v any) string { return TypeName(noneIfNil(v)) }
