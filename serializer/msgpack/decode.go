@@ -23,8 +23,8 @@ import (
 // Unmarshal decodes one msgpack value, which must span all of data, into its canonical Go
 // form (see the package documentation). Malformed input, unknown ext codes, trailing bytes
 // and invalid UTF-8 in str give an error wrapping serializer.ErrMalformed; nesting deeper
-// than serializer.MaxDepth one wrapping serializer.ErrLimit. No length header can make it
-// allocate more than the rest of the input could hold.
+// than serializer.MaxDepth one wrapping serializer.ErrLimit. A length header is checked
+// against the rest of the input before anything is allocated for it.
 func (Codec) Unmarshal(data []byte) (any, error) {
 	dec := decoders.Get().(*decoder)
 	defer dec.release()
@@ -224,9 +224,10 @@ func (dec *decoder) str() (any, error) {
 	return s, nil
 }
 
-// maxKeyNesting bounds arrays nested inside a map key. Python cannot even read such keys
-// (strict_map_key), and comparing tuple keys costs pyval time exponential in their nesting.
-const maxKeyNesting = 4
+// maxKeyNesting bounds the nesting of arrays used as map keys: ((1, 2), 3) is fine. Python
+// cannot read tuple keys at all (strict_map_key), and pyval's hashing of tuple keys costs
+// time exponential in their nesting, which hostile input must not control.
+const maxKeyNesting = 2
 
 // hashable makes a decoded map key usable as a Python dict key: arrays become tuples (Python
 // packs tuple keys as arrays), maps are refused as Python would refuse them.

@@ -19,10 +19,16 @@
 //
 // Datetimes and dates decode to the isoformat() text Python would print after its own
 // loads (fromtimestamp, hence naive local time of the decoding host), which is how serpent
-// and json carry them too; the encoder never writes ext 0x32 or 0x33. Array map keys decode
-// as pyval.Tuple so they stay hashable, as Python's tuple keys pack to arrays. Python's
-// unpacker refuses map keys other than str and bytes (strict_map_key), so values meant for
-// Python should keep to those.
+// and json carry them too; the encoder never writes ext 0x32 or 0x33. Other ext codes,
+// msgpack's own timestamp (-1) included, are refused, as Pyro4 refuses them.
+//
+// Map keys may be of any hashable type. Array keys decode as pyval.Tuple (Python's tuple keys
+// pack to arrays), nested at most two deep. Python's unpacker refuses map keys other than str
+// and bytes (strict_map_key), so values meant for Python should keep to those.
+//
+// Encoding writes what python-msgpack writes for the same value, byte for byte: the smallest
+// int format, float 64, str8 and bin for short strings. Tuples, sets and frozensets become
+// arrays; other Go values (structs, Go maps, time.Time...) go through pyval.FromGo.
 package msgpack
 
 import (
