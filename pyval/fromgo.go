@@ -125,6 +125,12 @@ func fromAny(v any, depth int) (any, bool, error) {
 			return nil, true, nil
 		}
 		return fromSet(x, depth)
+	case Dict: // a Dict or Set held by value (the canonical form is the pointer)
+		out, _, err := fromDict(&x, depth)
+		return out, true, err
+	case Set:
+		out, _, err := fromSet(&x, depth)
+		return out, true, err
 	case []string:
 		if x == nil {
 			return nil, true, nil
@@ -367,6 +373,8 @@ var (
 	listType     = reflect.TypeFor[[]any]()
 	dictPtrType  = reflect.TypeFor[*Dict]()
 	setPtrType   = reflect.TypeFor[*Set]()
+	dictType     = reflect.TypeFor[Dict]()
+	setType      = reflect.TypeFor[Set]()
 	bytesType    = reflect.TypeFor[[]byte]()
 	anyType      = reflect.TypeFor[any]()
 )
@@ -405,7 +413,7 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 		}
 	case reflect.PointerTo(bigIntType), reflect.PointerTo(bigFloatType), reflect.PointerTo(bigRatType):
 		return bigEncoder(t)
-	case tupleType, listType, dictPtrType, setPtrType, bytesType:
+	case tupleType, listType, dictPtrType, setPtrType, bytesType, dictType, setType:
 		return func(v reflect.Value, depth int) (any, error) {
 			out, _, err := fromAny(v.Interface(), depth)
 			return out, err

@@ -305,6 +305,30 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 			}
 			return nil
 		}
+	case dictType: // by value: a copy, so that the two never share their items
+		return func(v any, dst reflect.Value, _ int) error {
+			x, ok := v.(*Dict)
+			if !ok || x == nil {
+				return mismatch(v, t)
+			}
+			c := NewDict(x.Len())
+			for _, it := range x.items {
+				c.Set(it.Key, it.Value)
+			}
+			dst.Set(reflect.ValueOf(c).Elem())
+			return nil
+		}
+	case setType:
+		return func(v any, dst reflect.Value, _ int) error {
+			x, ok := v.(*Set)
+			if !ok || x == nil {
+				return mismatch(v, t)
+			}
+			c := NewSet(x.Items()...)
+			c.Frozen = x.Frozen
+			dst.Set(reflect.ValueOf(c).Elem())
+			return nil
+		}
 	case dictPtrType, setPtrType:
 		return func(v any, dst reflect.Value, _ int) error {
 			if v == nil {
