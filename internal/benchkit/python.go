@@ -1,0 +1,281 @@
+package benchkit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Python is Debian's interpreter, the one with Pyro4 (the python3 first on PATH may lack it).
+const Python = "/usr/bin/python3"
+
+// pythonDaemonScript serves echo(message) as ObjectID on a free loopback port with Pyro4's
+// default threaded server, accepting every serializer, and prints its URI.
+const pythonDaemonScript = `
+import sys, Pyro4
+Pyro4.config.SERIALIZERS_ACCEPTED = {"serpent", "json", "marshal", "msgpack"}
+
+@Pyro4.expose
+class Echo(object):
+    def echo(self, message):
+        return message
+
+daemon = Pyro4.Daemon(host="127.0.0.1", port=0)
+print("URI =", daemon.register(Echo(), sys.argv[1]), flush=True)
+daemon.requestLoop()
+`
+
+// pythonClientScript keeps one Pyro4 proxy per calling thread (a Pyro4 proxy serves one call
+// at a time) and answers commands on stdin: "n N" makes N calls in all, "t SECONDS" calls for
+// that long; either prints "CALLS ELAPSED_SECONDS".
+const pythonClientScript = `
+import sys, threading, time, Pyro4
+uri, serializer, callers, message = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+Pyro4.config.SERIALIZER = serializer
+proxies = [Pyro4.Proxy(uri) for _ in range(callers)]
+for p in proxies:
+    if p.echo(message) != message:
+        sys.exit("echo returned the wrong value")
+print("ready", flush=True)
+for line in sys.stdin:
+    cmd, arg = line.split()
+    counts = [0] * callers
+    stop = [False]
+    todo = iter(range(int(arg))) if cmd == "n" else None
+    def work(i):
+        p, n = proxies[i], 0
+        if todo is not None:
+            for _ in todo:
+                p.echo(message)
+                n += 1
+        else:
+            while not stop[0]:
+                p.echo(message)
+                n += 1
+        counts[i] = n
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(callers)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    if todo is None:
+        time.sleep(float(arg))
+        stop[0] = True
+    for t in threads:
+        t.join()
+    print(sum(counts), time.perf_counter() - t0, flush=True)
+`
+
+// pythonEnv is the caller's environment minus PYRO_* settings, which would change Pyro4's
+// defaults under the benchmark.
+func pythonEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PYRO_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+}
+
+// pyProc is a running Python script with its stdout read line by line.
+type pyProc struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	stderr *limitedBuffer
+}
+
+func startPython(script string, args ...string) (*pyProc, error) {
+	cmd := exec.Command(Python, append([]string{"-c", script}, args...)...)
+	cmd.Env = pythonEnv()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	p := &pyProc{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), stderr: &limitedBuffer{max: 8 << 10}}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("benchkit: cannot run %s (Python with Pyro4 is needed for the Python figures): %w", Python, err)
+	}
+	return p, nil
+}
+
+// readLine returns the script's next output line, or an error carrying its stderr.
+func (p *pyProc) readLine(ctx context.Context) (string, error) {
+	type result struct {
+		line string
+		ok   bool
+	}
+	ch := make(chan result, 1)
+	go func() {
+		ok := p.lines.Scan()
+		ch <- result{p.lines.Text(), ok}
+	}()
+	select {
+	case r := <-ch:
+		if !r.ok {
+			p.stop()
+			return "", fmt.Errorf("benchkit: python exited: %s", strings.TrimSpace(p.stderr.String()))
+		}
+		return r.line, nil
+	case <-ctx.Done():
+		p.stop()
+		<-ch
+		return "", ctx.Err()
+	}
+}
+
+func (p *pyProc) stop() {
+	p.stdin.Close()
+	if p.cmd.ProcessState == nil {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+	}
+}
+
+// PythonDaemon is a Python Pyro4 daemon process serving echo as ObjectID.
+type PythonDaemon struct {
+	URI  string
+	proc *pyProc
+}
+
+// StartPythonDaemon starts a Pyro4 daemon in a Python process and waits for its URI.
+func StartPythonDaemon(ctx context.Context) (*PythonDaemon, error) {
+	p, err := startPython(pythonDaemonScript, ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	line, err := p.readLine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	uri, ok := strings.CutPrefix(line, "URI = ")
+	if !ok {
+		p.stop()
+		return nil, fmt.Errorf("benchkit: python daemon printed %q, want its URI", line)
+	}
+	return &PythonDaemon{URI: uri, proc: p}, nil
+}
+
+// Close stops the daemon process.
+func (d *PythonDaemon) Close() error {
+	d.proc.stop()
+	return nil
+}
+
+// PythonClient is a Python process calling echo(Message) through Pyro4 from a number of
+// threads, one proxy each.
+type PythonClient struct {
+	proc *pyProc
+	mu   sync.Mutex
+}
+
+// StartPythonClient starts the client process, which connects every caller and checks one
+// call each before it reports ready.
+func StartPythonClient(ctx context.Context, uri, serializer string, callers int) (*PythonClient, error) {
+	if callers < 1 {
+		return nil, fmt.Errorf("benchkit: need at least one caller, got %d", callers)
+	}
+	p, err := startPython(pythonClientScript, uri, serializer, strconv.Itoa(callers), Message)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	line, err := p.readLine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if line != "ready" {
+		p.stop()
+		return nil, fmt.Errorf("benchkit: python client printed %q, want ready", line)
+	}
+	return &PythonClient{proc: p}, nil
+}
+
+// Run makes calls calls in all (when calls > 0) or calls for d. Elapsed is the wall time seen
+// here, so it includes one pipe round trip to the process.
+func (c *PythonClient) Run(ctx context.Context, calls int64, d time.Duration) (Sample, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cmd := fmt.Sprintf("t %g\n", d.Seconds())
+	if calls > 0 {
+		cmd = fmt.Sprintf("n %d\n", calls)
+	}
+	t0 := time.Now()
+	if _, err := io.WriteString(c.proc.stdin, cmd); err != nil {
+		return Sample{}, fmt.Errorf("benchkit: python client: %w", err)
+	}
+	line, err := c.proc.readLine(ctx)
+	if err != nil {
+		return Sample{}, err
+	}
+	elapsed := time.Since(t0)
+	fields := strings.Fields(line)
+	if len(fields) != 2 {
+		return Sample{}, fmt.Errorf("benchkit: python client printed %q", line)
+	}
+	n, err := strconv.ParseInt(fields[0], 10, 64)
+	if err != nil {
+		return Sample{}, fmt.Errorf("benchkit: python client printed %q: %w", line, err)
+	}
+	if calls > 0 && n != calls {
+		return Sample{}, fmt.Errorf("benchkit: python client made %d calls, want %d", n, calls)
+	}
+	return Sample{Calls: n, Elapsed: elapsed}, nil
+}
+
+// Close stops the client process.
+func (c *PythonClient) Close() error {
+	c.proc.stop()
+	return nil
+}
+
+// limitedBuffer keeps the first max bytes written to it (a subprocess's stderr).
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// ErrNoPython is wrapped by CheckPython's error when Python with Pyro4 cannot run.
+var ErrNoPython = errors.New("benchkit: Python Pyro4 is not usable")
+
+// CheckPython reports whether Python with Pyro4 can run.
+func CheckPython() error {
+	out, err := exec.Command(Python, "-c", "import Pyro4").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v %s", ErrNoPython, Python, err, bytes.TrimSpace(out))
+	}
+	return nil
+}

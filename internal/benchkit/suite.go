@@ -1,0 +1,317 @@
+package benchkit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Options configure a benchmark suite. The zero value runs serpent, 1 and 16 callers, 3
+// rounds of 1 second per row, against an in-process Go daemon, without Python.
+type Options struct {
+	// Serializer is the Pyro codec ("serpent" by default).
+	Serializer string
+	// Callers lists the numbers of concurrent callers to measure (1 and 16 by default).
+	Callers []int
+	// Duration is each row's measuring time, split across the rounds (3s by default).
+	// Calls, when positive, instead fixes each row's call count.
+	Duration time.Duration
+	Calls    int64
+	// Rounds interleaves the rows: each round runs every row for a share of the time, so a
+	// change of machine load affects all rows alike (3 by default).
+	Rounds int
+	// Target is the URI of a daemon serving echo(str) to measure the Go proxy against,
+	// instead of an in-process Go daemon.
+	Target string
+	// Python adds Python Pyro4 rows: its client against the Go daemon (or Target) and against
+	// a Python daemon.
+	Python bool
+	// Progress, when set, receives a line as each row's setup begins.
+	Progress io.Writer
+}
+
+func (o *Options) defaults() error {
+	if o.Serializer == "" {
+		o.Serializer = "serpent"
+	}
+	if len(o.Callers) == 0 {
+		o.Callers = []int{1, 16}
+	}
+	for _, n := range o.Callers {
+		if n < 1 {
+			return fmt.Errorf("benchkit: callers must be at least 1, got %d", n)
+		}
+	}
+	if o.Duration <= 0 && o.Calls <= 0 {
+		o.Duration = 3 * time.Second
+	}
+	if o.Rounds <= 0 {
+		o.Rounds = 3
+	}
+	return nil
+}
+
+// Row names of a Report.
+const (
+	RowRaw      = "raw TCP ping-pong"
+	RowGoGo     = "Go proxy → Go daemon"
+	RowGoTarget = "Go proxy → target"
+	RowNetRPC   = "net/rpc (gob, 1 conn)"
+	RowPyGo     = "Python Pyro4 → Go daemon"
+	RowPyTarget = "Python Pyro4 → target"
+	RowPyPy     = "Python Pyro4 → Python daemon"
+)
+
+// Row is one measured line of the table.
+type Row struct {
+	Name    string
+	Callers int
+	Total   Sample
+	Rounds  []Sample
+	// GoAllocs says whether Total.Mallocs counts this row's work: false when neither end of
+	// the call runs in this process.
+	GoAllocs bool
+}
+
+// Report is the outcome of a suite.
+type Report struct {
+	Options Options
+	Sizes   Sizes
+	// Load is /proc/loadavg when the run started (empty where unavailable), and CPUs the
+	// processor count: figures from a loaded machine are lower and noisier.
+	Load string
+	CPUs int
+	Rows []Row
+}
+
+// Find returns the row of that name and caller count.
+func (r *Report) Find(name string, callers int) (Row, bool) {
+	for _, row := range r.Rows {
+		if row.Name == name && row.Callers == callers {
+			return row, true
+		}
+	}
+	return Row{}, false
+}
+
+// target is a prepared row.
+type target struct {
+	name     string
+	callers  int
+	goAllocs bool
+	run      func(ctx context.Context, calls int64, d time.Duration) (Sample, error)
+	closers  []func() error
+}
+
+// Run measures the rows the options ask for and returns them in table order.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Options: opts, CPUs: runtime.NumCPU()}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		rep.Load = strings.TrimSpace(string(b))
+	}
+	progress := func(format string, args ...any) {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, format+"\n", args...)
+		}
+	}
+	var cleanup []func() error
+	defer func() {
+		for _, f := range slices.Backward(cleanup) {
+			f()
+		}
+	}()
+
+	targetURI, goName, pyName := opts.Target, RowGoTarget, RowPyTarget
+	if targetURI == "" {
+		g, err := StartGoDaemon()
+		if err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, g.Close)
+		targetURI, goName, pyName = g.URI.String(), RowGoGo, RowPyGo
+	}
+	var err error
+	if rep.Sizes, err = MeasureSizes(ctx, targetURI, opts.Serializer); err != nil {
+		return nil, fmt.Errorf("benchkit: measuring frame sizes: %w", err)
+	}
+	progress("frame sizes of echo(%q) with %s: request %d bytes, response %d bytes", Message, opts.Serializer, rep.Sizes.Request, rep.Sizes.Response)
+	raw, err := StartRawServer(rep.Sizes)
+	if err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, raw.Close)
+	rpcSrv, err := StartNetRPC()
+	if err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, rpcSrv.Close)
+	var pyDaemon *PythonDaemon
+	if opts.Python {
+		progress("starting a Python Pyro4 daemon")
+		if pyDaemon, err = StartPythonDaemon(ctx); err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, pyDaemon.Close)
+	}
+
+	var targets []*target
+	defer func() {
+		for _, t := range targets {
+			for _, c := range slices.Backward(t.closers) {
+				c()
+			}
+		}
+	}()
+	goTarget := func(name string, n int, setup func() (Caller, func() error, error), shared bool) error {
+		t := &target{name: name, callers: n, goAllocs: true}
+		targets = append(targets, t)
+		callers := make([]Caller, n)
+		for i := range callers {
+			if shared && i > 0 {
+				callers[i] = callers[0]
+				continue
+			}
+			c, closer, err := setup()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			callers[i] = c
+			t.closers = append(t.closers, closer)
+		}
+		t.run = func(ctx context.Context, calls int64, d time.Duration) (Sample, error) {
+			return RunCallers(ctx, callers, calls, d)
+		}
+		return nil
+	}
+	pyTarget := func(name, uri string, n int, goAllocs bool) error {
+		progress("starting a Python Pyro4 client with %d caller(s) for %s", n, name)
+		c, err := StartPythonClient(ctx, uri, opts.Serializer, n)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		targets = append(targets, &target{name: name, callers: n, goAllocs: goAllocs, run: c.Run, closers: []func() error{c.Close}})
+		return nil
+	}
+	for _, n := range opts.Callers {
+		err := goTarget(RowRaw, n, func() (Caller, func() error, error) {
+			return DialRaw(ctx, raw.Addr(), rep.Sizes)
+		}, false)
+		if err == nil {
+			err = goTarget(goName, n, func() (Caller, func() error, error) {
+				p, err := NewProxy(ctx, targetURI, opts.Serializer)
+				if err != nil {
+					return nil, nil, err
+				}
+				return ProxyCaller(p), p.Close, nil
+			}, true)
+		}
+		if err == nil {
+			err = goTarget(RowNetRPC, n, func() (Caller, func() error, error) {
+				c, err := DialNetRPC(ctx, rpcSrv.Addr())
+				if err != nil {
+					return nil, nil, err
+				}
+				return NetRPCCaller(c), c.Close, nil
+			}, true)
+		}
+		if err == nil && opts.Python {
+			err = pyTarget(pyName, targetURI, n, opts.Target == "")
+			if err == nil {
+				err = pyTarget(RowPyPy, pyDaemon.URI, n, false)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	// Warm up (connections, pools, the Python interpreter) before timing anything.
+	for _, t := range targets {
+		if _, err := t.run(ctx, int64(t.callers)*20, 0); err != nil {
+			return nil, fmt.Errorf("%s, %d callers: %w", t.name, t.callers, err)
+		}
+	}
+	rows := make([]Row, len(targets))
+	for i, t := range targets {
+		rows[i] = Row{Name: t.name, Callers: t.callers, GoAllocs: t.goAllocs}
+	}
+	sliceCalls := opts.Calls / int64(opts.Rounds)
+	if opts.Calls > 0 && sliceCalls == 0 {
+		sliceCalls = 1
+	}
+	sliceTime := opts.Duration / time.Duration(opts.Rounds)
+	for round := range opts.Rounds {
+		progress("round %d of %d", round+1, opts.Rounds)
+		for i, t := range targets {
+			s, err := Measure(func() (Sample, error) { return t.run(ctx, sliceCalls, sliceTime) })
+			if err != nil {
+				return nil, fmt.Errorf("%s, %d callers: %w", t.name, t.callers, err)
+			}
+			rows[i].Rounds = append(rows[i].Rounds, s)
+			rows[i].Total = rows[i].Total.Add(s)
+		}
+	}
+	rep.Rows = rows
+	return rep, nil
+}
+
+// WriteTable prints the report: calls per second (the spread of the rounds' rates), the ratio
+// to the raw TCP ping-pong with as many callers, and heap allocations per call.
+func (r *Report) WriteTable(w io.Writer) error {
+	o := r.Options
+	fmt.Fprintf(w, "echo(%q) with %s: request frame %d bytes, response frame %d bytes; %d CPUs, load %s\n",
+		Message, o.Serializer, r.Sizes.Request, r.Sizes.Response, r.CPUs, orDash(r.Load))
+	fmt.Fprintf(w, "%d interleaved round(s) per row\n\n", o.Rounds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tcallers\tcalls/s\tspread\t× raw\tallocs/call\t")
+	for _, row := range r.Rows {
+		rate := row.Total.Rate()
+		ratio := "-"
+		if raw, ok := r.Find(RowRaw, row.Callers); ok && raw.Total.Rate() > 0 {
+			ratio = fmt.Sprintf("%.2f", rate/raw.Total.Rate())
+		}
+		allocs := "-"
+		if row.GoAllocs {
+			allocs = fmt.Sprintf("%.1f", row.Total.AllocsPerCall())
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t\n", row.Name, row.Callers, rate, spread(row.Rounds), ratio, allocs)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\nallocs/call counts both ends when both run in this process; Python rows count only the Go daemon's.")
+	return err
+}
+
+// spread is the range of the rounds' rates as a percentage of their median.
+func spread(rounds []Sample) string {
+	if len(rounds) < 2 {
+		return "-"
+	}
+	rates := make([]float64, len(rounds))
+	for i, s := range rounds {
+		rates[i] = s.Rate()
+	}
+	slices.Sort(rates)
+	med := rates[len(rates)/2]
+	if med == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("±%.0f%%", 50*(rates[len(rates)-1]-rates[0])/med)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
