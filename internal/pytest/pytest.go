@@ -4,10 +4,12 @@
 package pytest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,4 +74,70 @@ func Env() []string {
 		env = append(env, kv)
 	}
 	return append(env, "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+}
+
+// Start runs a long-lived Python process (python3 args...) with extra environment entries,
+// waits for the stdout line starting with prefix and returns the rest of that line (a URI,
+// usually). The process is killed when the test ends.
+func Start(t testing.TB, env []string, prefix string, args ...string) string {
+	t.Helper()
+	Require(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := Command(ctx, args...)
+	cmd.Env = append(cmd.Env, env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := sc.Text(); strings.HasPrefix(line, prefix) {
+				found <- strings.TrimSpace(strings.TrimPrefix(line, prefix))
+			}
+		}
+		close(found)
+	}()
+	select {
+	case v, ok := <-found:
+		if !ok {
+			t.Fatalf("%s exited before printing %q:\n%s", cmd, prefix, stderr.String())
+		}
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not print %q:\n%s", cmd, prefix, stderr.String())
+	}
+	return ""
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// StartNameServer runs Python's pyro4-ns on 127.0.0.1 with a free port (no broadcast) and
+// returns its URI. Extra arguments (such as "-s", "sql:FILE") are passed on.
+func StartNameServer(t testing.TB, extra ...string) string {
+	t.Helper()
+	return Start(t, nil, "URI = ", append([]string{"-m", "Pyro4.naming", "-n", "127.0.0.1", "-p", "0", "-x"}, extra...)...)
 }

@@ -1,0 +1,174 @@
+package naming
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming/store"
+	"github.com/gopyro/pyro/pyval"
+)
+
+// Filter selects names in List and ListWithMetadata: at most one field set.
+type Filter = store.Filter
+
+// Entry is one registration as List reports it.
+type Entry = store.Entry
+
+// Client is a typed handle on a name server, Go's or Python's pyro4-ns. It is safe for
+// concurrent use.
+type Client struct {
+	p *pyro.Proxy
+}
+
+// Locate finds a name server as Pyro4's locateNS does (see pyro.LocateNS) and returns a
+// client for it.
+func Locate(ctx context.Context, host string, port int, opts ...pyro.ProxyOption) (*Client, error) {
+	p, err := pyro.LocateNS(ctx, host, port, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{p: p}, nil
+}
+
+// NewClient wraps a proxy to a name server.
+func NewClient(p *pyro.Proxy) *Client { return &Client{p: p} }
+
+// Proxy returns the underlying proxy.
+func (c *Client) Proxy() *pyro.Proxy { return c.p }
+
+// Close closes the client's connections.
+func (c *Client) Close() error { return c.p.Close() }
+
+// Ping checks the name server answers.
+func (c *Client) Ping(ctx context.Context) error { return c.p.Call(ctx, "ping", nil) }
+
+// Count returns the number of registrations, the name server's own included.
+func (c *Client) Count(ctx context.Context) (int, error) { return pyro.CallT[int](ctx, c.p, "count") }
+
+// Lookup returns the URI registered under name. An unknown name gives a *pyro.RemoteError
+// of class Pyro4.errors.NamingError, which also matches pyro.ErrNaming.
+func (c *Client) Lookup(ctx context.Context, name string) (pyro.URI, error) {
+	return pyro.CallT[pyro.URI](ctx, c.p, "lookup", name)
+}
+
+// LookupWithMetadata returns the URI and the metadata tags (sorted) registered under name.
+func (c *Client) LookupWithMetadata(ctx context.Context, name string) (pyro.URI, []string, error) {
+	var res []pyval.Raw
+	if err := c.p.Call(ctx, "lookup", &res, name, true); err != nil {
+		return pyro.URI{}, nil, err
+	}
+	if len(res) != 2 {
+		return pyro.URI{}, nil, fmt.Errorf("%w: lookup returned %d values, want (uri, metadata)", pyro.ErrProtocol, len(res))
+	}
+	var u pyro.URI
+	if err := u.UnmarshalPython(res[0]); err != nil {
+		return pyro.URI{}, nil, err
+	}
+	var meta []string
+	if err := pyval.ToGo(res[1], &meta); err != nil {
+		return pyro.URI{}, nil, err
+	}
+	slices.Sort(meta)
+	return u, meta, nil
+}
+
+// RegisterOptions are Register's optional arguments.
+type RegisterOptions struct {
+	// Safe refuses to replace an existing registration.
+	Safe bool
+	// Metadata are tags for PYROMETA lookups and metadata filters.
+	Metadata []string
+}
+
+// Register maps name to uri.
+func (c *Client) Register(ctx context.Context, name string, uri pyro.URI, opts RegisterOptions) error {
+	var meta any
+	if opts.Metadata != nil {
+		meta = opts.Metadata
+	}
+	return c.p.Call(ctx, "register", nil, name, uri.String(), opts.Safe, meta)
+}
+
+// SetMetadata replaces the tags of a registration (nil clears them).
+func (c *Client) SetMetadata(ctx context.Context, name string, metadata []string) error {
+	if metadata == nil {
+		metadata = []string{}
+	}
+	return c.p.Call(ctx, "set_metadata", nil, name, metadata)
+}
+
+// Remove deletes a registration and returns how many were removed (0 or 1).
+func (c *Client) Remove(ctx context.Context, name string) (int, error) {
+	return pyro.CallT[int](ctx, c.p, "remove", name)
+}
+
+// RemovePrefix deletes every name starting with prefix.
+func (c *Client) RemovePrefix(ctx context.Context, prefix string) (int, error) {
+	return pyro.CallT[int](ctx, c.p, "remove", pyro.Kwargs{"prefix": prefix})
+}
+
+// RemoveRegex deletes every name the regular expression matches (from the start).
+func (c *Client) RemoveRegex(ctx context.Context, regex string) (int, error) {
+	return pyro.CallT[int](ctx, c.p, "remove", pyro.Kwargs{"regex": regex})
+}
+
+func filterKwargs(f Filter, withMeta bool) pyro.Kwargs {
+	kw := pyro.Kwargs{}
+	switch {
+	case f.Prefix != "":
+		kw["prefix"] = f.Prefix
+	case f.Regex != "":
+		kw["regex"] = f.Regex
+	case f.MetadataAll != nil:
+		kw["metadata_all"] = f.MetadataAll
+	case f.MetadataAny != nil:
+		kw["metadata_any"] = f.MetadataAny
+	}
+	if withMeta {
+		kw["return_metadata"] = true
+	}
+	return kw
+}
+
+// List returns name → URI text for the names the filter selects.
+func (c *Client) List(ctx context.Context, f Filter) (map[string]string, error) {
+	return pyro.CallT[map[string]string](ctx, c.p, "list", filterKwargs(f, false))
+}
+
+// ListWithMetadata returns the entries the filter selects, sorted by name.
+func (c *Client) ListWithMetadata(ctx context.Context, f Filter) ([]Entry, error) {
+	var res map[string][]pyval.Raw
+	if err := c.p.Call(ctx, "list", &res, filterKwargs(f, true)); err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(res))
+	for name, pair := range res {
+		if len(pair) != 2 {
+			return nil, fmt.Errorf("%w: list entry %q is not (uri, metadata)", pyro.ErrProtocol, name)
+		}
+		e := Entry{Name: name}
+		if err := pyval.ToGo(pair[0], &e.URI); err != nil {
+			return nil, err
+		}
+		if err := pyval.ToGo(pair[1], &e.Metadata); err != nil {
+			return nil, err
+		}
+		slices.Sort(e.Metadata)
+		if len(e.Metadata) == 0 {
+			e.Metadata = nil
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}

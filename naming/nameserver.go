@@ -1,0 +1,281 @@
+// Package naming is Pyro4's name server in Go: the Pyro.NameServer object with every method
+// of Pyro4 4.82 and its semantics, the UDP broadcast responder that lets clients find it, a
+// typed client, and the storages (package naming/store: memory, or SQLite in Pyro4's own
+// table layout).
+//
+// Python programs use it unchanged (Pyro4.locateNS(), Proxy("PYRONAME:...")), and the Go
+// client works against Python's pyro4-ns as well.
+package naming
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming/store"
+	"github.com/gopyro/pyro/pyval"
+)
+
+// SelfMetadata is the tag Pyro4's name server gives its own registration.
+const SelfMetadata = "class:Pyro4.naming.NameServer"
+
+// Limits that keep one client from filling the name server with a single call.
+const (
+	// MaxTags is the most metadata tags one registration may carry.
+	MaxTags = 1000
+	// MaxTagLen and MaxNameLen bound a tag's and a name's length in bytes.
+	MaxTagLen  = 1024
+	MaxNameLen = 1024
+)
+
+// NameServer is the object served under "Pyro.NameServer". Its methods follow Pyro4's
+// NameServer exactly, arguments, return shapes and error classes included; they take raw
+// Python values where Pyro4 checks their types itself.
+type NameServer struct {
+	store store.Store
+}
+
+// NewNameServer returns the name server object over a store.
+func NewNameServer(s store.Store) *NameServer { return &NameServer{store: s} }
+
+// registerOptions gives the methods Pyro4's parameter names, so that Python callers may pass
+// keyword arguments and leave optional ones out.
+func registerOptions() []pyro.RegisterOption {
+	return []pyro.RegisterOption{
+		pyro.WithID(pyro.NameServerObjectID),
+		pyro.WithClassName("NameServer"),
+		pyro.WithParams("Lookup", "name", "return_metadata"),
+		pyro.WithParams("Register", "name", "uri", "safe", "metadata"),
+		pyro.WithParams("SetMetadata", "name", "metadata"),
+		pyro.WithParams("Remove", "name", "prefix", "regex"),
+		pyro.WithParams("List", "prefix", "regex", "metadata_all", "metadata_any", "return_metadata"),
+	}
+}
+
+func namingError(format string, args ...any) error {
+	return pyro.NewError("Pyro4.errors.NamingError", format, args...)
+}
+
+func typeError(msg string) error { return pyro.NewError("builtins.TypeError", "%s", msg) }
+
+// storeError turns a store failure into the exception Pyro4 raises for it.
+func storeError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExists), errors.Is(err, store.ErrInvalidRegex):
+		return namingError("%s", err.Error())
+	case errors.Is(err, store.ErrInvalidFilter):
+		return pyro.NewError("builtins.ValueError", "%s", err.Error())
+	}
+	return pyro.NewError("Pyro4.errors.NamingError", "storage failure: %v", err)
+}
+
+func checkName(v any) (string, error) {
+	name, ok := v.(string)
+	if !ok {
+		return "", typeError("name must be a str")
+	}
+	if name == "" || len(name) > MaxNameLen || strings.IndexFunc(name, unicode.IsSpace) >= 0 {
+		return "", namingError("invalid name: %q (names are 1 to %d characters without whitespace)", name, MaxNameLen)
+	}
+	return name, nil
+}
+
+// tags reads a metadata argument: None, or a list, tuple or set of str (not a str itself).
+func tags(v any, what string) ([]string, error) {
+	var items []any
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return nil, typeError(what + " should not be a str, but another iterable (set, list, etc)")
+	case []any:
+		items = x
+	case pyval.Tuple:
+		items = x
+	case *pyval.Set:
+		items = x.Items()
+	default:
+		return nil, typeError(fmt.Sprintf("%s must be an iterable of str, not %s", what, pyval.TypeName(v)))
+	}
+	if len(items) > MaxTags {
+		return nil, namingError("too many metadata tags: %d (at most %d)", len(items), MaxTags)
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil, typeError(fmt.Sprintf("%s items must be str, not %s", what, pyval.TypeName(it)))
+		}
+		if len(s) > MaxTagLen {
+			return nil, namingError("metadata tag too long: %d bytes (at most %d)", len(s), MaxTagLen)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func metaList(tags []string) []any {
+	l := make([]any, len(tags))
+	for i, t := range tags {
+		l[i] = t
+	}
+	return l
+}
+
+// Ping does nothing; a round trip shows the name server is there.
+func (ns *NameServer) Ping() {}
+
+// Count returns the number of registrations, the name server's own included.
+func (ns *NameServer) Count(ctx context.Context) (int, error) {
+	n, err := ns.store.Count(ctx)
+	return n, storeError(err)
+}
+
+// Lookup returns the URI registered under name, or (URI, [metadata]) with returnMetadata.
+func (ns *NameServer) Lookup(ctx context.Context, name pyval.Raw, returnMetadata bool) (any, error) {
+	n, ok := name.(string)
+	if !ok {
+		return nil, typeError("name must be a str")
+	}
+	e, err := ns.store.Lookup(ctx, n)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	uri, err := pyro.ParseURI(e.URI)
+	if err != nil {
+		return nil, namingError("stored uri of %s is invalid: %v", n, err)
+	}
+	if returnMetadata {
+		return pyval.Tuple{uri, metaList(e.Metadata)}, nil
+	}
+	return uri, nil
+}
+
+// Register maps name to uri (a str or a URI), refusing an existing name when safe is set.
+func (ns *NameServer) Register(ctx context.Context, name, uri pyval.Raw, safe bool, metadata pyval.Raw) error {
+	var u pyro.URI
+	switch x := uri.(type) {
+	case string:
+		parsed, err := pyro.ParseURI(x)
+		if err != nil {
+			return &pyro.Error{Class: "Pyro4.errors.PyroError", Msg: "invalid uri", Err: err}
+		}
+		u = parsed
+	case *pyval.Dict:
+		if err := u.UnmarshalPython(x); err != nil {
+			return typeError("only URIs or strings can be registered")
+		}
+	default:
+		return typeError("only URIs or strings can be registered")
+	}
+	n, err := checkName(name)
+	if err != nil {
+		return err
+	}
+	t, err := tags(metadata, "metadata")
+	if err != nil {
+		return err
+	}
+	return storeError(ns.store.Register(ctx, n, u.String(), t, safe))
+}
+
+// SetMetadata replaces the metadata of a registration (None or empty clears it).
+func (ns *NameServer) SetMetadata(ctx context.Context, name, metadata pyval.Raw) error {
+	n, ok := name.(string)
+	if !ok {
+		return typeError("name must be a str")
+	}
+	t, err := tags(metadata, "metadata")
+	if err != nil {
+		return err
+	}
+	return storeError(ns.store.SetMetadata(ctx, n, t))
+}
+
+// Remove deletes by name, else every name with the prefix, else every name the regex
+// matches, and returns how many went. The name server's own entry always stays.
+func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex pyval.Raw) (int, error) {
+	if n, ok := name.(string); ok && n != "" && n != pyro.NameServerObjectID {
+		removed, err := ns.store.Remove(ctx, n)
+		if err != nil {
+			return 0, storeError(err)
+		}
+		if removed {
+			return 1, nil
+		}
+	}
+	if p, ok := prefix.(string); ok && p != "" {
+		n, err := ns.store.RemoveMatching(ctx, store.Filter{Prefix: p}, pyro.NameServerObjectID)
+		return n, storeError(err)
+	}
+	if r, ok := regex.(string); ok && r != "" {
+		n, err := ns.store.RemoveMatching(ctx, store.Filter{Regex: r}, pyro.NameServerObjectID)
+		return n, storeError(err)
+	}
+	return 0, nil
+}
+
+// List returns {name: uri} (or {name: (uri, [metadata])} with returnMetadata) for the names
+// one filter selects: prefix, regex (matched at the start, like Python's re.match), all of
+// some metadata tags, or any of them. No filter lists everything.
+func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, metadataAny pyval.Raw, returnMetadata bool) (*pyval.Dict, error) {
+	given := 0
+	for _, v := range []any{prefix, regex, metadataAll, metadataAny} {
+		if v != nil {
+			given++
+		}
+	}
+	if given > 1 {
+		return nil, pyro.NewError("builtins.ValueError", "you can only filter on one thing at a time")
+	}
+	var f store.Filter
+	var err error
+	switch {
+	case prefix != nil:
+		if f.Prefix, err = strArg(prefix, "prefix"); err != nil {
+			return nil, err
+		}
+	case regex != nil:
+		if f.Regex, err = strArg(regex, "regex"); err != nil {
+			return nil, err
+		}
+	case metadataAll != nil:
+		if f.MetadataAll, err = tags(metadataAll, "metadata_all"); err != nil {
+			return nil, err
+		}
+	case metadataAny != nil:
+		if f.MetadataAny, err = tags(metadataAny, "metadata_any"); err != nil {
+			return nil, err
+		}
+		if len(f.MetadataAny) == 0 {
+			// Pyro4 treats an empty metadata_any as no filter at all.
+			f.MetadataAny = nil
+		}
+	}
+	entries, err := ns.store.List(ctx, f)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := pyval.NewDict(len(entries))
+	for _, e := range entries {
+		if returnMetadata {
+			out.Set(e.Name, pyval.Tuple{e.URI, metaList(e.Metadata)})
+		} else {
+			out.Set(e.Name, e.URI)
+		}
+	}
+	return out, nil
+}
+
+func strArg(v any, what string) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", typeError(what + " must be a str")
+	}
+	return s, nil
+}

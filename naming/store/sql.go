@@ -1,0 +1,457 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// The tables are Pyro4's (naming_storage.SqlStorage), column for column, so that Pyro4 can open
+// a file this package wrote and the other way round. The indexes are additions Pyro4 ignores:
+// without the one on pyro_metadata(object), every lookup and every delete (through the foreign
+// key check) scans all the tags.
+const (
+	createNames = `CREATE TABLE pyro_names (
+	id integer PRIMARY KEY,
+	name nvarchar NOT NULL UNIQUE,
+	uri nvarchar NOT NULL
+)`
+	createMetadata = `CREATE TABLE pyro_metadata (
+	object integer NOT NULL,
+	metadata nvarchar NOT NULL,
+	FOREIGN KEY(object) REFERENCES pyro_names(id)
+)`
+	createIndexes = `CREATE INDEX IF NOT EXISTS pyro_metadata_object ON pyro_metadata(object);
+CREATE INDEX IF NOT EXISTS pyro_metadata_metadata ON pyro_metadata(metadata)`
+)
+
+// maxConns bounds the pool: enough readers for a busy name server, without one SQLite page
+// cache per goroutine.
+const maxConns = 8
+
+// SQL is a durable Store in a SQLite file with Pyro4's table layout, Pyro4's "sql:FILE"
+// storage. Every Register, SetMetadata and removal is committed (and synced to disk) before it
+// returns. Writes are serialized inside the process; reads run in parallel.
+//
+// The file is put in WAL journal mode, which Python's sqlite3 (and so Pyro4) reads and writes
+// without trouble, but which needs a local file system. Other processes may use the file at
+// the same time: each statement sees their committed changes.
+type SQL struct {
+	db     *sql.DB
+	writer chan struct{} // a one-slot semaphore: the single writer
+	closed atomic.Bool
+
+	lookup *sql.Stmt
+}
+
+var _ Store = (*SQL)(nil)
+
+// OpenSQL opens or creates the SQLite name server database at path, creating Pyro4's tables if
+// they are missing and upgrading a pre-metadata Pyro4 file the way Pyro4 does. A file that is
+// not a SQLite database, or whose Pyro tables have other columns, gives an error wrapping
+// ErrNotDatabase and is left untouched. ":memory:" is refused, as Pyro4 refuses it: use
+// NewMemory.
+func OpenSQL(path string) (*SQL, error) {
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("%w %q: give a file name (NewMemory makes a volatile store)", ErrInvalidPath, path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrInvalidPath, path, err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	// A file: URI lets the name hold any character: '%', '?' and '#' are escaped.
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	s := &SQL{db: db, writer: make(chan struct{}, 1)}
+	if err := s.init(context.Background()); err != nil {
+		db.Close()
+		if isNotADB(err) {
+			return nil, fmt.Errorf("%w: %s: %w", ErrNotDatabase, path, err)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func isNotADB(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB
+}
+
+// init creates or checks the schema and prepares the hot statements.
+func (s *SQL) init(ctx context.Context) error {
+	// Reading the schema first means a foreign file fails before anything is written to it.
+	var names, meta int
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='pyro_names'),
+		(SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='pyro_metadata')`).Scan(&names, &meta)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		switch {
+		case names == 0:
+			if _, err := tx.ExecContext(ctx, createNames); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, createMetadata); err != nil {
+				return err
+			}
+		case meta == 0:
+			// A Pyro4 file from before metadata existed: move the names into the new layout.
+			for _, stmt := range []string{
+				`ALTER TABLE pyro_names RENAME TO pyro_names_old`,
+				createNames,
+				createMetadata,
+				`INSERT INTO pyro_names(name, uri) SELECT name, uri FROM pyro_names_old`,
+				`DROP TABLE pyro_names_old`,
+			} {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return err
+				}
+			}
+		}
+		// A same-named table of another shape is not ours to use.
+		for _, check := range []string{
+			`SELECT id, name, uri FROM pyro_names LIMIT 0`,
+			`SELECT object, metadata FROM pyro_metadata LIMIT 0`,
+		} {
+			if _, err := tx.ExecContext(ctx, check); err != nil {
+				return fmt.Errorf("%w: %w", ErrNotDatabase, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, createIndexes)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.lookup, err = s.db.PrepareContext(ctx, `SELECT n.uri, m.metadata FROM pyro_names n
+		LEFT JOIN pyro_metadata m ON m.object = n.id WHERE n.name = ?`)
+	return err
+}
+
+// write runs fn in an immediate transaction, one writer at a time, and commits.
+func (s *SQL) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writer }()
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Register implements Store.
+func (s *SQL) Register(ctx context.Context, name, uri string, metadata []string, safe bool) error {
+	tags := normalizeTags(metadata)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		id, found, err := idOf(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if found {
+			if safe {
+				return exists(name)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE pyro_names SET uri = ? WHERE id = ?`, uri, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM pyro_metadata WHERE object = ?`, id); err != nil {
+				return err
+			}
+		} else {
+			res, err := tx.ExecContext(ctx, `INSERT INTO pyro_names(name, uri) VALUES (?, ?)`, name, uri)
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		}
+		return insertTags(ctx, tx, id, tags)
+	})
+}
+
+func idOf(ctx context.Context, tx *sql.Tx, name string) (id int64, found bool, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT id FROM pyro_names WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+func insertTags(ctx context.Context, tx *sql.Tx, id int64, tags []string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO pyro_metadata(object, metadata) SELECT ?, value FROM json_each(?)`,
+		id, jsonArray(tags))
+	return err
+}
+
+// jsonArray passes a list of any length as a single parameter, for json_each.
+func jsonArray[T any](v []T) string {
+	b, _ := json.Marshal(v) // strings and ints cannot fail
+	return string(b)
+}
+
+// Lookup implements Store.
+func (s *SQL) Lookup(ctx context.Context, name string) (Entry, error) {
+	if s.closed.Load() {
+		return Entry{}, ErrClosed
+	}
+	rows, err := s.lookup.QueryContext(ctx, name)
+	if err != nil {
+		return Entry{}, s.closedOr(err)
+	}
+	defer rows.Close()
+	e := Entry{Name: name}
+	found := false
+	for rows.Next() {
+		var tag sql.NullString
+		if err := rows.Scan(&e.URI, &tag); err != nil {
+			return Entry{}, err
+		}
+		found = true
+		if tag.Valid {
+			e.Metadata = append(e.Metadata, tag.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Entry{}, err
+	}
+	if !found {
+		return Entry{}, notFound(name)
+	}
+	e.Metadata = normalizeTags(e.Metadata)
+	return e, nil
+}
+
+// closedOr turns database/sql's complaint about a closed pool into ErrClosed.
+func (s *SQL) closedOr(err error) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return err
+}
+
+// SetMetadata implements Store.
+func (s *SQL) SetMetadata(ctx context.Context, name string, metadata []string) error {
+	tags := normalizeTags(metadata)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		id, found, err := idOf(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return notFound(name)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pyro_metadata WHERE object = ?`, id); err != nil {
+			return err
+		}
+		return insertTags(ctx, tx, id, tags)
+	})
+}
+
+// Remove implements Store.
+func (s *SQL) Remove(ctx context.Context, name string) (bool, error) {
+	var removed bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		id, found, err := idOf(ctx, tx, name)
+		if err != nil || !found {
+			return err
+		}
+		removed = true
+		return deleteIDs(ctx, tx, []int64{id})
+	})
+	return removed, err
+}
+
+// deleteIDs removes entries, tags first as the foreign key demands.
+func deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list := jsonArray(ids)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pyro_metadata WHERE object IN (SELECT value FROM json_each(?))`, list); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM pyro_names WHERE id IN (SELECT value FROM json_each(?))`, list)
+	return err
+}
+
+// RemoveMatching implements Store.
+func (s *SQL) RemoveMatching(ctx context.Context, f Filter, keep ...string) (int, error) {
+	m, err := compileFilter(f)
+	if err != nil {
+		return 0, err
+	}
+	if m.empty() {
+		return 0, nil
+	}
+	var n int
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var ids []int64
+		err := scan(ctx, tx, m, func(id int64, e Entry) {
+			if !slices.Contains(keep, e.Name) {
+				ids = append(ids, id)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		return deleteIDs(ctx, tx, ids)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// List implements Store.
+func (s *SQL) List(ctx context.Context, f Filter) ([]Entry, error) {
+	m, err := compileFilter(f)
+	if err != nil {
+		return nil, err
+	}
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	var out []Entry
+	err = scan(ctx, s.db, m, func(_ int64, e Entry) { out = append(out, e) })
+	if err != nil {
+		return nil, s.closedOr(err)
+	}
+	return out, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// scan calls fn for every entry m selects, in name order. The name ordering of SQLite's
+// default BINARY collation is Go's string ordering, so both stores list alike.
+func scan(ctx context.Context, q querier, m *matcher, fn func(id int64, e Entry)) error {
+	const sel = `SELECT n.id, n.name, n.uri, m.metadata FROM pyro_names n
+		LEFT JOIN pyro_metadata m ON m.object = n.id `
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	switch {
+	case m.prefix != "":
+		// The names with a prefix are the ones from the prefix up to the first that lacks it;
+		// the loop below stops there, so this reads only them, through the name index.
+		rows, err = q.QueryContext(ctx, sel+`WHERE n.name >= ? ORDER BY n.name`, m.prefix)
+	case m.all != nil:
+		rows, err = q.QueryContext(ctx, sel+`WHERE n.id IN (SELECT object FROM pyro_metadata
+			WHERE metadata IN (SELECT value FROM json_each(?))
+			GROUP BY object HAVING COUNT(DISTINCT metadata) = ?) ORDER BY n.name`, jsonArray(m.all), len(m.all))
+	case m.any != nil:
+		rows, err = q.QueryContext(ctx, sel+`WHERE n.id IN (SELECT object FROM pyro_metadata
+			WHERE metadata IN (SELECT value FROM json_each(?))) ORDER BY n.name`, jsonArray(m.any))
+	default:
+		rows, err = q.QueryContext(ctx, sel+`ORDER BY n.name`)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		cur    Entry
+		curID  int64
+		have   bool
+		finish = func() {
+			if have && m.matchName(cur.Name) {
+				cur.Metadata = normalizeTags(cur.Metadata)
+				fn(curID, cur)
+			}
+		}
+	)
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+			uri  string
+			tag  sql.NullString
+		)
+		if err := rows.Scan(&id, &name, &uri, &tag); err != nil {
+			return err
+		}
+		if !have || id != curID {
+			finish()
+			if m.prefix != "" && !strings.HasPrefix(name, m.prefix) {
+				have = false
+				break
+			}
+			cur, curID, have = Entry{Name: name, URI: uri}, id, true
+		}
+		if tag.Valid {
+			cur.Metadata = append(cur.Metadata, tag.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	finish()
+	return nil
+}
+
+// Count implements Store.
+func (s *SQL) Count(ctx context.Context) (int, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pyro_names`).Scan(&n); err != nil {
+		return 0, s.closedOr(err)
+	}
+	return n, nil
+}
+
+// Close implements Store. It waits for a write in progress to finish.
+func (s *SQL) Close() error {
+	s.writer <- struct{}{}
+	defer func() { <-s.writer }()
+	if s.closed.Swap(true) {
+		return nil
+	}
+	if s.lookup != nil {
+		s.lookup.Close()
+	}
+	return s.db.Close()
+}

@@ -1,0 +1,78 @@
+# A Python Pyro4 program using a name server through every method and filter, printing a
+# JSON transcript. The interop test runs it against pyro4-ns and against ours and compares.
+import json
+import sys
+
+import Pyro4
+import Pyro4.errors
+
+host, port, echo_uri, ser = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+Pyro4.config.SERIALIZER = ser
+out = {}
+
+
+def norm(v):
+    if isinstance(v, Pyro4.core.URI):
+        return "URI:" + str(v)
+    if isinstance(v, (list, tuple, set, frozenset)):
+        items = [norm(x) for x in v]
+        # metadata lists come from sets: their order is arbitrary
+        unordered = isinstance(v, (set, frozenset)) or all(isinstance(x, str) for x in v)
+        return sorted(items, key=repr) if unordered else items
+    if isinstance(v, dict):
+        return {k: norm(x) for k, x in sorted(v.items())}
+    return v
+
+
+def attempt(name, fn):
+    try:
+        out[name] = {"ok": norm(fn())}
+    except Exception as e:
+        out[name] = {"error": type(e).__module__ + "." + type(e).__name__, "str": str(e)}
+
+
+ns = Pyro4.locateNS(host, port)
+attempt("ping", ns.ping)
+attempt("count0", ns.count)
+attempt("lookup_self", lambda: ns.lookup("Pyro.NameServer", return_metadata=True))
+attempt("register_str", lambda: ns.register("example.one", "PYRO:obj1@localhost:5001", metadata={"red", "blue"}))
+attempt("register_uri", lambda: ns.register("example.two", Pyro4.URI("PYRO:obj2@localhost:5002")))
+attempt("register_unix", lambda: ns.register("example.three", "PYRO:obj3@./u:/tmp/sock", safe=True, metadata=["green"]))
+attempt("register_ipv6", lambda: ns.register("other.six", "PYRO:obj6@[::1]:5006", metadata=("red",)))
+attempt("register_safe_dup", lambda: ns.register("example.one", "PYRO:x@localhost:1", safe=True))
+attempt("register_invalid_uri", lambda: ns.register("bad.uri", "not a uri"))
+attempt("register_name_not_str", lambda: ns.register(42, "PYRO:x@localhost:1"))
+attempt("register_meta_str", lambda: ns.register("bad.meta", "PYRO:x@localhost:1", metadata="red"))
+attempt("lookup", lambda: ns.lookup("example.one"))
+attempt("lookup_meta", lambda: ns.lookup("example.one", return_metadata=True))
+attempt("lookup_uri_fields", lambda: [ns.lookup("example.three").sockname, ns.lookup("other.six").host])
+attempt("lookup_unknown", lambda: ns.lookup("nope"))
+attempt("list_prefix", lambda: ns.list(prefix="example."))
+attempt("list_regex", lambda: ns.list(regex=r"example\.t"))
+attempt("list_regex_invalid_open", lambda: ns.list(regex="[unclosed"))
+attempt("list_meta_all", lambda: ns.list(metadata_all=["red"]))
+attempt("list_meta_all2", lambda: ns.list(metadata_all={"red", "blue"}))
+attempt("list_meta_any", lambda: ns.list(metadata_any=["green", "blue"]))
+attempt("list_meta_any_return", lambda: ns.list(metadata_any=["green", "blue"], return_metadata=True))
+attempt("list_two_filters", lambda: ns.list(prefix="a", regex="b"))
+attempt("list_meta_str", lambda: ns.list(metadata_all="red"))
+attempt("list_prefix_meta", lambda: ns.list(prefix="other", return_metadata=True))
+attempt("set_metadata", lambda: ns.set_metadata("example.two", ["yellow"]))
+attempt("after_set_metadata", lambda: ns.lookup("example.two", return_metadata=True))
+attempt("clear_metadata", lambda: [ns.set_metadata("example.two", None), ns.lookup("example.two", return_metadata=True)])
+attempt("set_metadata_unknown", lambda: ns.set_metadata("nope", ["x"]))
+attempt("remove_self", lambda: ns.remove("Pyro.NameServer"))
+attempt("remove_unknown", lambda: ns.remove("nope"))
+attempt("remove_one", lambda: ns.remove("example.one"))
+attempt("count1", ns.count)
+attempt("register_echo", lambda: ns.register("test.echo", echo_uri, metadata=["echo.tag", "other"]))
+attempt("pyroname", lambda: Pyro4.Proxy("PYRONAME:test.echo@%s:%d" % (host, port)).echo("via name"))
+attempt("pyrometa", lambda: Pyro4.Proxy("PYROMETA:echo.tag@%s:%d" % (host, port)).echo("via meta"))
+attempt("pyrometa_none", lambda: Pyro4.Proxy("PYROMETA:no.such.tag@%s:%d" % (host, port)).echo("x"))
+attempt("pyroname_unknown", lambda: Pyro4.Proxy("PYRONAME:no.such.name@%s:%d" % (host, port)).echo("x"))
+attempt("remove_prefix", lambda: ns.remove(prefix="example."))
+attempt("remove_regex", lambda: ns.remove(regex="oth"))
+attempt("remove_regex_all", lambda: ns.remove(regex=".*"))
+attempt("count2", ns.count)
+attempt("list_all", lambda: ns.list())
+print(json.dumps(out, indent=1, sort_keys=True))
