@@ -137,7 +137,7 @@ var vectors = []vector{
 	{"decimal", "decimal.Decimal('1.25')", "1.25", all},
 	{"datetime", "datetime.datetime.fromtimestamp(1577934240.123457)", pyISO{}, pyToGo},
 	{"datetimeepoch", "datetime.datetime.fromtimestamp(0)", pyISO{}, pyToGo},
-	{"datetimemin", "datetime.datetime(1, 1, 2, 12)", pyISO{}, pyToGo},
+	{"datetimeearly", "datetime.datetime.fromtimestamp(-62135380800)", pyISO{}, pyToGo}, // 0001-01-03T12:00 UTC
 	{"date", "datetime.date(2020, 1, 2)", "2020-01-02", pyToGo},
 	{"datemin", "datetime.date(1, 1, 1)", "0001-01-01", pyToGo},
 	{"datemax", "datetime.date(9999, 12, 31)", "9999-12-31", pyToGo},
