@@ -37,6 +37,11 @@ type Sample struct {
 	// Mallocs is the process's heap allocation count during the run (both ends of the call
 	// when the server runs in this process).
 	Mallocs uint64
+	// CPU is the CPU time (user and system) this process and the other processes measured
+	// with it used during the run; it depends far less on machine load than the rate does.
+	// CPUKnown is false where it could not be read.
+	CPU      time.Duration
+	CPUKnown bool
 }
 
 // Rate is calls per second.
@@ -55,9 +60,18 @@ func (s Sample) AllocsPerCall() float64 {
 	return float64(s.Mallocs) / float64(s.Calls)
 }
 
-// Add sums two samples.
+// CPUPerCall is CPU time per call, or 0 when unknown.
+func (s Sample) CPUPerCall() time.Duration {
+	if s.Calls == 0 || !s.CPUKnown {
+		return 0
+	}
+	return s.CPU / time.Duration(s.Calls)
+}
+
+// Add sums two samples; the zero Sample is the identity.
 func (s Sample) Add(o Sample) Sample {
-	return Sample{Calls: s.Calls + o.Calls, Elapsed: s.Elapsed + o.Elapsed, Mallocs: s.Mallocs + o.Mallocs}
+	return Sample{Calls: s.Calls + o.Calls, Elapsed: s.Elapsed + o.Elapsed, Mallocs: s.Mallocs + o.Mallocs,
+		CPU: s.CPU + o.CPU, CPUKnown: o.CPUKnown && (s.CPUKnown || s == Sample{})}
 }
 
 // RunCallers runs all callers at once, each in its own goroutine, until calls calls have been
@@ -123,12 +137,25 @@ func RunCallers(ctx context.Context, callers []Caller, calls int64, d time.Durat
 	return s, firstErr
 }
 
-// Measure runs fn and fills in the heap allocations made meanwhile.
-func Measure(fn func() (Sample, error)) (Sample, error) {
+// Measure runs fn and fills in the heap allocations made meanwhile and the CPU time used by
+// this process and by the processes pids.
+func Measure(pids []int, fn func() (Sample, error)) (Sample, error) {
 	var before, after runtime.MemStats
+	cpu0, ok0 := totalCPU(pids)
 	runtime.ReadMemStats(&before)
 	s, err := fn()
 	runtime.ReadMemStats(&after)
+	cpu1, ok1 := totalCPU(pids)
 	s.Mallocs = after.Mallocs - before.Mallocs
+	s.CPU, s.CPUKnown = cpu1-cpu0, ok0 && ok1
 	return s, err
+}
+
+func totalCPU(pids []int) (time.Duration, bool) {
+	total, ok := selfCPU()
+	for _, pid := range pids {
+		t, pok := pidCPU(pid)
+		total, ok = total+t, ok && pok
+	}
+	return total, ok
 }

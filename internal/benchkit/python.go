@@ -172,6 +172,9 @@ func StartPythonDaemon(ctx context.Context) (*PythonDaemon, error) {
 	return &PythonDaemon{URI: uri, proc: p}, nil
 }
 
+// PID is the daemon process's id.
+func (d *PythonDaemon) PID() int { return d.proc.cmd.Process.Pid }
+
 // Close stops the daemon process.
 func (d *PythonDaemon) Close() error {
 	d.proc.stop()
@@ -239,6 +242,9 @@ func (c *PythonClient) Run(ctx context.Context, calls int64, d time.Duration) (S
 	}
 	return Sample{Calls: n, Elapsed: elapsed}, nil
 }
+
+// PID is the client process's id.
+func (c *PythonClient) PID() int { return c.proc.cmd.Process.Pid }
 
 // Close stops the client process.
 func (c *PythonClient) Close() error {

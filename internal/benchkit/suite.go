@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// Options configure a benchmark suite. The zero value runs serpent, 1 and 16 callers, 3
-// rounds of 1 second per row, against an in-process Go daemon, without Python.
+// Options configure a benchmark suite. The zero value runs serpent with 1 and 16 callers, 10
+// rounds making 3 seconds per row, against an in-process Go daemon, without Python.
 type Options struct {
 	// Serializer is the Pyro codec ("serpent" by default).
 	Serializer string
@@ -24,7 +24,7 @@ type Options struct {
 	Duration time.Duration
 	Calls    int64
 	// Rounds interleaves the rows: each round runs every row for a share of the time, so a
-	// change of machine load affects all rows alike (3 by default).
+	// change of machine load affects neighbouring rows alike (10 by default).
 	Rounds int
 	// Target is the URI of a daemon serving echo(str) to measure the Go proxy against,
 	// instead of an in-process Go daemon.
@@ -52,7 +52,7 @@ func (o *Options) defaults() error {
 		o.Duration = 3 * time.Second
 	}
 	if o.Rounds <= 0 {
-		o.Rounds = 3
+		o.Rounds = 10
 	}
 	return nil
 }
@@ -77,6 +77,42 @@ type Row struct {
 	// GoAllocs says whether Total.Mallocs counts this row's work: false when neither end of
 	// the call runs in this process.
 	GoAllocs bool
+	// CPUComplete says whether Total.CPU covers both ends of the call: false when one end is
+	// a Target outside this machine's view.
+	CPUComplete bool
+}
+
+// Rate is the median of the rounds' call rates.
+func (r Row) Rate() float64 {
+	rates := make([]float64, len(r.Rounds))
+	for i, s := range r.Rounds {
+		rates[i] = s.Rate()
+	}
+	return median(rates)
+}
+
+// RatioTo is the median over rounds of this row's rate over base's in the same round: rounds
+// run rows back to back, so a pair shares the machine's load of the moment.
+func (r Row) RatioTo(base Row) float64 {
+	var ratios []float64
+	for i, s := range r.Rounds {
+		if i < len(base.Rounds) && base.Rounds[i].Rate() > 0 {
+			ratios = append(ratios, s.Rate()/base.Rounds[i].Rate())
+		}
+	}
+	return median(ratios)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
 }
 
 // Report is the outcome of a suite.
@@ -105,6 +141,8 @@ type target struct {
 	name     string
 	callers  int
 	goAllocs bool
+	cpuAll   bool
+	pids     []int // other processes whose CPU time the row uses
 	run      func(ctx context.Context, calls int64, d time.Duration) (Sample, error)
 	closers  []func() error
 }
@@ -172,7 +210,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}()
 	goTarget := func(name string, n int, setup func() (Caller, func() error, error), shared bool) error {
-		t := &target{name: name, callers: n, goAllocs: true}
+		t := &target{name: name, callers: n, goAllocs: true, cpuAll: name != RowGoTarget}
 		targets = append(targets, t)
 		callers := make([]Caller, n)
 		for i := range callers {
@@ -192,13 +230,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		return nil
 	}
-	pyTarget := func(name, uri string, n int, goAllocs bool) error {
+	pyTarget := func(name, uri string, n int, goAllocs bool, pids ...int) error {
 		progress("starting a Python Pyro4 client with %d caller(s) for %s", n, name)
 		c, err := StartPythonClient(ctx, uri, opts.Serializer, n)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		targets = append(targets, &target{name: name, callers: n, goAllocs: goAllocs, run: c.Run, closers: []func() error{c.Close}})
+		targets = append(targets, &target{name: name, callers: n, goAllocs: goAllocs, cpuAll: goAllocs || len(pids) > 0,
+			pids: append(pids, c.PID()), run: c.Run, closers: []func() error{c.Close}})
 		return nil
 	}
 	for _, n := range opts.Callers {
@@ -226,7 +265,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if err == nil && opts.Python {
 			err = pyTarget(pyName, targetURI, n, opts.Target == "")
 			if err == nil {
-				err = pyTarget(RowPyPy, pyDaemon.URI, n, false)
+				err = pyTarget(RowPyPy, pyDaemon.URI, n, false, pyDaemon.PID())
 			}
 		}
 		if err != nil {
@@ -242,7 +281,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rows := make([]Row, len(targets))
 	for i, t := range targets {
-		rows[i] = Row{Name: t.name, Callers: t.callers, GoAllocs: t.goAllocs}
+		rows[i] = Row{Name: t.name, Callers: t.callers, GoAllocs: t.goAllocs, CPUComplete: t.cpuAll}
 	}
 	sliceCalls := opts.Calls / int64(opts.Rounds)
 	if opts.Calls > 0 && sliceCalls == 0 {
@@ -252,7 +291,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	for round := range opts.Rounds {
 		progress("round %d of %d", round+1, opts.Rounds)
 		for i, t := range targets {
-			s, err := Measure(func() (Sample, error) { return t.run(ctx, sliceCalls, sliceTime) })
+			s, err := Measure(t.pids, func() (Sample, error) { return t.run(ctx, sliceCalls, sliceTime) })
 			if err != nil {
 				return nil, fmt.Errorf("%s, %d callers: %w", t.name, t.callers, err)
 			}
@@ -264,37 +303,47 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-// WriteTable prints the report: calls per second (the spread of the rounds' rates), the ratio
-// to the raw TCP ping-pong with as many callers, and heap allocations per call.
+// WriteTable prints the report: the median of the rounds' call rates and their spread, the
+// median ratio to the raw TCP ping-pong with as many callers in the same round, CPU time per
+// call (both ends, all processes), the raw ping-pong's CPU time per call over this row's, and
+// heap allocations per call.
 func (r *Report) WriteTable(w io.Writer) error {
 	o := r.Options
 	fmt.Fprintf(w, "echo(%q) with %s: request frame %d bytes, response frame %d bytes; %d CPUs, load %s\n",
 		Message, o.Serializer, r.Sizes.Request, r.Sizes.Response, r.CPUs, orDash(r.Load))
-	fmt.Fprintf(w, "%d interleaved round(s) per row\n\n", o.Rounds)
+	fmt.Fprintf(w, "medians of %d interleaved rounds\n\n", o.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tcallers\tcalls/s\tspread\t× raw\tallocs/call\t")
+	fmt.Fprintln(tw, "\tcallers\tcalls/s\tspread\t× raw\tCPU µs/call\t× raw CPU\tallocs/call")
 	for _, row := range r.Rows {
-		rate := row.Total.Rate()
-		ratio := "-"
-		if raw, ok := r.Find(RowRaw, row.Callers); ok && raw.Total.Rate() > 0 {
-			ratio = fmt.Sprintf("%.2f", rate/raw.Total.Rate())
+		raw, hasRaw := r.Find(RowRaw, row.Callers)
+		ratio, cpu, cpuRatio, allocs := "-", "-", "-", "-"
+		if hasRaw {
+			ratio = fmt.Sprintf("%.2f", row.RatioTo(raw))
 		}
-		allocs := "-"
+		if row.CPUComplete && row.Total.CPUKnown && row.Total.CPU > 0 {
+			per := row.Total.CPUPerCall()
+			cpu = fmt.Sprintf("%.1f", float64(per)/1e3)
+			if hasRaw && raw.Total.CPUKnown && per > 0 {
+				cpuRatio = fmt.Sprintf("%.2f", float64(raw.Total.CPUPerCall())/float64(per))
+			}
+		}
 		if row.GoAllocs {
 			allocs = fmt.Sprintf("%.1f", row.Total.AllocsPerCall())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t\n", row.Name, row.Callers, rate, spread(row.Rounds), ratio, allocs)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), spread(row.Rounds), ratio, cpu, cpuRatio, allocs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "\nallocs/call counts both ends when both run in this process; Python rows count only the Go daemon's.")
+	_, err := fmt.Fprintln(w, "\nspread: interquartile range of the rounds' rates over their median. × raw CPU: the raw\n"+
+		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n"+
+		"when both run in this process; Python rows count only the Go daemon's.")
 	return err
 }
 
-// spread is the range of the rounds' rates as a percentage of their median.
+// spread is the interquartile range of the rounds' rates as a percentage of their median.
 func spread(rounds []Sample) string {
-	if len(rounds) < 2 {
+	if len(rounds) < 4 {
 		return "-"
 	}
 	rates := make([]float64, len(rounds))
@@ -302,11 +351,12 @@ func spread(rounds []Sample) string {
 		rates[i] = s.Rate()
 	}
 	slices.Sort(rates)
-	med := rates[len(rates)/2]
+	n := len(rates)
+	med := median(rates)
 	if med == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("±%.0f%%", 50*(rates[len(rates)-1]-rates[0])/med)
+	return fmt.Sprintf("%.0f%%", 100*(rates[(3*n)/4]-rates[n/4])/med)
 }
 
 func orDash(s string) string {
