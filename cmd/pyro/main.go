@@ -25,6 +25,7 @@ type command struct {
 var commands = []command{
 	{"echoserver", "serve the test echo object (test.echoserver)", "pyro4-test-echoserver", runEchoServer},
 	{"call", "call a method of a remote object and print the result", "", runCall},
+	{"bench", "measure calls per second on loopback against raw TCP, net/rpc and Python", "", runBench},
 }
 
 func main() {

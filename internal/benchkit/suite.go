@@ -335,9 +335,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "\nspread: interquartile range of the rounds' rates over their median. × raw CPU: the raw\n"+
-		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n"+
-		"when both run in this process; Python rows count only the Go daemon's.")
+	note := "\nspread: interquartile range of the rounds' rates over their median. × raw CPU: the raw\n" +
+		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n" +
+		"when both run in this process"
+	if o.Python {
+		note += "; Python rows count only the Go daemon's"
+	}
+	_, err := fmt.Fprintln(w, note+".")
 	return err
 }
 
