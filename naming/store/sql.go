@@ -35,6 +35,9 @@ const (
 CREATE INDEX IF NOT EXISTS pyro_metadata_metadata ON pyro_metadata(metadata)`
 )
 
+// errForeignLayout marks a database whose Pyro tables lack Pyro4's columns.
+var errForeignLayout = errors.New("pyro tables of another layout")
+
 // maxConns bounds the pool: enough readers for a busy name server, without one SQLite page
 // cache per goroutine.
 const maxConns = 8
@@ -86,7 +89,7 @@ func OpenSQL(path string) (*SQL, error) {
 	s := &SQL{db: db, writer: make(chan struct{}, 1)}
 	if err := s.init(context.Background()); err != nil {
 		db.Close()
-		if isNotADB(err) {
+		if isNotADB(err) || errors.Is(err, errForeignLayout) {
 			return nil, fmt.Errorf("%w: %s: %w", ErrNotDatabase, path, err)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -110,6 +113,12 @@ func (s *SQL) init(ctx context.Context) error {
 		return err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// A same-named table of another shape is not ours to use, or to migrate.
+		if names > 0 {
+			if _, err := tx.ExecContext(ctx, `SELECT name, uri FROM pyro_names LIMIT 0`); err != nil {
+				return fmt.Errorf("%w: %w", errForeignLayout, err)
+			}
+		}
 		switch {
 		case names == 0:
 			if _, err := tx.ExecContext(ctx, createNames); err != nil {
@@ -132,13 +141,12 @@ func (s *SQL) init(ctx context.Context) error {
 				}
 			}
 		}
-		// A same-named table of another shape is not ours to use.
 		for _, check := range []string{
 			`SELECT id, name, uri FROM pyro_names LIMIT 0`,
 			`SELECT object, metadata FROM pyro_metadata LIMIT 0`,
 		} {
 			if _, err := tx.ExecContext(ctx, check); err != nil {
-				return fmt.Errorf("%w: %w", ErrNotDatabase, err)
+				return fmt.Errorf("%w: %w", errForeignLayout, err)
 			}
 		}
 		_, err := tx.ExecContext(ctx, createIndexes)
