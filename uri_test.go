@@ -478,7 +478,8 @@ func FuzzParseURI(f *testing.F) {
 		}
 		// Pyro4 drops an empty host from the text form, and an empty PYROMETA tag set prints
 		// as nothing: neither can be read back, in Python either.
-		if (u.Host == "" && u.SockPath == "" && u.Port != 0) || (u.Protocol == "PYROMETA" && u.Object == "") {
+		emptyHost := u.Host == "" && u.SockPath == "" && (u.Port != 0 || u.Protocol == "PYRO")
+		if emptyHost || (u.Protocol == "PYROMETA" && u.Object == "") {
 			return
 		}
 		again, err := pyro.ParseURI(u.String())
