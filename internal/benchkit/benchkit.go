@@ -151,6 +151,10 @@ func Measure(pids []int, fn func() (Sample, error)) (Sample, error) {
 	return s, err
 }
 
+// CPUTime is the CPU time (user and system) this process has used so far; false where it
+// cannot be read.
+func CPUTime() (time.Duration, bool) { return selfCPU() }
+
 func totalCPU(pids []int) (time.Duration, bool) {
 	total, ok := selfCPU()
 	for _, pid := range pids {
