@@ -1,10 +1,13 @@
 package currency
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,18 +52,27 @@ func FindWorkers(ctx context.Context, cfg pyro.Config, ns pyro.URI, tag string) 
 	return eps, nil
 }
 
-// compareNames orders "MyWorker" < "MyWorker.2" < "MyWorker.10".
+// compareNames orders "MyWorker" < "MyWorker.2" < "MyWorker.10" < "Other".
 func compareNames(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
+	sa, na := splitNumber(a)
+	sb, nb := splitNumber(b)
+	if c := strings.Compare(sa, sb); c != 0 {
+		return c
 	}
-	if a < b {
-		return -1
+	if c := cmp.Compare(na, nb); c != 0 {
+		return c
 	}
-	if a > b {
-		return 1
+	return strings.Compare(a, b)
+}
+
+// splitNumber splits "MyWorker.2" into "MyWorker", 2; a name without a number counts as 1.
+func splitNumber(name string) (string, int) {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		if n, err := strconv.Atoi(name[i+1:]); err == nil && n >= 0 {
+			return name[:i], n
+		}
 	}
-	return 0
+	return name, 1
 }
 
 // Result is one pair's answer.
@@ -278,19 +290,23 @@ func (m *Master) FanOut(ctx context.Context, pairs []string) Run {
 		run.Results[i].Pair = p
 		f.queue = append(f.queue, i)
 	}
-	var wg sync.WaitGroup
+	var live []*remoteWorker
 	for _, w := range m.workers {
-		if w.gone.Load() {
-			continue
-		}
-		for range min(m.opts.Concurrency, max(len(pairs), 1)) {
-			f.live++
-			wg.Go(func() { m.serve(ctx, w, f) })
+		if !w.gone.Load() {
+			live = append(live, w)
 		}
 	}
+	perWorker := min(m.opts.Concurrency, max(len(pairs), 1))
+	f.live = len(live) * perWorker
 	run.Goroutines = f.live
 	if f.live == 0 {
 		f.failQueued(m)
+	}
+	var wg sync.WaitGroup
+	for _, w := range live {
+		for range perWorker {
+			wg.Go(func() { m.serve(ctx, w, f) })
+		}
 	}
 	wg.Wait()
 	run.Elapsed = time.Since(start)

@@ -104,8 +104,12 @@ func (r Run) summary(against ...time.Duration) string {
 	if r.Retries > 0 {
 		s += fmt.Sprintf(", %d retried on another worker", r.Retries)
 	}
-	if len(against) > 0 && r.Elapsed > 0 {
-		s += fmt.Sprintf(", %.1fx faster", float64(against[0])/float64(r.Elapsed))
+	if len(against) > 0 && r.Elapsed > 0 && against[0] > 0 {
+		if x := float64(against[0]) / float64(r.Elapsed); x >= 1 {
+			s += fmt.Sprintf(", %.1fx faster", x)
+		} else {
+			s += fmt.Sprintf(", %.1fx slower", 1/x)
+		}
 	}
 	return s
 }

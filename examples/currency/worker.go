@@ -114,6 +114,22 @@ func WithLog(w io.Writer) WorkerOption { return func(o *workerOptions) { o.log =
 // WithTags replaces the name server metadata the worker registers with (default: Tag).
 func WithTags(tags ...string) WorkerOption { return func(o *workerOptions) { o.tags = tags } }
 
+// RegisterWorker registers a percall Worker pricing pairs from src (nil: ECB()) on d, for a
+// program that serves its own daemon; StartWorker does this and more. Of the options only
+// WithLog applies.
+func RegisterWorker(d *pyro.Daemon, src Source, opts ...WorkerOption) (pyro.URI, error) {
+	var o workerOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if src == nil {
+		src = ECB()
+	}
+	mu := new(sync.Mutex)
+	return d.RegisterFactory(pyro.PerCall, func() *Worker { return &Worker{src: src, log: o.log, mu: mu} },
+		pyro.WithParams("GetRate", "pair"), pyro.WithClassName("Worker"))
+}
+
 // WorkerServer is a running worker: its daemon, serving a percall Worker, and its name
 // server registration.
 type WorkerServer struct {
@@ -136,9 +152,6 @@ func StartWorker(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string,
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if src == nil {
-		src = ECB()
-	}
 	if name == "" {
 		name = DefaultName
 	}
@@ -146,9 +159,7 @@ func StartWorker(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string,
 	if err != nil {
 		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
 	}
-	mu := new(sync.Mutex)
-	uri, err := d.RegisterFactory(pyro.PerCall, func() *Worker { return &Worker{src: src, log: o.log, mu: mu} },
-		pyro.WithParams("GetRate", "pair"), pyro.WithClassName("Worker"))
+	uri, err := RegisterWorker(d, src, opts...)
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
