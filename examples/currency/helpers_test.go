@@ -1,19 +1,17 @@
 package currency_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
+	"github.com/gopyro/pyro/examples/currency/internal/nstest"
 	"github.com/gopyro/pyro/internal/pytest"
 )
 
@@ -26,20 +24,8 @@ func loopback() pyro.Config {
 	return cfg
 }
 
-// startPythonNS runs Python Pyro4's name server on a free loopback port, without broadcast,
-// until the test ends, and returns its URI.
-func startPythonNS(t testing.TB) pyro.URI {
-	t.Helper()
-	pytest.Require(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := pytest.Command(ctx, "-m", "Pyro4.naming", "-n", "127.0.0.1", "-p", "0", "-x")
-	line := startAndRead(t, cmd, cancel, "URI = ")
-	u, err := pyro.ParseURI(line)
-	if err != nil {
-		t.Fatalf("name server URI %q: %v", line, err)
-	}
-	return u
-}
+// startPythonNS runs Python Pyro4's name server for the test.
+func startPythonNS(t testing.TB) pyro.URI { return nstest.StartPythonNS(t) }
 
 // pyWorker is a worker.py process.
 type pyWorker struct {
@@ -76,61 +62,9 @@ func runPythonMaster(t testing.TB, ns pyro.URI, args ...string) string {
 	return string(out)
 }
 
-// startAndRead starts a Python program and waits for the line starting with prefix, returning
-// the rest of it. The program is stopped when the test ends.
-func startAndRead(t testing.TB, cmd *exec.Cmd, cancel func(), prefix string) string {
-	t.Helper()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := new(syncBuffer)
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), prefix); ok {
-				found <- strings.TrimSpace(rest)
-				break
-			}
-		}
-		close(found)
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case s, ok := <-found:
-		if !ok {
-			t.Fatalf("%s exited before printing %q:\n%s", cmd, prefix, stderr)
-		}
-		return s
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not print %q:\n%s", cmd, prefix, stderr)
-	}
-	return ""
-}
+var startAndRead = nstest.StartAndRead
 
-// syncBuffer is a bytes.Buffer safe for a process's writes and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = nstest.SyncBuffer
 
 // startGoWorker starts an in-process worker, stopped when the test ends.
 func startGoWorker(t testing.TB, ns pyro.URI, name string, src currency.Source, opts ...currency.WorkerOption) *currency.WorkerServer {

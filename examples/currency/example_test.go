@@ -1,0 +1,68 @@
+package currency_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/examples/currency"
+)
+
+// A worker served by a daemon, and a master asking it directly by its PYRO URI (the
+// walkthrough in README.md goes through a name server instead).
+func Example() {
+	cfg := pyro.DefaultConfig()
+	cfg.Host = "127.0.0.1"
+	d, err := pyro.NewDaemon(cfg)
+	if err != nil {
+		panic(err)
+	}
+	defer d.Close()
+	uri, err := currency.RegisterWorker(d, currency.ECB())
+	if err != nil {
+		panic(err)
+	}
+	go d.Serve(context.Background())
+
+	m, err := currency.NewMaster(cfg, []currency.Endpoint{{Name: "MyWorker", URI: uri.String()}}, currency.MasterOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	run := m.FanOut(context.Background(), []string{"EURUSD", "USDJPY", "XXXYYY"})
+	for _, r := range run.Results {
+		if r.Err != nil {
+			fmt.Println(r.Pair, currency.FormatError(r.Err))
+			continue
+		}
+		fmt.Println(r.Pair, currency.FormatRate(r.Rate))
+	}
+	// Output:
+	// EURUSD 1.0705
+	// USDJPY 160.617
+	// XXXYYY ValueError: unknown currency pair: 'XXXYYY' (no reference rate for XXX)
+}
+
+// The shipped table: the ECB's reference rates of one day, and cross rates via EUR.
+func ExampleECB() {
+	tab := currency.ECB()
+	fmt.Println(tab.Date, "-", tab.Provenance)
+	for _, pair := range []string{"EURUSD", "GBPUSD", "usdchf", "EURXXX", "EURO"} {
+		base, quote, err := currency.ParsePair(pair)
+		if err == nil {
+			var rate float64
+			if rate, err = tab.Rate(context.Background(), base, quote); err == nil {
+				fmt.Println(base+quote, rate)
+				continue
+			}
+		}
+		fmt.Println(err)
+	}
+	// Output:
+	// 2024-06-28 - European Central Bank euro foreign exchange reference rates
+	// EURUSD 1.0705
+	// GBPUSD 1.2648
+	// USDCHF 0.899953
+	// unknown currency pair: 'EURXXX' (no reference rate for XXX)
+	// unknown currency pair: 'EURO' (want six letters such as EURUSD)
+}
