@@ -24,7 +24,9 @@ func loopback() pyro.Config {
 	return cfg
 }
 
-// startPythonNS runs Python Pyro4's name server for the test.
+// startGoNS runs our name server for the test; startPythonNS runs Pyro4's.
+func startGoNS(t testing.TB) pyro.URI { return nstest.StartGoNS(t) }
+
 func startPythonNS(t testing.TB) pyro.URI { return nstest.StartPythonNS(t) }
 
 // pyWorker is a worker.py process.

@@ -196,7 +196,7 @@ func (m *Master) call(ctx context.Context, w *remoteWorker, pair string) (Quote,
 // workerGone tells a failure of the worker (retry elsewhere) from an answer (a remote
 // exception) or the caller giving up (ctx done).
 func workerGone(ctx context.Context, err error) bool {
-	if err == nil || ctx.Err() != nil {
+	if err == nil || ctxDone(ctx) != nil {
 		return false
 	}
 	if errors.Is(err, pyro.ErrCommunication) || errors.Is(err, pyro.ErrNaming) {
@@ -204,6 +204,18 @@ func workerGone(ctx context.Context, err error) bool {
 	}
 	var re *pyro.RemoteError
 	return errors.As(err, &re) && re.Class == "Pyro4.errors.DaemonError" // object unregistered
+}
+
+// ctxDone is ctx.Err(), also when ctx's deadline has passed but its timer has not fired yet:
+// a proxy's socket deadline, set from ctx's, can expire first.
+func ctxDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func noWorkers(last error) error {
@@ -398,7 +410,7 @@ func RunMaster(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string, p
 	rep := &Report{Workers: eps}
 	rep.Sequential = m.Sequential(ctx, pairs)
 	rep.FanOut = m.FanOut(ctx, pairs)
-	return rep, ctx.Err()
+	return rep, ctxDone(ctx)
 }
 
 // DefaultPairs are the pairs the example masters ask for when given none.

@@ -30,10 +30,15 @@ func mixedPairs() []string {
 	return append(ps, "eurusd") // any case
 }
 
-// TestGoMasterGoWorker is the three-terminal walkthrough in one test: a Go worker registered
-// as MyWorker, a Go master looking it up by name, both passes, the table.
+// TestGoMasterGoWorker is the three-terminal walkthrough in one test, with our name server and
+// with Pyro4's: a Go worker registered as MyWorker, a Go master looking it up by name, both
+// passes, the table.
 func TestGoMasterGoWorker(t *testing.T) {
-	ns := startPythonNS(t)
+	t.Run("go-ns", func(t *testing.T) { testGoMasterGoWorker(t, startGoNS(t)) })
+	t.Run("pyro4-ns", func(t *testing.T) { testGoMasterGoWorker(t, startPythonNS(t)) })
+}
+
+func testGoMasterGoWorker(t *testing.T, ns pyro.URI) {
 	var log syncBuffer
 	startGoWorker(t, ns, "", nil, currency.WithLog(&log))
 	pairs := mixedPairs()
@@ -97,7 +102,7 @@ func TestGoMasterGoWorker(t *testing.T) {
 // TestFanOutIsFaster checks that the fan-out pass overlaps calls: with a 20 ms source and
 // 3 workers, 24 pairs take at least 480 ms one by one and about 20 ms fanned out.
 func TestFanOutIsFaster(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	src := currency.WithLatency(currency.ECB(), 20*time.Millisecond)
 	for _, name := range []string{"MyWorker", "MyWorker.2", "MyWorker.3"} {
 		startGoWorker(t, ns, name, src)
@@ -132,7 +137,7 @@ func TestFanOutIsFaster(t *testing.T) {
 func TestWorkerKilledMidRun(t *testing.T) {
 	for _, mode := range []string{"sequential", "fan-out"} {
 		t.Run(mode, func(t *testing.T) {
-			ns := startPythonNS(t)
+			ns := startGoNS(t)
 			src := currency.WithLatency(currency.ECB(), 10*time.Millisecond)
 			workers := map[string]*currency.WorkerServer{}
 			for _, name := range []string{"MyWorker", "MyWorker.2", "MyWorker.3"} {
@@ -215,7 +220,7 @@ func TestWorkerKilledMidRun(t *testing.T) {
 
 // TestAllWorkersGone: when no worker is left, every unanswered pair says so, once.
 func TestAllWorkersGone(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	w := startGoWorker(t, ns, "MyWorker", nil)
 	eps, err := currency.FindWorkers(context.Background(), loopback(), ns, currency.Tag)
 	if err != nil {
@@ -246,7 +251,7 @@ func TestAllWorkersGone(t *testing.T) {
 
 // TestNoWorkerRegistered: a master finding nobody says what to do.
 func TestNoWorkerRegistered(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	_, err := currency.RunMaster(context.Background(), loopback(), ns, "", currency.DefaultPairs(), currency.MasterOptions{})
 	if !errors.Is(err, pyro.ErrNaming) || !strings.Contains(err.Error(), "start one") {
 		t.Errorf("RunMaster with no workers: %v", err)
@@ -263,7 +268,7 @@ func TestNoWorkerRegistered(t *testing.T) {
 // TestSlowWorkerCountsAsGone: a worker slower than CallTimeout is dropped for the run and
 // its pair asked of another.
 func TestSlowWorkerCountsAsGone(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	startGoWorker(t, ns, "MyWorker", currency.WithLatency(currency.ECB(), 2*time.Second))
 	startGoWorker(t, ns, "MyWorker.2", nil)
 	eps, err := currency.FindWorkers(context.Background(), loopback(), ns, "")
@@ -286,7 +291,7 @@ func TestSlowWorkerCountsAsGone(t *testing.T) {
 // TestCancelledMaster: cancelling the context ends the run with the context's error on every
 // unanswered pair, without asking other workers.
 func TestCancelledMaster(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	startGoWorker(t, ns, "MyWorker", currency.WithLatency(currency.ECB(), 2*time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -313,7 +318,7 @@ func TestCancelledMaster(t *testing.T) {
 // carrying on after each.
 func TestHTTPSourceWorker(t *testing.T) {
 	srv, calls := rateServer(t)
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	startGoWorker(t, ns, "MyWorker", &currency.HTTPSource{URL: srv.URL + "/rate?pair={pair}"})
 	pairs := []string{"EURUSD", "EURXXX", "USDJPY", "EURERR", "XXX", "GBPUSD"}
 	rep, err := currency.RunMaster(context.Background(), loopback(), ns, "MyWorker", pairs, currency.MasterOptions{})
@@ -346,7 +351,7 @@ func TestHTTPSourceWorker(t *testing.T) {
 
 // TestStopUnregisters: Stop removes the worker's name; Close (a crash) leaves it.
 func TestStopUnregisters(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	a := startGoWorker(t, ns, "MyWorker", nil)
 	b := startGoWorker(t, ns, "MyWorker.2", nil)
 	if err := a.Stop(context.Background()); err != nil {
@@ -364,7 +369,7 @@ func TestStopUnregisters(t *testing.T) {
 
 // TestWorkerNames: workers sort by name the way a person counts them.
 func TestWorkerNames(t *testing.T) {
-	ns := startPythonNS(t)
+	ns := startGoNS(t)
 	for _, n := range []string{"MyWorker.10", "Other", "MyWorker", "MyWorker.2"} {
 		startGoWorker(t, ns, n, nil)
 	}

@@ -23,7 +23,7 @@ func startWorker(t *testing.T, ns pyro.URI, name string) {
 
 // TestMasterCommand runs the master as the README does: by name, with pairs, then -all.
 func TestMasterCommand(t *testing.T) {
-	ns := nstest.StartPythonNS(t)
+	ns := nstest.StartGoNS(t)
 	startWorker(t, ns, "MyWorker")
 	startWorker(t, ns, "MyWorker.2")
 	nsArgs := []string{"-ns-host", "127.0.0.1", "-ns-port", strconv.Itoa(ns.Port)}
@@ -63,7 +63,7 @@ func TestMasterCommand(t *testing.T) {
 }
 
 func TestMasterCommandErrors(t *testing.T) {
-	ns := nstest.StartPythonNS(t)
+	ns := nstest.StartGoNS(t)
 	nsArgs := []string{"-ns-host", "127.0.0.1", "-ns-port", strconv.Itoa(ns.Port)}
 	var stdout, stderr nstest.SyncBuffer
 	ctx := context.Background()

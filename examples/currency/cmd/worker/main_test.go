@@ -15,7 +15,7 @@ import (
 // TestWorkerCommand runs the worker as the README does, asks it through the name server,
 // interrupts it and checks that it left the name server.
 func TestWorkerCommand(t *testing.T) {
-	ns := nstest.StartPythonNS(t)
+	ns := nstest.StartGoNS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr nstest.SyncBuffer

@@ -14,7 +14,24 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/naming"
 )
+
+// StartGoNS runs our name server (package naming) on a free loopback port, without
+// broadcast, until the test ends, and returns its URI.
+func StartGoNS(t testing.TB) pyro.URI {
+	t.Helper()
+	cfg := pyro.DefaultConfig()
+	cfg.Host = "127.0.0.1"
+	cfg.Port = -1
+	s, err := naming.Start(naming.Options{Config: cfg, NoBroadcast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(context.Background())
+	t.Cleanup(func() { s.Close() })
+	return s.URI()
+}
 
 // StartPythonNS runs Python Pyro4's name server on a free loopback port, without broadcast,
 // until the test ends, and returns its URI. It fails the test when Python Pyro4 is missing.
