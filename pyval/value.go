@@ -274,14 +274,16 @@ func hashKey(k any) any {
 	case Tuple:
 		var b strings.Builder
 		for _, e := range v {
-			fmt.Fprintf(&b, "%T:%v,", hashKey(e), hashKey(e))
+			h := hashKey(e) // once per element: nested keys stay linear
+			fmt.Fprintf(&b, "%T:%v,", h, h)
 		}
 		return tupleKey(b.String())
 	case *Set:
 		// order-independent: sort the member keys' renderings
 		parts := make([]string, 0, v.Len())
 		for _, e := range v.Items() {
-			parts = append(parts, fmt.Sprintf("%T:%v", hashKey(e), hashKey(e)))
+			h := hashKey(e)
+			parts = append(parts, fmt.Sprintf("%T:%v", h, h))
 		}
 		sortStrings(parts)
 		return frozenKey(strings.Join(parts, ","))
@@ -341,7 +343,7 @@ func TypeName(v any) string {
 		}
 		return "dict"
 	case *Set:
-		if v.Frozen {
+		if v != nil && v.Frozen {
 			return "frozenset"
 		}
 		return "set"
@@ -507,7 +509,7 @@ func writeRepr(b *strings.Builder, v any) {
 		b.WriteByte('}')
 	case *Set:
 		if x.Len() == 0 {
-			if x.Frozen {
+			if x != nil && x.Frozen {
 				b.WriteString("frozenset()")
 			} else {
 				b.WriteString("set()")
