@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -29,12 +28,9 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	if env, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
-		if key != "" {
-			fmt.Fprintln(stderr, "error: don't use -k and PYRO_HMAC_KEY at the same time")
-			return 2
-		}
-		key = env
+	key, ok := hmacKey(key, stderr)
+	if !ok {
+		return 2
 	}
 	if verbose {
 		quiet = false

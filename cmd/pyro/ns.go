@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
+)
+
+func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flagSet("ns", "[flags]\n\nStarts a Pyro4-compatible name server (like pyro4-ns).", stderr)
+	var (
+		host, unixSocket, storage, bcHost, natHost, key string
+		port, bcPort, natPort                           int
+		noBC                                            bool
+		autoClean                                       time.Duration
+	)
+	stringFlag(fs, &host, "n", "host", "localhost", "hostname to bind server on")
+	intFlag(fs, &port, "p", "port", 9090, "port to bind server on (0=random)")
+	stringFlag(fs, &unixSocket, "u", "unixsocket", "", "Unix domain socket name to bind server on")
+	stringFlag(fs, &storage, "s", "storage", "memory", "storage system to use (memory, sql:file)")
+	stringFlag(fs, &bcHost, "", "bchost", "", "hostname to bind broadcast server on (default is all interfaces)")
+	intFlag(fs, &bcPort, "", "bcport", 9091, "port to bind broadcast server on")
+	stringFlag(fs, &natHost, "", "nathost", "", "external hostname in case of NAT")
+	intFlag(fs, &natPort, "", "natport", 0, "external port in case of NAT")
+	boolFlag(fs, &noBC, "x", "nobc", "don't start a broadcast server")
+	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	fs.DurationVar(&autoClean, "autoclean", 0, "remove registrations unreachable for 20s, checking every period (0=off, else at least 3s; PYRO_NS_AUTOCLEAN in seconds also works)")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "pyro ns: unexpected arguments: %v\n", fs.Args())
+		fs.Usage()
+		return 2
+	}
+	key, ok := hmacKey(key, stderr)
+	if !ok {
+		return 2
+	}
+	cfg, err := pyro.ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
+	if port == 0 {
+		cfg.Port = -1 // naming.Start: 0 means the default port, -1 a free one
+	}
+	if key != "" {
+		cfg.HMACKey = []byte(key)
+	}
+	if autoClean == 0 {
+		if v := os.Getenv("PYRO_NS_AUTOCLEAN"); v != "" {
+			var secs float64
+			if _, err := fmt.Sscan(v, &secs); err != nil {
+				fmt.Fprintf(stderr, "PYRO_NS_AUTOCLEAN=%q: not a number of seconds\n", v)
+				return 2
+			}
+			autoClean = time.Duration(secs * float64(time.Second))
+		}
+	}
+	s, err := naming.Start(naming.Options{Config: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean})
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	hostIP := "Unix domain socket"
+	if tcp, ok := s.Daemon().Addr().(*net.TCPAddr); ok {
+		hostIP = tcp.IP.String()
+		if tcp.IP.IsUnspecified() {
+			hostIP = "0.0.0.0"
+		}
+		if bc := s.BroadcastAddr(); bc != nil {
+			fmt.Fprintf(stdout, "Broadcast server running on %s\n", bc)
+		} else if !noBC && tcp.IP.IsLoopback() {
+			fmt.Fprintln(stdout, "Not starting broadcast server for localhost.")
+		}
+	}
+	if n := s.ExistingRegistrations(); n > 0 {
+		fmt.Fprintf(stdout, "Persistent store contains %d existing registrations.\n", n)
+	}
+	fmt.Fprintf(stdout, "NS running on %s (%s)\n", s.Daemon().Location(), hostIP)
+	if key == "" {
+		fmt.Fprintln(stdout, "Warning: HMAC key not set. Anyone can connect to this server!")
+	}
+	if natHost != "" {
+		fmt.Fprintf(stdout, "internal URI = PYRO:%s@%s\n", pyro.NameServerObjectID, s.Daemon().Addr())
+		fmt.Fprintf(stdout, "external URI = %s\n", s.URI())
+	} else {
+		fmt.Fprintf(stdout, "URI = %s\n", s.URI())
+	}
+	err = s.Serve(ctx)
+	fmt.Fprintln(stdout, "NS shut down.")
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+// hmacKey takes the key from -k or PYRO_HMAC_KEY, refusing both at once as Pyro4's tools do.
+func hmacKey(flagKey string, stderr io.Writer) (string, bool) {
+	if env, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
+		if flagKey != "" {
+			fmt.Fprintln(stderr, "error: don't use -k and PYRO_HMAC_KEY at the same time")
+			return "", false
+		}
+		return env, true
+	}
+	return flagKey, true
+}
+
+// startEmbeddedNameServer runs a name server in this process (echoserver -N), on host:9090.
+func startEmbeddedNameServer(ctx context.Context, cfg pyro.Config, host string) (func(), pyro.URI, error) {
+	cfg.Host, cfg.Port, cfg.UnixSocket = host, 9090, ""
+	s, err := naming.Start(naming.Options{Config: cfg})
+	if err != nil {
+		return nil, pyro.URI{}, err
+	}
+	go s.Serve(ctx)
+	return func() { s.Close() }, s.URI(), nil
+}
