@@ -33,6 +33,9 @@ func (s *Memory) Register(ctx context.Context, name, uri string, metadata []stri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := checkText(name, uri, metadata); err != nil {
+		return err
+	}
 	tags := normalizeTags(metadata)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,6 +77,9 @@ func (s *Memory) SetMetadata(ctx context.Context, name string, metadata []string
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := checkText("", "", metadata); err != nil {
+		return err
+	}
 	tags := normalizeTags(metadata)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -112,7 +118,7 @@ func (s *Memory) RemoveMatching(ctx context.Context, f Filter, keep ...string) (
 	if err != nil {
 		return 0, err
 	}
-	if m.empty() {
+	if m.empty() || m.none {
 		return 0, nil
 	}
 	s.mu.Lock()
@@ -146,6 +152,9 @@ func (s *Memory) List(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	var out []Entry
 	for name, e := range s.entries {
+		if m.none {
+			break
+		}
 		if m.matchName(name) && m.matchTags(e.tags) {
 			out = append(out, Entry{Name: name, URI: e.uri, Metadata: e.tags})
 		}

@@ -184,6 +184,9 @@ func (s *SQL) write(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // Register implements Store.
 func (s *SQL) Register(ctx context.Context, name, uri string, metadata []string, safe bool) error {
+	if err := checkText(name, uri, metadata); err != nil {
+		return err
+	}
 	tags := normalizeTags(metadata)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		id, found, err := idOf(ctx, tx, name)
@@ -278,6 +281,9 @@ func (s *SQL) closedOr(err error) error {
 
 // SetMetadata implements Store.
 func (s *SQL) SetMetadata(ctx context.Context, name string, metadata []string) error {
+	if err := checkText("", "", metadata); err != nil {
+		return err
+	}
 	tags := normalizeTags(metadata)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		id, found, err := idOf(ctx, tx, name)
@@ -327,7 +333,7 @@ func (s *SQL) RemoveMatching(ctx context.Context, f Filter, keep ...string) (int
 	if err != nil {
 		return 0, err
 	}
-	if m.empty() {
+	if m.empty() || m.none {
 		return 0, nil
 	}
 	var n int
@@ -358,6 +364,9 @@ func (s *SQL) List(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	if s.closed.Load() {
 		return nil, ErrClosed
+	}
+	if m.none {
+		return nil, nil
 	}
 	var out []Entry
 	err = scan(ctx, s.db, m, func(_ int64, e Entry) { out = append(out, e) })

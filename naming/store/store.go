@@ -33,6 +33,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors, matchable with errors.Is.
@@ -50,6 +51,9 @@ var (
 	ErrNotDatabase = errors.New("store: not a name server database")
 	// ErrInvalidPath means OpenSQL was given no file (an empty path or ":memory:").
 	ErrInvalidPath = errors.New("store: invalid database path")
+	// ErrInvalidText means a name, URI or tag is not valid UTF-8, which Python (and so Pyro4)
+	// could neither send nor read back.
+	ErrInvalidText = errors.New("store: text is not valid UTF-8")
 	// ErrClosed is returned by every method after Close.
 	ErrClosed = errors.New("store: closed")
 )
@@ -109,16 +113,38 @@ func normalizeTags(tags []string) []string {
 	return slices.Compact(out)
 }
 
+// checkText refuses what Pyro4 could not store or send back.
+func checkText(name, uri string, tags []string) error {
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("%w: name %q", ErrInvalidText, name)
+	}
+	if !utf8.ValidString(uri) {
+		return fmt.Errorf("%w: uri %q", ErrInvalidText, uri)
+	}
+	for _, t := range tags {
+		if !utf8.ValidString(t) {
+			return fmt.Errorf("%w: metadata %q", ErrInvalidText, t)
+		}
+	}
+	return nil
+}
+
 // matcher is a compiled Filter.
 type matcher struct {
 	prefix   string
 	hasRegex bool
 	re       *regexp.Regexp
-	all, any []string // normalized
+	all, any []string // normalized, valid UTF-8
+	none     bool     // the metadata asked for cannot be stored, so nothing matches
 }
 
 func (m *matcher) empty() bool {
-	return m.prefix == "" && !m.hasRegex && m.all == nil && m.any == nil
+	return m.prefix == "" && !m.hasRegex && m.all == nil && m.any == nil && !m.none
+}
+
+// validTags drops tags that are not valid UTF-8: no entry can hold them.
+func validTags(tags []string) []string {
+	return slices.DeleteFunc(tags, func(t string) bool { return !utf8.ValidString(t) })
 }
 
 // compileFilter checks f and prepares it for matching.
@@ -133,6 +159,15 @@ func compileFilter(f Filter) (*matcher, error) {
 		return nil, ErrInvalidFilter
 	}
 	m := &matcher{prefix: f.Prefix, all: normalizeTags(f.MetadataAll), any: normalizeTags(f.MetadataAny)}
+	if all := validTags(m.all); len(all) < len(m.all) {
+		m.all, m.none = nil, true
+	}
+	if any := validTags(m.any); len(any) < len(m.any) {
+		m.any = any
+		if len(any) == 0 {
+			m.any, m.none = nil, true
+		}
+	}
 	if f.Regex != "" {
 		// Compiling the pattern on its own first keeps "a)|(b" from escaping the group below.
 		if _, err := regexp.Compile(f.Regex); err != nil {

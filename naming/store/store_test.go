@@ -238,6 +238,28 @@ func TestListErrors(t *testing.T) {
 		if n, _ := s.Count(ctx); n != 9 {
 			t.Errorf("failed removals removed something: Count = %d", n)
 		}
+		for _, err := range []error{
+			s.Register(ctx, "bad\xff", "PYRO:x@h:1", nil, false),
+			s.Register(ctx, "bad", "PYRO:x@h:1\xff", nil, false),
+			s.Register(ctx, "bad", "PYRO:x@h:1", []string{"ok", "\xc3"}, false),
+			s.SetMetadata(ctx, "app", []string{"\xff"}),
+		} {
+			if !errors.Is(err, store.ErrInvalidText) {
+				t.Errorf("invalid UTF-8 accepted: %v", err)
+			}
+		}
+		// Tags that cannot be stored match nothing, rather than being ignored.
+		for _, f := range []store.Filter{{MetadataAll: []string{"printer", "\xff"}}, {MetadataAny: []string{"\xff"}}} {
+			if got, err := s.List(ctx, f); len(got) != 0 || err != nil {
+				t.Errorf("List(%q) = %q, %v", f, names(got), err)
+			}
+			if n, err := s.RemoveMatching(ctx, f); n != 0 || err != nil {
+				t.Errorf("RemoveMatching(%q) = %d, %v", f, n, err)
+			}
+		}
+		if got, _ := s.List(ctx, store.Filter{MetadataAny: []string{"\xff", "scanner"}}); len(got) != 2 {
+			t.Errorf("List(MetadataAny with one invalid tag) = %q", names(got))
+		}
 	})
 }
 
