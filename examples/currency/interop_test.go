@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
 	"github.com/gopyro/pyro/internal/pytest"
 )
@@ -38,7 +39,11 @@ func splitTiming(t *testing.T, out string, pairs []string) string {
 // TestPythonMasterGoWorker: master.py, written with Python's Pyro4, finds the Go worker as
 // PYRONAME:MyWorker and gets the same answers and exceptions a Python worker gives.
 func TestPythonMasterGoWorker(t *testing.T) {
-	ns := startPythonNS(t)
+	t.Run("pyro4-ns", func(t *testing.T) { testPythonMasterGoWorker(t, startPythonNS(t)) })
+	t.Run("go-ns", func(t *testing.T) { testPythonMasterGoWorker(t, startGoNS(t)) })
+}
+
+func testPythonMasterGoWorker(t *testing.T, ns pyro.URI) {
 	startGoWorker(t, ns, "", nil)
 	pairs := mixedPairs()
 	out := runPythonMaster(t, ns, pairs...)
@@ -62,7 +67,11 @@ func TestPythonMasterPythonWorker(t *testing.T) {
 // TestGoMasterPythonWorker: the Go master asks worker.py, by name and fanned out, and sees
 // Python's ValueError for bad pairs.
 func TestGoMasterPythonWorker(t *testing.T) {
-	ns := startPythonNS(t)
+	t.Run("pyro4-ns", func(t *testing.T) { testGoMasterPythonWorker(t, startPythonNS(t)) })
+	t.Run("go-ns", func(t *testing.T) { testGoMasterPythonWorker(t, startGoNS(t)) })
+}
+
+func testGoMasterPythonWorker(t *testing.T, ns pyro.URI) {
 	startPythonWorker(t, ns, "MyWorker")
 	pairs := mixedPairs()
 	rep, err := currency.RunMaster(context.Background(), loopback(), ns, "MyWorker", pairs, currency.MasterOptions{})

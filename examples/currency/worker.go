@@ -199,6 +199,13 @@ func (s *WorkerServer) URI() pyro.URI { return s.uri }
 // Done is closed when the worker has stopped serving.
 func (s *WorkerServer) Done() <-chan struct{} { return s.done }
 
+// Err returns why the worker stopped serving (pyro.ErrDaemonClosed after Stop or Close, the
+// context's error when its context ended), once Done is closed.
+func (s *WorkerServer) Err() error {
+	<-s.done
+	return s.err
+}
+
 // Stop removes the worker's name from the name server (unless another worker has taken it
 // over since), lets calls in flight finish and stops serving.
 func (s *WorkerServer) Stop(ctx context.Context) error {
