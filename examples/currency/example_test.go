@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
+	"github.com/gopyro/pyro/naming"
 )
 
 // A worker served by a daemon, and a master asking it directly by its PYRO URI (the
@@ -65,4 +66,49 @@ func ExampleECB() {
 	// USDCHF 0.899953
 	// unknown currency pair: 'EURXXX' (no reference rate for XXX)
 	// unknown currency pair: 'EURO' (want six letters such as EURUSD)
+}
+
+// Everything in one process, as `pyro demo` does it: a name server, two workers registered
+// with it, and a master spreading the pairs over both. Report.WriteTable would print the
+// rates with the timings of both passes.
+func ExampleRunMaster() {
+	ctx := context.Background()
+	cfg := pyro.DefaultConfig()
+	cfg.Host = "127.0.0.1"
+	nsCfg := cfg
+	nsCfg.Port = -1 // any free port
+	ns, err := naming.Start(naming.Options{Config: nsCfg, NoBroadcast: true})
+	if err != nil {
+		panic(err)
+	}
+	defer ns.Close()
+	go ns.Serve(ctx)
+
+	for _, name := range []string{"MyWorker", "MyWorker.2"} {
+		w, err := currency.StartWorker(ctx, cfg, ns.URI(), name, currency.ECB())
+		if err != nil {
+			panic(err)
+		}
+		defer w.Stop(ctx)
+	}
+
+	// Name "" means every worker tagged currency.Tag; "MyWorker" would ask that one only.
+	rep, err := currency.RunMaster(ctx, cfg, ns.URI(), "", []string{"EURUSD", "USDJPY", "EURGBP", "XXXYYY"}, currency.MasterOptions{})
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range rep.Sequential.Results {
+		if r.Err != nil {
+			fmt.Println(r.Pair, "from", r.Worker, "->", currency.FormatError(r.Err))
+			continue
+		}
+		fmt.Println(r.Pair, "from", r.Worker, "->", currency.FormatRate(r.Rate))
+	}
+	fmt.Println("fan-out answered", len(rep.FanOut.Results)-rep.FanOut.Failed(), "of", len(rep.FanOut.Results))
+	// Output:
+	// EURUSD from MyWorker -> 1.0705
+	// USDJPY from MyWorker.2 -> 160.617
+	// EURGBP from MyWorker -> 0.84638
+	// XXXYYY from MyWorker.2 -> ValueError: unknown currency pair: 'XXXYYY' (no reference rate for XXX)
+	// fan-out answered 3 of 4
 }

@@ -120,8 +120,9 @@ func TestFanOutIsFaster(t *testing.T) {
 	if rep.Sequential.Elapsed < 480*time.Millisecond {
 		t.Errorf("sequential pass took %v, less than 24 × 20 ms", rep.Sequential.Elapsed)
 	}
-	if rep.FanOut.Elapsed*4 > rep.Sequential.Elapsed {
-		t.Errorf("fan-out %v is not 4x faster than sequential %v", rep.FanOut.Elapsed, rep.Sequential.Elapsed)
+	// Ideally 24x; 3x leaves room for a loaded machine.
+	if rep.FanOut.Elapsed*3 > rep.Sequential.Elapsed {
+		t.Errorf("fan-out %v is not 3x faster than sequential %v", rep.FanOut.Elapsed, rep.Sequential.Elapsed)
 	}
 	used := map[string]int{}
 	for _, r := range rep.Sequential.Results {
