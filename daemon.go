@@ -65,6 +65,11 @@ type Daemon struct {
 
 	streams streamTable
 	wg      sync.WaitGroup // connection goroutines and oneway calls
+
+	// baseCtx parents every call's context; Close cancels it so methods that honour their
+	// context stop.
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
 }
 
 // registration is one registered object id.
@@ -141,6 +146,7 @@ func NewDaemon(cfg Config) (*Daemon, error) {
 		serveErr: make(chan struct{}),
 		wcfg:     wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
 	}
+	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
 	for _, name := range cfg.SerializersAccepted {
 		c, err := serializer.ByName(name)
 		if err != nil {
@@ -325,7 +331,8 @@ func (d *Daemon) isClosing() bool {
 
 // Shutdown stops accepting connections, lets calls in flight finish and their replies go out,
 // closes every connection and returns. If ctx ends first, the remaining connections are closed
-// at once and ctx's error is returned.
+// at once, the contexts of calls still running are cancelled, and ctx's error is returned
+// without waiting for those calls.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	already := d.closing
@@ -348,19 +355,21 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	go func() { d.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		d.cancelBase()
 		d.streams.closeAll()
 		return nil
 	case <-ctx.Done():
+		d.cancelBase()
 		for _, c := range conns {
 			c.nc.Close()
 		}
-		<-done
 		d.streams.closeAll()
 		return ctx.Err()
 	}
 }
 
-// Close shuts the daemon down at once: calls in flight lose their connections.
+// Close shuts the daemon down at once: calls in flight lose their connections and their
+// contexts are cancelled.
 func (d *Daemon) Close() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

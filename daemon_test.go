@@ -369,3 +369,37 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("call after shutdown: %v", err)
 	}
 }
+
+type blocker struct{ started chan struct{} }
+
+func (b *blocker) Block(ctx context.Context) error {
+	close(b.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestCloseCancelsCallsInFlight: Close does not wait for a method blocked on its context; the
+// method's context is cancelled.
+func TestCloseCancelsCallsInFlight(t *testing.T) {
+	cfg := pyro.DefaultConfig()
+	cfg.Host = "127.0.0.1"
+	d, err := pyro.NewDaemon(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blocker{started: make(chan struct{})}
+	uri, _ := d.Register(b)
+	go d.Serve(context.Background())
+	p := proxyFor(t, uri)
+	errc := make(chan error, 1)
+	go func() { errc <- p.Call(context.Background(), "block", nil) }()
+	<-b.started
+	start := time.Now()
+	d.Close()
+	if time.Since(start) > time.Second {
+		t.Errorf("Close took %v", time.Since(start))
+	}
+	if err := <-errc; !errors.Is(err, pyro.ErrCommunication) {
+		t.Errorf("caller of a call cut by Close: %v", err)
+	}
+}

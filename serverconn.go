@@ -43,9 +43,11 @@ func CallInfoFrom(ctx context.Context) (*CallInfo, bool) {
 // serverConn is one client connection: one goroutine reads a request, runs it and writes the
 // reply, as Pyro4's protocol is lock-step per connection. Oneway calls run on their own.
 type serverConn struct {
-	d  *Daemon
-	nc net.Conn
-	br *bufio.Reader
+	d      *Daemon
+	nc     net.Conn
+	br     *bufio.Reader
+	ctx    context.Context // cancelled when the connection ends
+	cancel context.CancelFunc
 
 	mu       sync.Mutex
 	busy     bool // a request has been read and its reply is not yet written
@@ -55,7 +57,9 @@ type serverConn struct {
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
-	return &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
+	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
+	c.ctx, c.cancel = context.WithCancel(d.baseCtx)
+	return c
 }
 
 // closeIfIdle closes the connection unless a call is in flight, in which case the serving
@@ -112,6 +116,7 @@ func (c *serverConn) log() interface {
 func (c *serverConn) serve() {
 	defer c.d.wg.Done()
 	defer c.d.forget(c)
+	defer c.cancel()
 	defer c.nc.Close()
 	defer c.d.streams.disconnected(c)
 	if !c.handshake() {
@@ -199,7 +204,7 @@ func (c *serverConn) handshake() bool {
 	}
 	var answer any = "hello"
 	if c.d.cfg.Handshake != nil {
-		answer, err = c.d.cfg.Handshake(context.Background(), hsData)
+		answer, err = c.d.cfg.Handshake(c.ctx, hsData)
 		if err != nil {
 			c.connectFail(msg.Seq, codec, err.Error())
 			return false
@@ -280,7 +285,12 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	}
 	info := &CallInfo{RemoteAddr: c.nc.RemoteAddr(), ObjectID: call.Object, Method: call.Method,
 		CorrelationID: correlationID(msg), Serializer: codec.Name(), Oneway: msg.Flags&wire.FlagOneway != 0}
-	ctx := context.WithValue(context.Background(), callInfoKey{}, info)
+	parent := c.ctx
+	if info.Oneway {
+		// A oneway call outlives its connection (the client may hang up at once).
+		parent = c.d.baseCtx
+	}
+	ctx := context.WithValue(parent, callInfoKey{}, info)
 	r := c.d.lookup(call.Object)
 	if r == nil {
 		if !info.Oneway {
