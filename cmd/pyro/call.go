@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,18 +101,7 @@ func printResult(w io.Writer, v any, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	c, err := serializer.ByName("serpent")
-	if err != nil {
-		return err
-	}
-	b, err := c.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if i := bytes.IndexByte(b, '\n'); i >= 0 && bytes.HasPrefix(b, []byte("#")) {
-		b = b[i+1:]
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err := fmt.Fprintln(w, pyRepr(v))
 	return err
 }
 
