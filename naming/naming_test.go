@@ -432,3 +432,30 @@ func closedPort(t testing.TB) int {
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o644) }
+
+// TestAutoClean: with AutoClean on, a name whose address stops answering is removed, one that
+// answers stays.
+func TestAutoClean(t *testing.T) {
+	s := startNS(t, naming.Options{AutoClean: 3 * time.Second, AutoCleanAfter: time.Second})
+	c := client(t, s.URI())
+	ctx := context.Background()
+	alive := startEcho(t)
+	dead := pyro.URI{Protocol: "PYRO", Object: "gone", Host: "127.0.0.1", Port: closedPort(t)}
+	c.Register(ctx, "alive", alive, naming.RegisterOptions{})
+	c.Register(ctx, "dead", dead, naming.RegisterOptions{})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		l, err := c.List(ctx, naming.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := l["dead"]; !ok {
+			if _, ok := l["alive"]; !ok {
+				t.Fatal("autoclean removed a reachable registration")
+			}
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatal("autoclean did not remove the unreachable registration")
+}

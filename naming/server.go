@@ -33,6 +33,9 @@ type Options struct {
 	// AutoClean, when non-zero (at least 3 s), makes the name server check every registered
 	// address and remove names unreachable for 20 seconds, as Pyro4's NS_AUTOCLEAN does.
 	AutoClean time.Duration
+	// AutoCleanAfter is how long an address must stay unreachable before autoclean removes
+	// its name (Pyro4: 20 s).
+	AutoCleanAfter time.Duration
 	// Logger receives events; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -111,8 +114,12 @@ func Start(opts Options) (*Server, error) {
 		if opts.AutoClean < 3*time.Second {
 			err = errors.New("naming: AutoClean cannot be smaller than 3 seconds")
 		} else {
+			after := opts.AutoCleanAfter
+			if after <= 0 {
+				after = 20 * time.Second
+			}
 			s.wg.Add(1)
-			go s.autoClean(opts.AutoClean)
+			go s.autoClean(opts.AutoClean, after)
 		}
 	}
 	if err != nil {
@@ -238,10 +245,9 @@ func (s *Server) answerFor(requester net.Addr) string {
 	return u.String()
 }
 
-// autoClean removes registrations whose address has refused connections for 20 seconds.
-func (s *Server) autoClean(period time.Duration) {
+// autoClean removes registrations whose address has refused connections for unreachableFor.
+func (s *Server) autoClean(period, unreachableFor time.Duration) {
 	defer s.wg.Done()
-	const unreachableFor = 20 * time.Second
 	down := map[string]time.Time{}
 	ticker := time.NewTicker(2 * time.Second)
 	defer ticker.Stop()
