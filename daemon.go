@@ -59,6 +59,7 @@ type Daemon struct {
 
 	mu       sync.RWMutex
 	objects  map[string]*registration
+	byPtr    map[any]string // registered pointers → id, for autoproxy
 	conns    map[*serverConn]struct{}
 	closing  bool
 	serveErr chan struct{}
@@ -142,6 +143,7 @@ func NewDaemon(cfg Config) (*Daemon, error) {
 		cfg:      cfg,
 		accepted: map[uint16]serializer.Codec{},
 		objects:  map[string]*registration{},
+		byPtr:    map[any]string{},
 		conns:    map[*serverConn]struct{}{},
 		serveErr: make(chan struct{}),
 		wcfg:     wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
@@ -233,6 +235,9 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 		return URI{}, fmt.Errorf("pyro: object id %q already registered", o.id)
 	}
 	d.objects[o.id] = reg
+	if inst.IsValid() && inst.Kind() == reflect.Pointer {
+		d.byPtr[inst.Interface()] = o.id
+	}
 	return d.uriFor(o.id), nil
 }
 
@@ -243,8 +248,12 @@ func (d *Daemon) Unregister(id string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.objects[id]; !ok {
+	r, ok := d.objects[id]
+	if !ok {
 		return fmt.Errorf("pyro: unregister %q: unknown object", id)
+	}
+	if r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
+		delete(d.byPtr, r.instance.Interface())
 	}
 	delete(d.objects, id)
 	return nil
@@ -269,6 +278,25 @@ func (d *Daemon) Registered() []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// autoproxy replaces a registered object returned by a method with a proxy to it, as Pyro4's
+// AUTOPROXY does, so callers get a remote reference instead of a copy.
+func (d *Daemon) autoproxy(result any) any {
+	v := reflect.ValueOf(result)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return result
+	}
+	d.mu.RLock()
+	id, ok := d.byPtr[result]
+	d.mu.RUnlock()
+	if !ok {
+		return result
+	}
+	if p, err := d.ProxyFor(id); err == nil {
+		return p
+	}
+	return result
 }
 
 func (d *Daemon) lookup(id string) *registration {

@@ -324,7 +324,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		reply.SetAnnotation("STRM", []byte(id))
 		return c.write(reply) == nil
 	}
-	return c.sendResult(msg, codec, result, 0, info.CorrelationID)
+	return c.sendResult(msg, codec, c.d.autoproxy(result), 0, info.CorrelationID)
 }
 
 // run calls one method (or reads or writes an attribute), turning a panic into an exception.
