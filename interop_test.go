@@ -1,13 +1,11 @@
 package pyro_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,58 +16,15 @@ import (
 	"github.com/gopyro/pyro/internal/pytest"
 )
 
-// startPythonEchoServer runs the real pyro4-test-echoserver (accepting msgpack too) and returns
-// its URI; it is stopped when the test ends.
-func startPythonEchoServer(t testing.TB, extraEnv ...string) string {
+// startPythonEchoServer runs the real pyro4-test-echoserver (accepting msgpack too) with the
+// given arguments (default: loopback, a free port) and returns its URI.
+func startPythonEchoServer(t testing.TB, env []string, args ...string) string {
 	t.Helper()
-	pytest.Require(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := pythonEchoCommand(ctx, "-H", "127.0.0.1", "-p", "0")
-	cmd.Env = append(cmd.Env, extraEnv...)
-	return startAndReadURI(t, cmd, cancel, "echo uri: ")
-}
-
-// pythonEchoCommand prepares pyro4-test-echoserver, accepting msgpack too.
-func pythonEchoCommand(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := pytest.Command(ctx, append([]string{"-m", "Pyro4.test.echoserver"}, args...)...)
-	cmd.Env = append(cmd.Env, "PYRO_SERIALIZERS_ACCEPTED=serpent,json,marshal,msgpack")
-	return cmd
-}
-
-// startAndReadURI starts a Python server and waits for the line announcing its URI.
-func startAndReadURI(t testing.TB, cmd *exec.Cmd, cancel func(), prefix string) string {
-	t.Helper()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	if len(args) == 0 {
+		args = []string{"-H", "127.0.0.1", "-p", "0"}
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if line := sc.Text(); strings.HasPrefix(line, prefix) {
-				found <- strings.TrimSpace(strings.TrimPrefix(line, prefix))
-			}
-		}
-		close(found)
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case uri, ok := <-found:
-		if !ok {
-			t.Fatalf("%s exited before announcing its URI:\n%s", cmd, stderr.String())
-		}
-		return uri
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not announce its URI:\n%s", cmd, stderr.String())
-	}
-	return ""
+	env = append([]string{"PYRO_SERIALIZERS_ACCEPTED=serpent,json,marshal,msgpack"}, env...)
+	return pytest.Start(t, env, "echo uri: ", append([]string{"-m", "Pyro4.test.echoserver"}, args...)...)
 }
 
 // startGoEchoServer serves our echo server on loopback.
@@ -126,7 +81,7 @@ func runEchoClient(t *testing.T, uri, ser string, extra ...string) map[string]an
 // TestPythonClientCannotTellEchoServersApart drives pyro4-test-echoserver and our echo server
 // with the same Python Pyro4 client, per serializer, and compares everything it observed.
 func TestPythonClientCannotTellEchoServersApart(t *testing.T) {
-	pyURI := startPythonEchoServer(t)
+	pyURI := startPythonEchoServer(t, nil)
 	cfg := pyro.DefaultConfig()
 	cfg.Host = "127.0.0.1"
 	_, goURI := startGoEchoServer(t, cfg)

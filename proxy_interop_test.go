@@ -18,7 +18,7 @@ import (
 // every serializer, through every feature: values, errors, oneway, batch, streams,
 // attributes, timeouts.
 func TestGoProxyDrivesPythonEchoServer(t *testing.T) {
-	uri := startPythonEchoServer(t)
+	uri := startPythonEchoServer(t, nil)
 	for _, ser := range serializers {
 		t.Run(ser, func(t *testing.T) {
 			ctx := context.Background()
@@ -129,7 +129,7 @@ func TestGoProxyDrivesPythonEchoServer(t *testing.T) {
 // TestGoProxyTimeoutAgainstPython: a call slower than its context deadline gives up with
 // context.DeadlineExceeded and the proxy recovers.
 func TestGoProxyTimeoutAgainstPython(t *testing.T) {
-	uri := startPythonEchoServer(t)
+	uri := startPythonEchoServer(t, nil)
 	p, err := pyro.NewProxy(uri)
 	if err != nil {
 		t.Fatal(err)
@@ -153,10 +153,7 @@ func TestGoProxyTimeoutAgainstPython(t *testing.T) {
 // TestGoProxyUnixSocketAndHMAC talks to a Python echo server over a unix socket with an HMAC key.
 func TestGoProxyUnixSocketAndHMAC(t *testing.T) {
 	sock := t.TempDir() + "/echo.sock"
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := pythonEchoCommand(ctx, "-u", sock)
-	cmd.Env = append(cmd.Env, "PYRO_HMAC_KEY=s3cret")
-	uri := startAndReadURI(t, cmd, cancel, "echo uri: ")
+	uri := startPythonEchoServer(t, []string{"PYRO_HMAC_KEY=s3cret"}, "-u", sock)
 	if !strings.Contains(uri, "./u:") {
 		t.Fatalf("unix socket uri: %s", uri)
 	}

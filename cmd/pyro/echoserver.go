@@ -28,9 +28,9 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	key, ok := hmacKey(key, stderr)
-	if !ok {
-		return 2
+	cfg, key, code := toolConfig(key, stderr)
+	if code >= 0 {
+		return code
 	}
 	if verbose {
 		quiet = false
@@ -43,15 +43,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if key == "" {
 		fmt.Fprintln(out, "Warning: HMAC key not set. Anyone can connect to this server!")
 	}
-	cfg, err := pyro.ConfigFromEnv()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
 	cfg.Host, cfg.Port, cfg.UnixSocket = host, port, unixSocket
-	if key != "" {
-		cfg.HMACKey = []byte(key)
-	}
 	var nsHost string
 	var nsPort int
 	if nameserver {

@@ -39,21 +39,13 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	key, ok := hmacKey(key, stderr)
-	if !ok {
-		return 2
-	}
-	cfg, err := pyro.ConfigFromEnv()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	cfg, key, code := toolConfig(key, stderr)
+	if code >= 0 {
+		return code
 	}
 	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
 	if port == 0 {
 		cfg.Port = -1 // naming.Start: 0 means the default port, -1 a free one
-	}
-	if key != "" {
-		cfg.HMACKey = []byte(key)
 	}
 	if autoClean == 0 {
 		if v := os.Getenv("PYRO_NS_AUTOCLEAN"); v != "" {
@@ -104,16 +96,28 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// hmacKey takes the key from -k or PYRO_HMAC_KEY, refusing both at once as Pyro4's tools do.
-func hmacKey(flagKey string, stderr io.Writer) (string, bool) {
+// toolConfig is the configuration every subcommand starts from: Pyro4's environment
+// variables, and the HMAC key from -k or PYRO_HMAC_KEY (both at once is refused, as Pyro4's
+// tools do). It returns the key too, for the "HMAC key not set" warning, and an exit status
+// (-1 to go on).
+func toolConfig(flagKey string, stderr io.Writer) (pyro.Config, string, int) {
+	key := flagKey
 	if env, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
 		if flagKey != "" {
 			fmt.Fprintln(stderr, "error: don't use -k and PYRO_HMAC_KEY at the same time")
-			return "", false
+			return pyro.Config{}, "", 2
 		}
-		return env, true
+		key = env
 	}
-	return flagKey, true
+	cfg, err := pyro.ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return pyro.Config{}, "", 2
+	}
+	if key != "" {
+		cfg.HMACKey = []byte(key)
+	}
+	return cfg, key, -1
 }
 
 // startEmbeddedNameServer runs a name server in this process (echoserver -N), on host:9090.

@@ -41,17 +41,9 @@ func runNSC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	key, ok := hmacKey(key, stderr)
-	if !ok {
-		return 2
-	}
-	cfg, err := pyro.ConfigFromEnv()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
-	if key != "" {
-		cfg.HMACKey = []byte(key)
+	cfg, _, code := toolConfig(key, stderr)
+	if code >= 0 {
+		return code
 	}
 	if unixSocket != "" {
 		host = "./u:" + unixSocket
