@@ -2,10 +2,9 @@ package json
 
 import (
 	"encoding/hex"
-	"errors"
 	"testing"
 
-	"github.com/gopyro/pyro/internal/pyvaltest"
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/serializer"
 )
 
@@ -32,36 +31,6 @@ func FuzzUnmarshal(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	gen := pyvaltest.New(12, jsonCaps)
-	for range 20 {
-		b, err := Marshal(gen.Value())
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := Unmarshal(data)
-		if err != nil {
-			if !errors.Is(err, serializer.ErrMalformed) && !errors.Is(err, serializer.ErrLimit) {
-				t.Fatalf("error wraps no sentinel: %v", err)
-			}
-			return
-		}
-		enc, err := Marshal(v)
-		if err != nil {
-			t.Fatalf("decoded %q but cannot re-encode: %v", data, err)
-		}
-		v2, err := Unmarshal(enc)
-		if err != nil {
-			t.Fatalf("re-encoded %q does not decode: %v", enc, err)
-		}
-		enc2, err := Marshal(v2)
-		if err != nil {
-			t.Fatalf("second encoding: %v", err)
-		}
-		if string(enc) != string(enc2) {
-			t.Fatalf("round trip changed the value:\n%s\n%s", enc, enc2)
-		}
-	})
+	codectest.AddRandomSeeds(f, Codec{}, 12, jsonCaps, 20)
+	codectest.FuzzRoundTrip(f, Codec{}, serializer.ErrMalformed, serializer.ErrLimit)
 }

@@ -4,68 +4,19 @@ import (
 	"encoding/hex"
 	"math"
 	"math/big"
-	"strings"
 	"testing"
 
-	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/internal/pyvaltest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
-// pyScript drives Pyro4's own JsonSerializer. The first stdin line picks the mode; each
-// further line is one case (data in hex), and each output line answers one case, in order.
-const pyScript = `
-import sys, math
-from Pyro4.util import JsonSerializer
-ser = JsonSerializer()
-
-def same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, BaseException):
-        return a.args == b.args
-    if isinstance(a, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return a == b and math.copysign(1, a) == math.copysign(1, b)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return len(a) == len(b) and list(a) == list(b) and all(same(v, b[k]) for k, v in a.items())
-    return a == b
-
-lines = [l for l in sys.stdin.read().split("\n") if l]
-mode, cases = lines[0], lines[1:]
-out = []
-for case in cases:
-    if mode == "dumps":      # python expression -> hex of dumps
-        out.append(ser.dumps(eval(case)).hex())
-    elif mode == "loads":    # hex TAB expression -> ok / FAIL
-        h, expr = case.split("\t", 1)
-        got, want = ser.loads(bytes.fromhex(h)), eval(expr)
-        out.append("ok" if same(got, want) else "FAIL got %r want %r" % (got, want))
-    elif mode == "echo":     # hex -> loads -> dumps -> hex
-        out.append(ser.dumps(ser.loads(bytes.fromhex(case))).hex())
-    elif mode == "dumpsCall":  # expression of (obj, method, vargs, kwargs) -> hex
-        out.append(ser.dumpsCall(*eval(case)).hex())
-    elif mode == "loadsCall":  # hex TAB expression -> ok / FAIL
-        h, expr = case.split("\t", 1)
-        got = ser.loadsCall(bytes.fromhex(h))
-        want = eval(expr)
-        out.append("ok" if same(got, want) else "FAIL got %r want %r" % (got, want))
-print("\n".join(out))
-`
-
-// runPython sends one mode and its cases to one Python process and returns one line per case.
+// runPython sends one mode and its cases to Pyro4's JsonSerializer in one Python process and
+// returns one line per case (see codectest.RunModes).
 func runPython(t testing.TB, mode string, cases []string) []string {
 	t.Helper()
-	in := mode + "\n" + strings.Join(cases, "\n") + "\n"
-	out := strings.Split(strings.TrimRight(string(pytest.Run(t, pyScript, []byte(in))), "\n"), "\n")
-	if len(out) != len(cases) {
-		t.Fatalf("python answered %d lines for %d cases", len(out), len(cases))
-	}
-	return out
+	return codectest.RunModes(t, "JsonSerializer", mode, cases)
 }
 
 func pow(x, y int64, neg bool) *big.Int {
@@ -179,53 +130,20 @@ var jsonCaps = pyvaltest.Caps{BigInts: true, NonFinite: true, NegZero: true}
 // requires Python's output to be byte for byte what Go wrote.
 func TestRandomCrossCheck(t *testing.T) {
 	const n = 3000
-	gen := pyvaltest.New(2, jsonCaps)
-	values := make([]any, n)
-	encoded := make([][]byte, n)
-	cases := make([]string, n)
-	for i := range values {
-		values[i] = gen.Value()
-		data, err := Marshal(values[i])
-		if err != nil {
-			t.Fatalf("Marshal(%s): %v", pyval.Repr(values[i]), err)
-		}
-		encoded[i] = data
-		cases[i] = hex.EncodeToString(data)
-	}
-	out := runPython(t, "echo", cases)
-	total, identical := 0, 0
-	for i, line := range out {
-		data, err := hex.DecodeString(line)
-		if err != nil {
-			t.Fatalf("case %d: python printed %q", i, line)
-		}
-		total += len(data)
-		if string(data) == string(encoded[i]) {
-			identical++
-		} else {
-			t.Errorf("case %d: Go wrote\n%s\nPython wrote\n%s", i, encoded[i], data)
-		}
-		got, err := Unmarshal(data)
-		if err != nil {
-			t.Errorf("case %d: decoding Python's %s: %v", i, data, err)
-			continue
-		}
-		if !pyval.Equal(got, values[i]) {
-			t.Errorf("case %d: sent %s, got back %s", i, pyval.Repr(values[i]), pyval.Repr(got))
-		}
-	}
-	t.Logf("cross-checked %d random values through Python json (%d bytes; %d byte-identical to Go's output)", n, total, identical)
+	rt := codectest.RoundTrip{Class: "JsonSerializer", Identical: true}
+	res := rt.Run(t, Codec{}, codectest.RandomValues(2, jsonCaps, n))
+	t.Logf("cross-checked %d random values through Python json (%d bytes; %d byte-identical to Go's output)", res.Values, res.Bytes, res.Identical)
 }
 
 // TestPythonCalls checks call payloads both ways against dumpsCall/loadsCall.
 func TestPythonCalls(t *testing.T) {
 	calls := []struct {
 		call serializer.Call
-		expr string // (obj, method, vargs, kwargs) as Python's loadsCall returns them
+		expr string // (obj, method, vargs, kwargs) as Pyro4's client passes them to dumpsCall
 	}{
-		{benchCall(), "('MyWorker', 'get_rate', ['EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}], {'timeout': 2.5})"},
-		{serializer.Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj_0123"}, Kwargs: pyval.NewDict(0)}, "('Pyro.Daemon', 'get_metadata', ['obj_0123'], {})"},
-		{serializer.Call{Object: "é", Method: "<batch>", Args: []any{[]any{"m", []any{float64(math.Inf(1))}, pyval.NewDict(0)}, pow(2, 80, true)}}, "('é', '<batch>', [['m', [float('inf')], {}], -2**80], None)"},
+		{codectest.TypicalCall(), "('MyWorker', 'get_rate', ('EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}), {'timeout': 2.5})"},
+		{serializer.Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj_0123"}, Kwargs: pyval.NewDict(0)}, "('Pyro.Daemon', 'get_metadata', ('obj_0123',), {})"},
+		{serializer.Call{Object: "é", Method: "<batch>", Args: []any{[]any{"m", []any{float64(math.Inf(1))}, pyval.NewDict(0)}, pow(2, 80, true)}}, "('é', '<batch>', (['m', [float('inf')], {}], -2**80), None)"},
 	}
 	var cases, exprs []string
 	for _, c := range calls {
@@ -254,8 +172,7 @@ func TestPythonCalls(t *testing.T) {
 			t.Errorf("UnmarshalCall of Python's call %d: %v", i, err)
 			continue
 		}
-		want := calls[i].call
-		if got.Object != want.Object || got.Method != want.Method || !pyval.Equal(got.Args, want.Args) || !pyval.Equal(got.Kwargs, want.Kwargs) {
+		if want := calls[i].call; !codectest.SameCall(got, want) {
 			t.Errorf("call %d: got %+v, want %+v", i, got, want)
 		}
 	}

@@ -7,17 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
-
-func bigInt(s string) *big.Int {
-	b, ok := new(big.Int).SetString(s, 0)
-	if !ok {
-		panic(s)
-	}
-	return b
-}
 
 var negZero = math.Copysign(0, -1)
 
@@ -35,8 +28,8 @@ func TestDecode(t *testing.T) {
 		{`999999999999999999`, int64(999999999999999999)},
 		{`9223372036854775807`, int64(math.MaxInt64)},
 		{`-9223372036854775808`, int64(math.MinInt64)},
-		{`9223372036854775808`, bigInt("9223372036854775808")},
-		{`-1000000000000000000000000000000`, bigInt("-1000000000000000000000000000000")},
+		{`9223372036854775808`, codectest.BigInt("9223372036854775808")},
+		{`-1000000000000000000000000000000`, codectest.BigInt("-1000000000000000000000000000000")},
 		{`1.5`, 1.5},
 		{`-0.0`, negZero},
 		{`1E5`, 1e5},
@@ -165,7 +158,7 @@ func TestEncode(t *testing.T) {
 		{"None", nil, `null`},
 		{"bools", []any{true, false}, `[true, false]`},
 		{"ints", []any{int64(-5), 7, int64(math.MinInt64)}, `[-5, 7, -9223372036854775808]`},
-		{"big", bigInt("-1180591620717411303424"), `-1180591620717411303424`},
+		{"big", codectest.BigInt("-1180591620717411303424"), `-1180591620717411303424`},
 		{"floats", []any{1.5, 0.0, negZero, 1e16, 1e15, 1e-5, 0.0001, 5e-324, 0.1, 123456789.123, -2.0}, `[1.5, 0.0, -0.0, 1e+16, 1000000000000000.0, 1e-05, 0.0001, 5e-324, 0.1, 123456789.123, -2.0]`},
 		{"specials", []any{math.NaN(), math.Inf(1), math.Inf(-1)}, `[NaN, Infinity, -Infinity]`},
 		{"escapes", "\"\\/\b\f\n\r\t\x00\x1f\x7f\u2028é😀", `"\"\\/\b\f\n\r\t\u0000\u001f` + "\x7f\u2028é😀\""},
@@ -174,7 +167,7 @@ func TestEncode(t *testing.T) {
 		{"set", pyval.NewSet("a"), `["a"]`},
 		{"frozenset", &pyval.Set{Frozen: true}, `[]`},
 		{"dict", pyval.DictOf("b", int64(1), "a", pyval.NewDict(0)), `{"b": 1, "a": {}}`},
-		{"keys", pyval.DictOf(int64(5), "i", 2.5, "f", true, "t", false, "F", nil, "n", bigInt("100000000000000000000"), "b", math.Inf(-1), "inf", 1e16, "e"),
+		{"keys", pyval.DictOf(int64(5), "i", 2.5, "f", true, "t", false, "F", nil, "n", codectest.BigInt("100000000000000000000"), "b", math.Inf(-1), "inf", 1e16, "e"),
 			`{"5": "i", "2.5": "f", "true": "t", "false": "F", "null": "n", "100000000000000000000": "b", "-Infinity": "inf", "1e+16": "e"}`},
 		{"Go map via FromGo", map[string]any{"b": []int{1}, "a": uint8(2)}, `{"a": 2, "b": [1]}`},
 		{"nil dict", (*pyval.Dict)(nil), `{}`},
@@ -230,21 +223,10 @@ func TestEncodeErrors(t *testing.T) {
 	}
 }
 
-func TestRegistered(t *testing.T) {
-	c, err := serializer.ByID(serializer.JSONID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Name() != "json" {
-		t.Fatalf("id 2 is %q", c.Name())
-	}
-	if c, err := serializer.ByName("json"); err != nil || c.ID() != 2 {
-		t.Fatalf("ByName: %v, %v", c, err)
-	}
-}
+func TestRegistered(t *testing.T) { codectest.CheckRegistered(t, Codec{}, serializer.JSONID, "json") }
 
 func TestCallRoundTrip(t *testing.T) {
-	call := benchCall()
+	call := codectest.TypicalCall()
 	data, err := serializer.MarshalCall(Codec{}, call)
 	if err != nil {
 		t.Fatal(err)
@@ -257,16 +239,7 @@ func TestCallRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Object != call.Object || back.Method != call.Method || !pyval.Equal(back.Args, call.Args) || !pyval.Equal(back.Kwargs, call.Kwargs) {
+	if !codectest.SameCall(back, call) {
 		t.Fatalf("got %+v, want %+v", back, call)
-	}
-}
-
-func benchCall() serializer.Call {
-	return serializer.Call{
-		Object: "MyWorker",
-		Method: "get_rate",
-		Args:   []any{"EURUSD", int64(3), 1.5, pyval.DictOf("amount", int64(100), "tags", []any{"a", "b"})},
-		Kwargs: pyval.DictOf("timeout", 2.5),
 	}
 }

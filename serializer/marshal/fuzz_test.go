@@ -1,11 +1,10 @@
 package marshal
 
 import (
-	"bytes"
 	"encoding/hex"
-	"errors"
 	"testing"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/internal/pyvaltest"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -32,38 +31,8 @@ func FuzzUnmarshal(f *testing.F) {
 		"78 01 31 03 2d322e", "66 04 2d4e614e", "49 0100000000000080", "7a 02 e961",
 		"db 01000000 72 00000000", "e3 00000000",
 	} {
-		f.Add(unhex(f, h))
+		f.Add(codectest.MustHex(f, h))
 	}
-	gen := pyvaltest.New(11, pyvaltest.All)
-	for range 20 {
-		b, err := Marshal(gen.Value())
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := Unmarshal(data)
-		if err != nil {
-			if !errors.Is(err, serializer.ErrMalformed) && !errors.Is(err, serializer.ErrLimit) && !errors.Is(err, serializer.ErrUnsupported) {
-				t.Fatalf("error wraps no sentinel: %v", err)
-			}
-			return
-		}
-		enc, err := Marshal(v)
-		if err != nil {
-			t.Fatalf("decoded % x but cannot re-encode: %v", data, err)
-		}
-		v2, err := Unmarshal(enc)
-		if err != nil {
-			t.Fatalf("re-encoded % x does not decode: %v", enc, err)
-		}
-		enc2, err := Marshal(v2)
-		if err != nil {
-			t.Fatalf("second encoding: %v", err)
-		}
-		if !bytes.Equal(enc, enc2) {
-			t.Fatalf("round trip changed the value:\n% x\n% x", enc, enc2)
-		}
-	})
+	codectest.AddRandomSeeds(f, Codec{}, 11, pyvaltest.All, 20)
+	codectest.FuzzRoundTrip(f, Codec{}, serializer.ErrMalformed, serializer.ErrLimit, serializer.ErrUnsupported)
 }

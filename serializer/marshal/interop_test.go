@@ -9,68 +9,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/internal/pyvaltest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
-// pyScript drives Pyro4's own MarshalSerializer. The first stdin line picks the mode; each
-// further line is one case, and each output line answers one case, in order.
-const pyScript = `
-import sys, math
-from Pyro4.util import MarshalSerializer
-ser = MarshalSerializer()
-
-def same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return a == b and math.copysign(1, a) == math.copysign(1, b)
-    if isinstance(a, BaseException):
-        return a.args == b.args
-    if isinstance(a, complex):
-        return same(a.real, b.real) and same(a.imag, b.imag)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
-    return a == b
-
-lines = [l for l in sys.stdin.read().split("\n") if l]
-mode, cases = lines[0], lines[1:]
-out = []
-for case in cases:
-    if mode == "dumps":      # python expression -> hex of dumps
-        out.append(ser.dumps(eval(case)).hex())
-    elif mode == "loads":    # hex TAB expression -> ok / FAIL
-        h, expr = case.split("\t", 1)
-        got, want = ser.loads(bytes.fromhex(h)), eval(expr)
-        out.append("ok" if same(got, want) else "FAIL got %r want %r" % (got, want))
-    elif mode == "echo":     # hex -> loads -> dumps -> hex
-        out.append(ser.dumps(ser.loads(bytes.fromhex(case))).hex())
-    elif mode == "dumpsCall":  # expression of (obj, method, vargs, kwargs) -> hex
-        out.append(ser.dumpsCall(*eval(case)).hex())
-    elif mode == "loadsCall":  # hex TAB expression -> ok / FAIL
-        h, expr = case.split("\t", 1)
-        obj, method, vargs, kwargs = ser.loadsCall(bytes.fromhex(h))
-        got = (obj, method, tuple(vargs), kwargs)
-        want = eval(expr)
-        out.append("ok" if same(got, want) else "FAIL got %r want %r" % (got, want))
-print("\n".join(out))
-`
-
-// runPython sends one mode and its cases to one Python process and returns one line per case.
+// runPython sends one mode and its cases to Pyro4's MarshalSerializer in one Python process
+// and returns one line per case (see codectest.RunModes).
 func runPython(t testing.TB, mode string, cases []string) []string {
 	t.Helper()
-	in := mode + "\n" + strings.Join(cases, "\n") + "\n"
-	out := strings.Split(strings.TrimRight(string(pytest.Run(t, pyScript, []byte(in))), "\n"), "\n")
-	if len(out) != len(cases) {
-		t.Fatalf("python answered %d lines for %d cases", len(out), len(cases))
-	}
-	return out
+	return codectest.RunModes(t, "MarshalSerializer", mode, cases)
 }
 
 func twoPow(n uint, neg bool) *big.Int {
@@ -105,9 +54,9 @@ var pyCases = []struct {
 	{"b'\\x00\\xff' * 3", bytes.Repeat([]byte{0, 0xff}, 3), false, ""},
 	{"bytearray(b'xy')", []byte("xy"), false, "b'xy'"},
 	{"((), ((1,), (2, (3, ()))), tuple(range(300)))", pyval.Tuple{pyval.Tuple{}, pyval.Tuple{pyval.Tuple{int64(1)}, pyval.Tuple{int64(2), pyval.Tuple{int64(3), pyval.Tuple{}}}}, rangeTuple(300)}, false, ""},
-	{"{1, 'a', (2, 'b'), frozenset({3})}", pyval.NewSet(int64(1), "a", pyval.Tuple{int64(2), "b"}, frozen(int64(3))), false, ""},
-	{"[set(), frozenset(), frozenset({frozenset({1})})]", []any{pyval.NewSet(), frozen(), frozen(frozen(int64(1)))}, false, ""},
-	{"{1: 'int', 2.5: 'float', None: 'none', (1, 'x'): 'tuple', b'k': 'bytes', frozenset({1}): 'fs'}", pyval.DictOf(int64(1), "int", 2.5, "float", nil, "none", pyval.Tuple{int64(1), "x"}, "tuple", []byte("k"), "bytes", frozen(int64(1)), "fs"), false, ""},
+	{"{1, 'a', (2, 'b'), frozenset({3})}", pyval.NewSet(int64(1), "a", pyval.Tuple{int64(2), "b"}, codectest.Frozen(int64(3))), false, ""},
+	{"[set(), frozenset(), frozenset({frozenset({1})})]", []any{pyval.NewSet(), codectest.Frozen(), codectest.Frozen(codectest.Frozen(int64(1)))}, false, ""},
+	{"{1: 'int', 2.5: 'float', None: 'none', (1, 'x'): 'tuple', b'k': 'bytes', frozenset({1}): 'fs'}", pyval.DictOf(int64(1), "int", 2.5, "float", nil, "none", pyval.Tuple{int64(1), "x"}, "tuple", []byte("k"), "bytes", codectest.Frozen(int64(1)), "fs"), false, ""},
 	// identifiers in source are interned, so Python flags them and refers back to repeats
 	{"{'methods': {'get_rate', 'ping', 'echo'}, 'oneway': {'ping'}, 'attrs': {'rate'}}", pyval.DictOf("methods", pyval.NewSet("get_rate", "ping", "echo"), "oneway", pyval.NewSet("ping"), "attrs", pyval.NewSet("rate")), true, ""},
 	{"{'handshake': 'hello', 'meta': {'methods': ['echo', 'ping'], 'oneway': ['ping'], 'attrs': []}}", pyval.DictOf("handshake", "hello", "meta", pyval.DictOf("methods", []any{"echo", "ping"}, "oneway", []any{"ping"}, "attrs", []any{})), true, ""},
@@ -116,7 +65,7 @@ var pyCases = []struct {
 		return []any{s, s, pyval.Tuple{s, s}}
 	}(), true, ""},
 	{"(lambda t, d: [t, t, d, d, 2**70, 2**70])((1, 2**70), {'k': [1.5, 1.5]})", []any{pyval.Tuple{int64(1), twoPow(70, false)}, pyval.Tuple{int64(1), twoPow(70, false)}, pyval.DictOf("k", []any{1.5, 1.5}), pyval.DictOf("k", []any{1.5, 1.5}), twoPow(70, false), twoPow(70, false)}, true, ""},
-	{"(lambda b: {'x': b, 'y': [b, frozenset({b})]})(b'shared')", pyval.DictOf("x", []byte("shared"), "y", []any{[]byte("shared"), frozen([]byte("shared"))}), true, ""},
+	{"(lambda b: {'x': b, 'y': [b, frozenset({b})]})(b'shared')", pyval.DictOf("x", []byte("shared"), "y", []any{[]byte("shared"), codectest.Frozen([]byte("shared"))}), true, ""},
 	{"{'__class__': 'builtins.ValueError', '__exception__': True, 'args': ('bad',), 'attributes': {'_pyroTraceback': ['Traceback\\n', 'ValueError: bad\\n']}}", pyval.DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", pyval.Tuple{"bad"}, "attributes", pyval.DictOf("_pyroTraceback", []any{"Traceback\n", "ValueError: bad\n"})), true, "ValueError('bad')"},
 }
 
@@ -217,45 +166,19 @@ func TestPythonReadsGo(t *testing.T) {
 // TestRandomCrossCheck sends random values Go → Python loads → Python dumps → Go.
 func TestRandomCrossCheck(t *testing.T) {
 	const n = 3000
-	gen := pyvaltest.New(3, pyvaltest.All)
-	values := make([]any, n)
-	cases := make([]string, n)
-	for i := range values {
-		values[i] = gen.Value()
-		data, err := Marshal(values[i])
-		if err != nil {
-			t.Fatalf("Marshal(%s): %v", pyval.Repr(values[i]), err)
-		}
-		cases[i] = hex.EncodeToString(data)
-	}
-	out := runPython(t, "echo", cases)
-	pyBytes, refs := 0, 0
-	for i, line := range out {
-		data, err := hex.DecodeString(line)
-		if err != nil {
-			t.Fatalf("case %d: python printed %q", i, line)
-		}
-		pyBytes += len(data)
+	rt := codectest.RoundTrip{Class: "MarshalSerializer"}
+	res := rt.Run(t, Codec{}, codectest.RandomValues(3, pyvaltest.All, n))
+	refs := 0
+	for _, data := range res.Back {
 		d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data)}
-		got, _, err := d.value(0)
-		if err == nil && d.pos != len(data) {
-			err = fmt.Errorf("%d bytes left", len(data)-d.pos)
-		}
-		if len(d.refs) > 0 {
+		if _, _, err := d.value(0); err == nil && len(d.refs) > 0 {
 			refs++
-		}
-		if err != nil {
-			t.Errorf("case %d: decoding Python's % x: %v", i, data, err)
-			continue
-		}
-		if !pyval.Equal(got, values[i]) {
-			t.Errorf("case %d: sent %s, got back %s", i, pyval.Repr(values[i]), pyval.Repr(got))
 		}
 	}
 	if refs == 0 {
 		t.Errorf("Python's output never used FLAG_REF; the check did not exercise it")
 	}
-	t.Logf("cross-checked %d random values through Python marshal (%d bytes back, %d with FLAG_REF)", n, pyBytes, refs)
+	t.Logf("cross-checked %d random values through Python marshal (%d bytes back, %d with FLAG_REF)", res.Values, res.Bytes, refs)
 }
 
 // TestPythonCalls checks call payloads both ways against dumpsCall/loadsCall.
@@ -264,7 +187,7 @@ func TestPythonCalls(t *testing.T) {
 		call serializer.Call
 		expr string // (obj, method, vargs, kwargs) as Python sees it after loadsCall
 	}{
-		{benchCall(), "('MyWorker', 'get_rate', ('EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}), {'timeout': 2.5})"},
+		{codectest.TypicalCall(), "('MyWorker', 'get_rate', ('EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}), {'timeout': 2.5})"},
 		{serializer.Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj_0123"}, Kwargs: pyval.NewDict(0)}, "('Pyro.Daemon', 'get_metadata', ('obj_0123',), {})"},
 		{serializer.Call{Object: "é", Method: "m", Args: []any{pyval.NewSet(int64(1)), twoPow(80, true), []byte{0}}, Kwargs: pyval.DictOf("k", pyval.Tuple{})}, "('é', 'm', ({1}, -2**80, b'\\x00'), {'k': ()})"},
 	}
@@ -293,8 +216,7 @@ func TestPythonCalls(t *testing.T) {
 			t.Errorf("UnmarshalCall of Python's call %d: %v", i, err)
 			continue
 		}
-		want := calls[i].call
-		if got.Object != want.Object || got.Method != want.Method || !pyval.Equal(got.Args, want.Args) || !pyval.Equal(got.Kwargs, want.Kwargs) {
+		if want := calls[i].call; !codectest.SameCall(got, want) {
 			t.Errorf("call %d: got %+v, want %+v", i, got, want)
 		}
 	}

@@ -2,33 +2,16 @@ package marshal
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"math"
 	"math/big"
 	"strings"
 	"testing"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func bigInt(s string) *big.Int {
-	b, ok := new(big.Int).SetString(s, 0)
-	if !ok {
-		panic(s)
-	}
-	return b
-}
 
 // TestDecode decodes bytes Python 3.11 wrote (copied from marshal.dumps output) and bytes in
 // forms Python reads but no longer writes.
@@ -52,7 +35,7 @@ func TestDecode(t *testing.T) {
 		{"long -2**70", "6c fbffffff 0000 0000 0000 0000 0004", new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 70))},
 		{"long 2**63-1", "ec 05000000 ff7f ff7f ff7f ff7f 0700", int64(math.MaxInt64)},
 		{"long -2**63", "ec fbffffff 0000 0000 0000 0000 0800", int64(math.MinInt64)},
-		{"long 2**63", "ec 05000000 0000 0000 0000 0000 0800", bigInt("9223372036854775808")},
+		{"long 2**63", "ec 05000000 0000 0000 0000 0000 0800", codectest.BigInt("9223372036854775808")},
 		{"float", "e7 000000000000f83f", 1.5},
 		{"float -0", "67 0000000000000080", math.Copysign(0, -1)},
 		{"text float", "66 03 312e35", 1.5},
@@ -76,7 +59,7 @@ func TestDecode(t *testing.T) {
 		{"dict", "fb da016b e902000000 30", pyval.DictOf("k", int64(2))},
 		{"dict ended by NULL value", "7b 7a0161 30", pyval.NewDict(0)},
 		{"set", "bc 02000000 e901000000 e902000000", pyval.NewSet(int64(1), int64(2))},
-		{"frozenset", "3e 02000000 e901000000 e902000000", frozen(int64(1), int64(2))},
+		{"frozenset", "3e 02000000 e901000000 e902000000", codectest.Frozen(int64(1), int64(2))},
 		{"empty frozenset", "3e 00000000", &pyval.Set{Frozen: true}},
 		{
 			"call tuple",
@@ -104,7 +87,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Unmarshal(unhex(t, tt.hex))
+			got, err := Unmarshal(codectest.MustHex(t, tt.hex))
 			if err != nil {
 				t.Fatalf("Unmarshal: %v", err)
 			}
@@ -163,7 +146,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Unmarshal(unhex(t, tt.hex))
+			got, err := Unmarshal(codectest.MustHex(t, tt.hex))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Unmarshal = %s, %v; want an error wrapping %v", pyval.Repr(got), err, tt.want)
 			}
@@ -238,7 +221,7 @@ func TestEncode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Marshal: %v", err)
 			}
-			if want := unhex(t, tt.hex); !bytes.Equal(got, want) {
+			if want := codectest.MustHex(t, tt.hex); !bytes.Equal(got, want) {
 				t.Fatalf("Marshal(%s)\n got % x\nwant % x", pyval.Repr(tt.v), got, want)
 			}
 			back, err := Unmarshal(got)
@@ -283,20 +266,11 @@ func TestEncodeErrors(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	c, err := serializer.ByID(serializer.MarshalID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Name() != "marshal" {
-		t.Fatalf("id 3 is %q", c.Name())
-	}
-	if c, err := serializer.ByName("marshal"); err != nil || c.ID() != 3 {
-		t.Fatalf("ByName: %v, %v", c, err)
-	}
+	codectest.CheckRegistered(t, Codec{}, serializer.MarshalID, "marshal")
 }
 
 func TestCallRoundTrip(t *testing.T) {
-	call := benchCall()
+	call := codectest.TypicalCall()
 	data, err := serializer.MarshalCall(Codec{}, call)
 	if err != nil {
 		t.Fatal(err)
@@ -308,22 +282,7 @@ func TestCallRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Object != call.Object || back.Method != call.Method || !pyval.Equal(back.Args, call.Args) || !pyval.Equal(back.Kwargs, call.Kwargs) {
+	if !codectest.SameCall(back, call) {
 		t.Fatalf("got %+v, want %+v", back, call)
-	}
-}
-
-func frozen(items ...any) *pyval.Set {
-	s := pyval.NewSet(items...)
-	s.Frozen = true
-	return s
-}
-
-func benchCall() serializer.Call {
-	return serializer.Call{
-		Object: "MyWorker",
-		Method: "get_rate",
-		Args:   []any{"EURUSD", int64(3), 1.5, pyval.DictOf("amount", int64(100), "tags", []any{"a", "b"})},
-		Kwargs: pyval.DictOf("timeout", 2.5),
 	}
 }
