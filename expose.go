@@ -49,10 +49,10 @@ func (m metadata) dict(asLists bool) *pyval.Dict {
 }
 
 type exposedMethod struct {
-	name       string // the name Python peers see
-	qualName   string // Class.name, as Python's messages say
-	index      int    // method index in typ's method set
-	fn         reflect.Type
+	fn         reflect.Value // the method as a func taking the receiver first
+	name       string        // the name Python peers see
+	qualName   string        // Class.name, as Python's messages say
+	index      int           // method index in typ's method set
 	hasCtx     bool
 	params     []reflect.Type // excluding receiver and context
 	variadic   bool
@@ -170,7 +170,7 @@ func exposedName(goName string, opts exposeOptions) string {
 
 func inspectMethod(m reflect.Method, index int) (*exposedMethod, error) {
 	ft := m.Type
-	em := &exposedMethod{index: index, fn: ft, variadic: ft.IsVariadic()}
+	em := &exposedMethod{index: index, fn: m.Func, variadic: ft.IsVariadic()}
 	in := 1 // skip the receiver
 	if ft.NumIn() > 1 && ft.In(1) == contextType {
 		em.hasCtx = true
@@ -294,11 +294,11 @@ var privateDunders = map[string]bool{
 
 // args converts the wire arguments to the method's parameter values, Python-style: too many or
 // too few arguments and unknown keywords are TypeErrors naming the method.
-func (m *exposedMethod) args(ctx context.Context, recv reflect.Value, vargs []any, kwargs *pyval.Dict) ([]reflect.Value, error) {
+func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kwargs *pyval.Dict) ([]reflect.Value, error) {
 	in := make([]reflect.Value, 0, 2+len(m.params))
 	in = append(in, recv)
 	if m.hasCtx {
-		in = append(in, reflect.ValueOf(ctx))
+		in = append(in, reflect.ValueOf(ctx.context()))
 	}
 	fixed := len(m.params)
 	if m.variadic {

@@ -2,8 +2,10 @@ package pyro
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -54,11 +56,18 @@ type serverConn struct {
 	closed   bool
 	sessions map[*registration]reflect.Value
 	writeMu  sync.Mutex
+
+	// Fresh correlation ids for replies to requests without one: a random per-connection
+	// prefix and a counter, so no reply costs a crypto/rand read.
+	corrPrefix [8]byte
+	corrCount  uint64
+	corrBuf    [16]byte // the id of the reply being written; used by the serving goroutine only
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
 	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
 	c.ctx, c.cancel = context.WithCancel(d.baseCtx)
+	rand.Read(c.corrPrefix[:])
 	return c
 }
 
@@ -226,7 +235,7 @@ func (c *serverConn) handshake() bool {
 		c.connectFail(msg.Seq, codec, "cannot serialize handshake answer: "+err.Error())
 		return false
 	}
-	reply.SetAnnotation("CORR", correlationID(msg))
+	reply.SetAnnotation("CORR", c.correlationID(msg))
 	return c.write(reply) == nil
 }
 
@@ -238,16 +247,18 @@ func securityReason(err error) string {
 	return "hmac key config not symmetric"
 }
 
-// correlationID echoes the request's CORR annotation or makes a fresh one.
-func correlationID(msg *wire.Message) []byte {
+// correlationID echoes the request's CORR annotation or makes a fresh id. The result is only
+// valid until the next call: it may live in the connection's buffer.
+func (c *serverConn) correlationID(msg *wire.Message) []byte {
 	if v, ok := msg.Annotation("CORR"); ok && len(v) == 16 {
 		return v
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40 // a version 4 uuid, as Pyro's uuid4()
-	b[8] = b[8]&0x3f | 0x80
-	return b
+	c.corrCount++
+	copy(c.corrBuf[:8], c.corrPrefix[:])
+	binary.BigEndian.PutUint64(c.corrBuf[8:], c.corrCount)
+	c.corrBuf[6] = c.corrBuf[6]&0x0f | 0x40 // shaped as a version 4 uuid, as Pyro's uuid4()
+	c.corrBuf[8] = c.corrBuf[8]&0x3f | 0x80
+	return c.corrBuf[:]
 }
 
 // handle serves one message after the handshake and reports whether the connection stays open.
@@ -255,7 +266,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 	switch msg.Type {
 	case wire.Ping:
 		reply := &wire.Message{Type: wire.Ping, Seq: msg.Seq, SerializerID: msg.SerializerID, Data: []byte("pong")}
-		reply.SetAnnotation("CORR", correlationID(msg))
+		reply.SetAnnotation("CORR", c.correlationID(msg))
 		return c.write(reply) == nil
 	case wire.Invoke:
 		return c.invoke(msg)
@@ -283,17 +294,16 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
 		return true
 	}
-	info := &CallInfo{RemoteAddr: c.nc.RemoteAddr(), ObjectID: call.Object, Method: call.Method,
-		CorrelationID: correlationID(msg), Serializer: codec.Name(), Oneway: msg.Flags&wire.FlagOneway != 0}
-	parent := c.ctx
-	if info.Oneway {
+	oneway := msg.Flags&wire.FlagOneway != 0
+	ctx := &callScope{c: c, msg: msg, call: &call, codec: codec, parent: c.ctx}
+	if oneway {
 		// A oneway call outlives its connection (the client may hang up at once).
-		parent = c.d.baseCtx
+		ctx.parent = c.d.baseCtx
+		ctx.context() // capture the request's details before the goroutine starts
 	}
-	ctx := context.WithValue(parent, callInfoKey{}, info)
 	r := c.d.lookup(call.Object)
 	if r == nil {
-		if !info.Oneway {
+		if !oneway {
 			c.sendException(msg, codec, NewError(classDaemonError, "unknown object"), nil)
 		}
 		return true
@@ -302,7 +312,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if msg.Flags&wire.FlagBatch != 0 {
 		return c.batch(ctx, msg, codec, r, recv, call)
 	}
-	if info.Oneway {
+	if oneway {
 		c.d.wg.Add(1)
 		go func() {
 			defer c.d.wg.Done()
@@ -324,11 +334,35 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		reply.SetAnnotation("STRM", []byte(id))
 		return c.write(reply) == nil
 	}
-	return c.sendResult(msg, codec, c.d.autoproxy(result), 0, info.CorrelationID)
+	return c.sendResult(msg, codec, c.d.autoproxy(result), 0, c.correlationID(msg))
+}
+
+// callScope carries what a call's context is made from, and makes it only for methods that
+// take one: most calls never need it.
+type callScope struct {
+	c      *serverConn
+	msg    *wire.Message
+	call   *serializer.Call
+	codec  serializer.Codec
+	parent context.Context
+	ctx    context.Context
+}
+
+func (s *callScope) context() context.Context {
+	if s.ctx == nil {
+		corr, ok := s.msg.Annotation("CORR")
+		if !ok || len(corr) != 16 {
+			corr = bytes.Clone(s.c.correlationID(s.msg))
+		}
+		info := &CallInfo{RemoteAddr: s.c.nc.RemoteAddr(), ObjectID: s.call.Object, Method: s.call.Method,
+			CorrelationID: corr, Serializer: s.codec.Name(), Oneway: s.msg.Flags&wire.FlagOneway != 0}
+		s.ctx = context.WithValue(s.parent, callInfoKey{}, info)
+	}
+	return s.ctx
 }
 
 // run calls one method (or reads or writes an attribute), turning a panic into an exception.
-func (c *serverConn) run(ctx context.Context, r *registration, recv reflect.Value, method string, args []any, kwargs *pyval.Dict) (result any, traceback []string, err error) {
+func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, method string, args []any, kwargs *pyval.Dict) (result any, traceback []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			result, traceback = nil, panicTraceback(p)
@@ -348,11 +382,10 @@ func (c *serverConn) run(ctx context.Context, r *registration, recv reflect.Valu
 	if err != nil {
 		return nil, nil, err
 	}
-	out := recv.Method(m.index).Call(in[1:])
-	return m.results(out)
+	return m.results(m.fn.Call(in))
 }
 
-func (c *serverConn) attribute(ctx context.Context, r *registration, recv reflect.Value, method string, args []any) (any, []string, error) {
+func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Value, method string, args []any) (any, []string, error) {
 	if len(args) == 0 {
 		return nil, nil, NewError(classTypeError, "%s needs the attribute name", method)
 	}
@@ -362,7 +395,7 @@ func (c *serverConn) attribute(ctx context.Context, r *registration, recv reflec
 		return nil, nil, err
 	}
 	if method == "__getattr__" {
-		return a.get.results(recv.Method(a.get.index).Call(nil))
+		return a.get.results(a.get.fn.Call([]reflect.Value{recv}))
 	}
 	if len(args) != 2 {
 		return nil, nil, NewError(classTypeError, "__setattr__ needs a name and a value")
@@ -371,7 +404,7 @@ func (c *serverConn) attribute(ctx context.Context, r *registration, recv reflec
 	if err != nil {
 		return nil, nil, err
 	}
-	_, tb, err := a.set.results(recv.Method(a.set.index).Call([]reflect.Value{v}))
+	_, tb, err := a.set.results(a.set.fn.Call([]reflect.Value{recv, v}))
 	return nil, tb, err
 }
 
@@ -396,7 +429,7 @@ func (m *exposedMethod) results(out []reflect.Value) (any, []string, error) {
 
 // batch runs a batch of calls in order, stopping at the first failure, whose exception takes
 // its slot wrapped as Pyro4's _ExceptionWrapper.
-func (c *serverConn) batch(ctx context.Context, msg *wire.Message, codec serializer.Codec, r *registration, recv reflect.Value, call serializer.Call) bool {
+func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.Codec, r *registration, recv reflect.Value, call serializer.Call) bool {
 	results := make([]any, 0, len(call.Args))
 	for _, item := range call.Args {
 		var sub []any
@@ -429,7 +462,7 @@ func (c *serverConn) batch(ctx context.Context, msg *wire.Message, codec seriali
 	if msg.Flags&wire.FlagOneway != 0 {
 		return true
 	}
-	return c.sendResult(msg, codec, results, wire.FlagBatch, correlationID(msg))
+	return c.sendResult(msg, codec, results, wire.FlagBatch, c.correlationID(msg))
 }
 
 func asList(v any) ([]any, bool) {
