@@ -2,7 +2,6 @@ package msgpack
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/internal/pyvaltest"
 	"github.com/gopyro/pyro/pyval"
@@ -152,7 +152,7 @@ var vectors = []vector{
 	{"gotuple", "(1, 'a')", pyval.Tuple{int64(1), "a"}, goToPy | exact},
 	{"gonestedtuple", "{'t': ((), [()])}", pyval.DictOf("t", pyval.Tuple{pyval.Tuple{}, []any{pyval.Tuple{}}}), goToPy | exact},
 	{"goset", "{'x'}", pyval.NewSet("x"), goToPy | exact},
-	{"gofrozenset", "('x',)", frozen("x"), goToPy | exact},
+	{"gofrozenset", "('x',)", codectest.Frozen("x"), goToPy | exact},
 	{"goint", "300", 300, goToPy | exact},
 	{"gobigsmall", "5", big.NewInt(5), goToPy | exact},
 	{"gonilbytes", "b''", []byte(nil), goToPy | exact},
@@ -164,31 +164,10 @@ var vectors = []vector{
 	}{1, []float32{2.5}}, goToPy | exact},
 }
 
-// frozen is a frozenset, which Pyro4 cannot send but Go encodes as an array like a set.
-func frozen(items ...any) *pyval.Set {
-	s := pyval.NewSet(items...)
-	s.Frozen = true
-	return s
-}
-
-const vectorScript = `
-import sys, json, math, datetime, uuid, decimal, Pyro4, Pyro4.util
-s = Pyro4.util.MsgpackSerializer()
-
-def same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return (a != a and b != b) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    if isinstance(a, complex):
-        return same(a.real, b.real) and same(a.imag, b.imag)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(v, b[k]) for k, v in a.items())
-    if isinstance(a, BaseException):
-        return same(a.args, b.args)
-    return a == b
+// vectorScript answers each vector; s is Pyro4's MsgpackSerializer.
+var vectorScript = codectest.Prelude("MsgpackSerializer") + `
+import datetime, uuid, decimal
+s = ser
 
 out = []
 for e in json.load(sys.stdin):
@@ -333,105 +312,33 @@ func TestInteropVectors(t *testing.T) {
 	}
 }
 
-const randomScript = `
-import sys, struct, Pyro4.util
-s = Pyro4.util.MsgpackSerializer()
-inp, out = sys.stdin.buffer, sys.stdout.buffer
-while True:
-    head = inp.read(5)
-    if not head:
-        break
-    kind, n = head[:1], struct.unpack(">I", head[1:])[0]
-    data = inp.read(n)
-    if kind == b"c":
-        res = s.dumpsCall(*s.loadsCall(data))
-    else:
-        res = s.dumps(s.loads(data))
-    out.write(struct.pack(">I", len(res)) + res)
-`
-
 // TestInteropRandom sends random values through Python: encoded by Go, decoded and
 // re-encoded by Pyro4 (loads/dumps, or loadsCall/dumpsCall for every fifth value wrapped in
-// a call), decoded by Go and compared with the original.
+// a call), decoded by Go and compared with the original; Pyro4's bytes must be Go's.
 func TestInteropRandom(t *testing.T) {
 	const batches, perBatch = 4, 1000
 	caps := pyvaltest.Caps{Bytes: true, Complex: true, BigInts: true, NonFinite: true, NegZero: true}
-	var c Codec
+	rt := codectest.RoundTrip{Class: "MsgpackSerializer", Identical: true}
 	var values, calls, identical int
 	for batch := range batches {
 		gen := pyvaltest.New(uint64(20260+batch), caps)
-		type item struct {
-			call bool
-			v    any
-			c    serializer.Call
-			data []byte
-		}
-		items := make([]item, perBatch)
-		var stdin bytes.Buffer
+		items := make([]any, perBatch)
 		for i := range items {
-			it := &items[i]
-			var err error
-			if i%5 == 4 {
-				it.call = true
-				it.c = serializer.Call{Object: gen.Str(), Method: gen.Str(), Args: []any{gen.Value(), gen.Value()}}
-				if gen.R.IntN(2) == 0 {
-					it.c.Kwargs = pyval.DictOf(gen.Str(), gen.Value())
-				}
-				it.data, err = serializer.MarshalCall(c, it.c)
-				stdin.WriteByte('c')
-			} else {
-				it.v = gen.Value()
-				it.data, err = c.Marshal(it.v)
-				stdin.WriteByte('v')
-			}
-			if err != nil {
-				t.Fatalf("batch %d item %d: Marshal: %v", batch, i, err)
-			}
-			stdin.Write(binary.BigEndian.AppendUint32(nil, uint32(len(it.data))))
-			stdin.Write(it.data)
-		}
-		out := pytest.Run(t, randomScript, stdin.Bytes())
-		for i := range items {
-			it := &items[i]
-			if len(out) < 4 || len(out)-4 < int(binary.BigEndian.Uint32(out)) {
-				t.Fatalf("batch %d: python output ends at item %d", batch, i)
-			}
-			n := binary.BigEndian.Uint32(out)
-			back := out[4 : 4+n]
-			out = out[4+n:]
-			if bytes.Equal(back, it.data) {
-				identical++
-			}
-			if it.call {
-				calls++
-				got, err := serializer.UnmarshalCall(c, back)
-				if err != nil {
-					t.Errorf("batch %d item %d: UnmarshalCall(%x): %v", batch, i, back, err)
-					continue
-				}
-				if got.Object != it.c.Object || got.Method != it.c.Method ||
-					!pyval.Equal(got.Args, it.c.Args) || !pyval.Equal(got.Kwargs, it.c.Kwargs) {
-					t.Errorf("batch %d item %d: call came back as %+v, sent %+v", batch, i, got, it.c)
-				}
+			if i%5 != 4 {
+				items[i] = gen.Value()
 				continue
 			}
-			values++
-			got, err := c.Unmarshal(back)
-			if err != nil {
-				t.Errorf("batch %d item %d: Unmarshal(%x): %v", batch, i, back, err)
-				continue
+			call := serializer.Call{Object: gen.Str(), Method: gen.Str(), Args: []any{gen.Value(), gen.Value()}}
+			if gen.R.IntN(2) == 0 {
+				call.Kwargs = pyval.DictOf(gen.Str(), gen.Value())
 			}
-			if !pyval.Equal(got, it.v) {
-				t.Errorf("batch %d item %d: came back as %s, sent %s", batch, i, pyval.Repr(got), pyval.Repr(it.v))
-			}
+			items[i] = call
 		}
-		if len(out) != 0 {
-			t.Errorf("batch %d: %d bytes of extra python output", batch, len(out))
-		}
+		res := rt.Run(t, Codec{}, items)
+		values += res.Values
+		calls += res.Calls
+		identical += res.Identical
 	}
 	t.Logf("%d random values and %d random calls through Pyro4 in %d Python processes: all equal, %d of %d byte-identical",
 		values, calls, batches, identical, values+calls)
-	if identical != values+calls {
-		t.Errorf("Python's re-encoding differs from Go's in %d cases", values+calls-identical)
-	}
 }

@@ -2,7 +2,6 @@ package msgpack
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"math"
 	"math/big"
@@ -10,26 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
-
-func bigInt(s string) *big.Int {
-	b, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		panic(s)
-	}
-	return b
-}
 
 // Both ways: the Go value encodes to exactly these bytes (what python-msgpack writes) and
 // the bytes decode back to an equal value.
@@ -54,9 +37,9 @@ var roundTrips = []struct {
 	{"int16", int64(-129), "d1ff7f"},
 	{"int32", int64(-32769), "d2ffff7fff"},
 	{"int64", int64(math.MinInt64), "d38000000000000000"},
-	{"uint64 beyond int64", bigInt("18446744073709551615"), "cfffffffffffffffff"},
-	{"ext int 2**64", bigInt("18446744073709551616"), "c714 31 3138343436373434303733373039353531363136"},
-	{"ext int below int64", bigInt("-9223372036854775809"), "c714 31 2d39323233333732303336383534373735383039"},
+	{"uint64 beyond int64", codectest.BigInt("18446744073709551615"), "cfffffffffffffffff"},
+	{"ext int 2**64", codectest.BigInt("18446744073709551616"), "c714 31 3138343436373434303733373039353531363136"},
+	{"ext int below int64", codectest.BigInt("-9223372036854775809"), "c714 31 2d39323233333732303336383534373735383039"},
 	{"float", 1.5, "cb3ff8000000000000"},
 	{"negzero", math.Copysign(0, -1), "cb8000000000000000"},
 	{"inf", math.Inf(1), "cb7ff0000000000000"},
@@ -82,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 	var c Codec
 	for _, tc := range roundTrips {
 		t.Run(tc.name, func(t *testing.T) {
-			want := mustHex(t, tc.hex)
+			want := codectest.MustHex(t, tc.hex)
 			got, err := c.Marshal(tc.v)
 			if err != nil {
 				t.Fatalf("Marshal: %v", err)
@@ -120,7 +103,7 @@ func TestMarshalOnly(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: Marshal: %v", tc.name, err)
 		}
-		if want := mustHex(t, tc.hex); !bytes.Equal(got, want) {
+		if want := codectest.MustHex(t, tc.hex); !bytes.Equal(got, want) {
 			t.Errorf("%s: Marshal = %x, want %x", tc.name, got, want)
 		}
 	}
@@ -157,7 +140,7 @@ func TestUnmarshalOnly(t *testing.T) {
 		{"nested array key limit", "81 9191c0 c0", pyval.DictOf(pyval.Tuple{pyval.Tuple{nil}}, nil)},
 		{"nested array key", "81 92 91 01 a161 c0", pyval.DictOf(pyval.Tuple{pyval.Tuple{int64(1)}, "a"}, nil)},
 	} {
-		got, err := c.Unmarshal(mustHex(t, tc.hex))
+		got, err := c.Unmarshal(codectest.MustHex(t, tc.hex))
 		if tc.want == nil {
 			if err == nil || !errors.Is(err, serializer.ErrMalformed) {
 				t.Errorf("%s: Unmarshal = %v, %v; want ErrMalformed", tc.name, got, err)
@@ -240,13 +223,13 @@ func TestUnmarshalErrors(t *testing.T) {
 		{"deep arrays", strings.Repeat("91", serializer.MaxDepth+1) + "c0", serializer.ErrLimit},
 		{"deep maps", strings.Repeat("81a0", serializer.MaxDepth+1) + "c0", serializer.ErrLimit},
 	} {
-		v, err := c.Unmarshal(mustHex(t, tc.hex))
+		v, err := c.Unmarshal(codectest.MustHex(t, tc.hex))
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: Unmarshal = %v, %v; want error wrapping %v", tc.name, pyval.Repr(v), err, tc.want)
 		}
 	}
 	// exactly MaxDepth levels are fine
-	if _, err := c.Unmarshal(mustHex(t, strings.Repeat("91", serializer.MaxDepth)+"c0")); err != nil {
+	if _, err := c.Unmarshal(codectest.MustHex(t, strings.Repeat("91", serializer.MaxDepth)+"c0")); err != nil {
 		t.Errorf("MaxDepth nested arrays: %v", err)
 	}
 	// the digit limit Python applies to int(bytes)
@@ -293,18 +276,12 @@ func TestMarshalErrors(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	byID, err := serializer.ByID(serializer.MsgpackID)
-	if err != nil || byID.Name() != "msgpack" {
-		t.Fatalf("ByID(6) = %v, %v", byID, err)
-	}
-	if byName, err := serializer.ByName("msgpack"); err != nil || byName.ID() != 6 {
-		t.Fatalf("ByName(msgpack) = %v, %v", byName, err)
-	}
+	codectest.CheckRegistered(t, Codec{}, serializer.MsgpackID, "msgpack")
 }
 
 func TestCall(t *testing.T) {
 	var c Codec
-	call := benchCall()
+	call := codectest.TypicalCall()
 	data, err := serializer.MarshalCall(c, call)
 	if err != nil {
 		t.Fatal(err)
@@ -313,15 +290,14 @@ func TestCall(t *testing.T) {
 	want := "94a84d79576f726b6572a86765745f72617465" +
 		"94a6455552555344 03 cb3ff8000000000000 82a6616d6f756e7464a47461677392a161a162" +
 		"81a774696d656f7574cb4004000000000000"
-	if !bytes.Equal(data, mustHex(t, want)) {
+	if !bytes.Equal(data, codectest.MustHex(t, want)) {
 		t.Errorf("MarshalCall = %x\nwant          %s", data, want)
 	}
 	back, err := serializer.UnmarshalCall(c, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Object != call.Object || back.Method != call.Method ||
-		!pyval.Equal(back.Args, call.Args) || !pyval.Equal(back.Kwargs, call.Kwargs) {
+	if !codectest.SameCall(back, call) {
 		t.Errorf("UnmarshalCall = %+v, want %+v", back, call)
 	}
 }
