@@ -89,7 +89,7 @@ func runNS(b *testing.B, unit string, setup func(b *testing.B, c *naming.Client)
 					var seq atomic.Int64
 					callers := make([]benchkit.Caller, n)
 					for i := range callers {
-						callers[i] = func(ctx context.Context) error { return op(ctx, seq.Add(1)) }
+						callers[i] = func(ctx context.Context) error { return op(ctx, seq.Add(1)-1) }
 					}
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 					defer cancel()
