@@ -50,8 +50,8 @@ func CheckRegistered(t testing.TB, c serializer.Codec, id int, name string) {
 	if byID.Name() != name {
 		t.Fatalf("id %d is %q, want %q", id, byID.Name(), name)
 	}
-	if byName, err := serializer.ByName(name); err != nil || byName.ID() != id {
-		t.Fatalf("ByName(%q): %v, %v", name, byName, err)
+	if byName, err := serializer.ByName(name); err != nil || byName != byID {
+		t.Fatalf("ByName(%q): %v, %v; ByID(%d) gives %v", name, byName, err, id, byID)
 	}
 }
 

@@ -3,7 +3,6 @@ package serpent
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/big"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/internal/pyvaltest"
 	"github.com/gopyro/pyro/pyval"
@@ -97,7 +97,7 @@ func interopCases() []interopCase {
 	return []interopCase{
 		{name: "none", py: "None", goVal: nil, exact: true},
 		{name: "bools", py: "(True, False)", goVal: pyval.Tuple{true, false}, exact: true},
-		{name: "ints", py: "[0, 42, -7, 2**63-1, -2**63, 2**63, -2**63-1, 2**70]", goVal: []any{int64(0), int64(42), int64(-7), int64(math.MaxInt64), int64(math.MinInt64), bigInt("9223372036854775808"), bigInt("-9223372036854775809"), bigInt("1180591620717411303424")}, exact: true},
+		{name: "ints", py: "[0, 42, -7, 2**63-1, -2**63, 2**63, -2**63-1, 2**70]", goVal: []any{int64(0), int64(42), int64(-7), int64(math.MaxInt64), int64(math.MinInt64), codectest.BigInt("9223372036854775808"), codectest.BigInt("-9223372036854775809"), codectest.BigInt("1180591620717411303424")}, exact: true},
 		{name: "int 2**1000", py: "2**1000", goVal: new(bigIntT).Lsh(bigOne(), 1000), exact: true},
 		{name: "int 2**20000 (Python cannot write it)", py: "2**20000", goVal: new(bigIntT).Lsh(bigOne(), 20000), fromPy: skip},
 		{name: "floats", py: "[1.5, 1.0, 1e16, 1e-05, 0.0001, -0.0, 5e-324, sys.float_info.max, 9999999999999998.0, 0.1, 123456789.123]", goVal: []any{1.5, 1.0, 1e16, 1e-5, 0.0001, negZero, 5e-324, math.MaxFloat64, 9999999999999998.0, 0.1, 123456789.123}, exact: true},
@@ -119,7 +119,7 @@ func interopCases() []interopCase {
 		{name: "tuples", py: "((), (1,), (1, 'a'))", goVal: pyval.Tuple{pyval.Tuple{}, pyval.Tuple{int64(1)}, pyval.Tuple{int64(1), "a"}}, exact: true},
 		{name: "lists", py: "[[], [1, [2, 3]]]", goVal: []any{[]any{}, []any{int64(1), []any{int64(2), int64(3)}}}, exact: true},
 		{name: "dict", py: "{'a': 1, 2: 'b', (1, 2): None, 'e': {}}", goVal: pyval.DictOf("a", int64(1), int64(2), "b", pyval.Tuple{int64(1), int64(2)}, nil, "e", pyval.NewDict(0)), exact: true},
-		{name: "dict keys", py: "{True: 1, 1.5: 2, 1+1j: 3, float('inf'): 4, 10**30: 5, (1, (2, 'x')): 6}", goVal: pyval.DictOf(true, int64(1), 1.5, int64(2), complex(1, 1), int64(3), inf, int64(4), bigInt("1"+strings.Repeat("0", 30)), int64(5), pyval.Tuple{int64(1), pyval.Tuple{int64(2), "x"}}, int64(6)), exact: true},
+		{name: "dict keys", py: "{True: 1, 1.5: 2, 1+1j: 3, float('inf'): 4, 10**30: 5, (1, (2, 'x')): 6}", goVal: pyval.DictOf(true, int64(1), 1.5, int64(2), complex(1, 1), int64(3), inf, int64(4), codectest.BigInt("1"+strings.Repeat("0", 30)), int64(5), pyval.Tuple{int64(1), pyval.Tuple{int64(2), "x"}}, int64(6)), exact: true},
 		{name: "dict bytes key", py: "{b'k': 1}", goVal: pyval.DictOf([]byte("k"), int64(1)), fromPy: skip},
 		{name: "dict None key", py: "{None: 1, (None,): {None}}", goVal: pyval.DictOf(nil, int64(1), pyval.Tuple{nil}, pyval.NewSet(nil)), fromPy: skip},
 		{name: "empty set", py: "set()", goVal: pyval.NewSet(), fromPy: pyval.Tuple{}, pyBack: "()", exact: true},
@@ -227,27 +227,19 @@ json.dump(out, sys.stdout)
 	t.Logf("hand-picked interop: %d cases, %d Python→Go decoded, %d Go→Python loaded, %d byte-identical to Python", len(cases), pyToGo, goToPy, exact)
 }
 
-// randomScript loads each length-prefixed Go text with Pyro4, checks that serpent writes the
-// same text for the same value (when set order cannot differ), and answers with Pyro4's
-// re-encoding: a status byte (0 text not compared, 1 identical, 2 different), then
-// length-prefixed texts (the re-encoding, and Python's own text when different).
-const randomScript = pyHelpers + `
-data = sys.stdin.buffer.read()
-out = sys.stdout.buffer
-pos = 0
-while pos < len(data):
-    n, = struct.unpack(">I", data[pos:pos+4]); pos += 4
-    text = data[pos:pos+n]; pos += n
+// randomAnswer loads each Go text with Pyro4, checks that serpent writes the same text for
+// the same value (when set order cannot differ), and answers with Pyro4's re-encoding and a
+// note: a status byte (0 text not compared, 1 identical, 2 different), then Python's own text
+// when different.
+const randomAnswer = `
+def answer(text, call):
     v = ser.loads(text)
     r = restore(v)
     status, mine = 0, b""
     if not has_multiset(r):
         mine = serpent.dumps(r, module_in_classname=True)
         status = 1 if mine == text else 2
-    again = ser.dumps(v)
-    out.write(bytes([status]) + struct.pack(">I", len(again)) + again)
-    if status == 2:
-        out.write(struct.pack(">I", len(mine)) + mine)
+    return ser.dumps(v), bytes([status]) + (mine if status == 2 else b"")
 `
 
 // TestInteropRandom sends thousands of random values Go → Python → Go: Go encodes, Pyro4
@@ -258,69 +250,27 @@ func TestInteropRandom(t *testing.T) {
 	if testing.Short() {
 		n = 500
 	}
-	g := pyvaltest.New(20240601, pyvaltest.All)
-	values := make([]any, n)
-	var in []byte
-	for i := range values {
-		values[i] = g.Value()
-		data, err := Marshal(values[i])
-		if err != nil {
-			t.Fatalf("Marshal(%s): %v", pyval.Repr(values[i]), err)
+	rt := codectest.RoundTrip{Script: pyHelpers + randomAnswer, Want: roundTripForm}
+	res := rt.Run(t, Codec{}, codectest.RandomValues(20240601, pyvaltest.All, n))
+	failed := res.Failed
+	var identical, compared int
+	for i, note := range res.Notes {
+		if len(note) == 0 {
+			t.Fatalf("value %d: no status from Python", i)
 		}
-		in = binary.BigEndian.AppendUint32(in, uint32(len(data)))
-		in = append(in, data...)
-	}
-	out := pytest.Run(t, randomScript, in)
-	next := func() []byte {
-		if len(out) < 4 {
-			t.Fatal("short Python output")
-		}
-		m := binary.BigEndian.Uint32(out)
-		if uint32(len(out)-4) < m {
-			t.Fatal("short Python output")
-		}
-		b := out[4 : 4+m]
-		out = out[4+m:]
-		return b
-	}
-	var identical, compared, failed int
-	for i, v := range values {
-		if len(out) == 0 {
-			t.Fatalf("Python answered %d of %d values", i, n)
-		}
-		status := out[0]
-		out = out[1:]
-		again := next()
-		if status != 0 {
-			compared++
-		}
-		if status == 2 {
-			mine := next()
-			failed++
-			if failed <= 5 {
-				goText, _ := Marshal(v)
-				t.Errorf("value %d: texts differ\n    Go %q\nPython %q", i, goText, mine)
-			}
-		} else if status == 1 {
+		switch note[0] {
+		case 1:
 			identical++
-		}
-		got, err := Unmarshal(again)
-		if err != nil {
-			t.Errorf("value %d: Unmarshal(%q): %v", i, again, err)
-			failed++
-			continue
-		}
-		if want := roundTripForm(v); !pyval.Equal(got, want) {
+			compared++
+		case 2:
+			compared++
 			failed++
 			if failed <= 5 {
-				t.Errorf("value %d: round trip through Python\n got %s\nwant %s\nPython wrote %q", i, pyval.Repr(got), pyval.Repr(want), again)
+				t.Errorf("value %d: texts differ\n    Go %q\nPython %q", i, res.Sent[i], note[1:])
 			}
 		}
 	}
-	if len(out) != 0 {
-		t.Errorf("%d bytes of extra Python output", len(out))
-	}
-	t.Logf("random interop: %d values Go→Python→Go, %d failures; %d texts compared with Python's serpent.dumps, %d byte-identical", n, failed, compared, identical)
+	t.Logf("random interop: %d values Go→Python→Go, %d failures; %d texts compared with Python's serpent.dumps, %d byte-identical", res.Values, failed, compared, identical)
 }
 
 // bigIntT and bigOne keep the case table short.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -16,14 +17,6 @@ var (
 	nan     = math.NaN()
 	inf     = math.Inf(1)
 )
-
-func bigInt(s string) *big.Int {
-	b, ok := new(big.Int).SetString(s, 0)
-	if !ok {
-		panic(s)
-	}
-	return b
-}
 
 // encodeCases are the exact texts serpent 1.41 writes (checked against Python in interop_test.go).
 var encodeCases = []struct {
@@ -38,8 +31,8 @@ var encodeCases = []struct {
 	{"neg int", int64(-7), "-7"},
 	{"go int", 3, "3"},
 	{"min int64", int64(math.MinInt64), "-9223372036854775808"},
-	{"big int", bigInt("1180591620717411303424"), "1180591620717411303424"},
-	{"neg big int", bigInt("-1180591620717411303424"), "-1180591620717411303424"},
+	{"big int", codectest.BigInt("1180591620717411303424"), "1180591620717411303424"},
+	{"neg big int", codectest.BigInt("-1180591620717411303424"), "-1180591620717411303424"},
 	{"float", 1.5, "1.5"},
 	{"float whole", 1.0, "1.0"},
 	{"float 1e16", 1e16, "1e+16"},
@@ -86,7 +79,7 @@ var encodeCases = []struct {
 	{"list nested", []any{int64(1), []any{int64(2), int64(3)}}, "[1,[2,3]]"},
 	{"dict empty", pyval.NewDict(0), "{}"},
 	{"dict", pyval.DictOf("a", int64(1), int64(2), "b", pyval.Tuple{int64(1), int64(2)}, nil), "{'a':1,2:'b',(1,2):None}"},
-	{"dict odd keys", pyval.DictOf(true, 1, 1.5, 2, complex(1, 1), 3, inf, 4, bigInt("1"+strings.Repeat("0", 30)), 5), "{True:1,1.5:2,(1.0+1.0j):3,1e30000:4,1000000000000000000000000000000:5}"},
+	{"dict odd keys", pyval.DictOf(true, 1, 1.5, 2, complex(1, 1), 3, inf, 4, codectest.BigInt("1"+strings.Repeat("0", 30)), 5), "{True:1,1.5:2,(1.0+1.0j):3,1e30000:4,1000000000000000000000000000000:5}"},
 	{"dict bytes key", pyval.DictOf([]byte("k'\x00"), 1), `{b"k'\x00":1}`},
 	{"dict none key", pyval.DictOf(nil, 1, pyval.Tuple{nil}, 2), "{None:1,(None,):2}"},
 	{"set none", pyval.NewSet(nil), "{None}"},
@@ -224,11 +217,11 @@ var decodeCases = []struct {
 	{"binary", "0b1_0", int64(2)},
 	{"max int64", "9223372036854775807", int64(math.MaxInt64)},
 	{"min int64", "-9223372036854775808", int64(math.MinInt64)},
-	{"big int", "1180591620717411303424", bigInt("1180591620717411303424")},
-	{"big neg", "-9223372036854775809", bigInt("-9223372036854775809")},
-	{"big hex", "0x1" + strings.Repeat("0", 40), bigInt("0x1" + strings.Repeat("0", 40))},
-	{"big octal", "0o7" + strings.Repeat("7", 40), bigInt("0o7" + strings.Repeat("7", 40))},
-	{"big binary", "-0b1" + strings.Repeat("01", 70), new(big.Int).Neg(bigInt("0b1" + strings.Repeat("01", 70)))},
+	{"big int", "1180591620717411303424", codectest.BigInt("1180591620717411303424")},
+	{"big neg", "-9223372036854775809", codectest.BigInt("-9223372036854775809")},
+	{"big hex", "0x1" + strings.Repeat("0", 40), codectest.BigInt("0x1" + strings.Repeat("0", 40))},
+	{"big octal", "0o7" + strings.Repeat("7", 40), codectest.BigInt("0o7" + strings.Repeat("7", 40))},
+	{"big binary", "-0b1" + strings.Repeat("01", 70), new(big.Int).Neg(codectest.BigInt("0b1" + strings.Repeat("01", 70)))},
 	{"long decimal small", "000000000000000000000000", int64(0)},
 	{"float", "1.5", 1.5},
 	{"float point only", "5.", 5.0},
@@ -515,20 +508,11 @@ func TestAppendFloatMatchesFormatFloat(t *testing.T) {
 }
 
 func TestCodecRegistered(t *testing.T) {
-	c, err := serializer.ByID(serializer.SerpentID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Name() != "serpent" || c.ID() != 1 {
-		t.Fatalf("registered codec %q id %d", c.Name(), c.ID())
-	}
-	if c2, err := serializer.ByName("serpent"); err != nil || c2 != c {
-		t.Fatalf("ByName: %v %v", c2, err)
-	}
+	codectest.CheckRegistered(t, Codec{}, serializer.SerpentID, "serpent")
 }
 
 func TestCallRoundTrip(t *testing.T) {
-	call := benchCall()
+	call := codectest.TypicalCall()
 	data, err := serializer.MarshalCall(Codec{}, call)
 	if err != nil {
 		t.Fatal(err)
