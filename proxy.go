@@ -322,8 +322,11 @@ func (p *Proxy) roundTrip(ctx context.Context, c *clientConn, req *wire.Message)
 	} else {
 		c.nc.SetDeadline(time.Time{})
 	}
-	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	if ctx.Done() != nil {
+		// Cancellation unblocks the socket; a context that cannot be cancelled needs no watcher.
+		stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
 	if err := wire.Write(c.nc, req, &p.wcfg); err != nil {
 		return nil, p.ioError(ctx, "send", err)
 	}
@@ -444,8 +447,12 @@ func splitKwargs(args []any) ([]any, *pyval.Dict, error) {
 			return args[:n-1], d, nil
 		}
 	}
-	return args, pyval.NewDict(0), nil
+	return args, noKwargs, nil
 }
+
+// noKwargs is the empty keyword-argument dict of calls that pass none. It is only ever read
+// (encoded), never modified, so all calls share it.
+var noKwargs = pyval.NewDict(0)
 
 // exposedName returns the name to send for a method or attribute: the one the metadata lists,
 // accepting a Go spelling (GetRate) for an exposed snake_case name (get_rate). Names the
@@ -532,7 +539,7 @@ func (p *Proxy) GetAttr(ctx context.Context, name string, out any) error {
 	if err != nil {
 		return err
 	}
-	r, err := p.invoke(ctx, "", "__getattr__", []any{name}, pyval.NewDict(0), 0)
+	r, err := p.invoke(ctx, "", "__getattr__", []any{name}, noKwargs, 0)
 	if err != nil {
 		return err
 	}
@@ -548,7 +555,7 @@ func (p *Proxy) SetAttr(ctx context.Context, name string, value any) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.invoke(ctx, "", "__setattr__", []any{name, value}, pyval.NewDict(0), 0)
+	_, err = p.invoke(ctx, "", "__setattr__", []any{name, value}, noKwargs, 0)
 	return err
 }
 
@@ -582,7 +589,7 @@ func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq
 			return
 		}
 		for {
-			item, err := p.invoke(ctx, DaemonObjectID, "get_next_stream_item", []any{r.streamID}, pyval.NewDict(0), 0)
+			item, err := p.invoke(ctx, DaemonObjectID, "get_next_stream_item", []any{r.streamID}, noKwargs, 0)
 			if err != nil {
 				var re *RemoteError
 				if errors.As(err, &re) && re.Class == classStopIteration {
@@ -605,7 +612,7 @@ func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq
 func (p *Proxy) closeStream(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	p.invoke(ctx, DaemonObjectID, "close_stream", []any{id}, pyval.NewDict(0), wire.FlagOneway)
+	p.invoke(ctx, DaemonObjectID, "close_stream", []any{id}, noKwargs, wire.FlagOneway)
 }
 
 // Batch collects calls to send in one message; Run sends them.
