@@ -50,6 +50,22 @@ var (
 	ErrUnsupported = errors.New("value not supported by serializer")
 )
 
+// Canonical converts a Go value that is not in canonical form with pyval.FromGo, as every
+// codec's Marshal does. Its error keeps the *pyval.ConvertError, which says where the value
+// sits (errors.As), and wraps ErrLimit for values nested too deep (a cycle, say) or
+// ErrUnsupported for the rest.
+func Canonical(v any) (any, error) {
+	c, err := pyval.FromGo(v)
+	if err == nil {
+		return c, nil
+	}
+	sentinel := ErrUnsupported
+	if errors.Is(err, pyval.ErrTooDeep) {
+		sentinel = ErrLimit
+	}
+	return nil, fmt.Errorf("%w: %w", err, sentinel)
+}
+
 // Limits bound what a decoder accepts, so hostile input cannot exhaust the stack or memory.
 // Decoders never allocate more than the input's own size justifies, whatever a length prefix says.
 const (

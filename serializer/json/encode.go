@@ -75,9 +75,9 @@ func (e *encoder) value(v any, depth int) error {
 	case complex128:
 		return unsupported("complex cannot be sent in json")
 	default:
-		c, err := fromGo(v)
+		c, err := serializer.Canonical(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("json: %w", err)
 		}
 		if !isCanonical(c) {
 			return unsupported("pyval.FromGo gave a %T for a %T", c, v)

@@ -192,6 +192,8 @@ func TestEncode(t *testing.T) {
 func TestEncodeErrors(t *testing.T) {
 	cyclic := []any{nil}
 	cyclic[0] = cyclic
+	goCycle := map[string]any{}
+	goCycle["self"] = goCycle
 	var convErr *pyval.ConvertError
 	tests := []struct {
 		name string
@@ -209,6 +211,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"truncated surrogate", "\xed\xa0", serializer.ErrUnsupported},
 		{"channel", make(chan int), serializer.ErrUnsupported},
 		{"cycle", cyclic, serializer.ErrLimit},
+		{"Go map cycle", goCycle, serializer.ErrLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -136,9 +136,9 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		return e.items(items, depth)
 	default:
-		c, err := fromGo(v)
+		c, err := serializer.Canonical(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("marshal: %w", err)
 		}
 		if !isCanonical(c) {
 			return unsupported("pyval.FromGo gave a %T for a %T", c, v)

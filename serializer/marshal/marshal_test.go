@@ -242,6 +242,8 @@ func TestEncode(t *testing.T) {
 func TestEncodeErrors(t *testing.T) {
 	cyclic := []any{nil}
 	cyclic[0] = cyclic
+	goCycle := map[string]any{}
+	goCycle["self"] = goCycle
 	tests := []struct {
 		name string
 		v    any
@@ -254,6 +256,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"Go struct", struct{ A chan int }{}, serializer.ErrUnsupported},
 		{"nil big", (*big.Int)(nil), serializer.ErrUnsupported},
 		{"cycle", cyclic, serializer.ErrLimit},
+		{"Go map cycle", goCycle, serializer.ErrLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -174,9 +174,9 @@ func (enc *encoder) value(v any, depth int) error {
 	if depth >= serializer.MaxDepth {
 		return depthError()
 	}
-	c, err := fromGo(v)
+	c, err := serializer.Canonical(v)
 	if err != nil {
-		return err
+		return fmt.Errorf("msgpack: %w", err)
 	}
 	return enc.value(c, depth+1)
 }

@@ -162,23 +162,13 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		e.buf = append(e.buf, '}')
 	default:
-		c, err := fromGo(v)
+		c, err := serializer.Canonical(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("serpent: %w", err)
 		}
 		return e.value(c, depth)
 	}
 	return nil
-}
-
-// fromGo turns a non-canonical Go value (int32, map, struct, time.Time, ...) into canonical
-// form with pyval.FromGo; its *pyval.ConvertError stays reachable with errors.As.
-func fromGo(v any) (any, error) {
-	c, err := pyval.FromGo(v)
-	if err != nil {
-		return nil, fmt.Errorf("serpent: %w: %w", serializer.ErrUnsupported, err)
-	}
-	return c, nil
 }
 
 // hashable writes a dict key or set element. Lists, dicts and sets are refused (Python could
@@ -213,9 +203,9 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 		return e.tuple(x, depth, true)
 	case nil, bool, int64, int, *big.Int, string:
 	default:
-		c, err := fromGo(k)
+		c, err := serializer.Canonical(k)
 		if err != nil {
-			return err
+			return fmt.Errorf("serpent: %w", err)
 		}
 		return e.hashable(c, depth, what)
 	}
