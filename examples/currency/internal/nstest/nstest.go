@@ -37,10 +37,7 @@ func StartGoNS(t testing.TB) pyro.URI {
 // until the test ends, and returns its URI. It fails the test when Python Pyro4 is missing.
 func StartPythonNS(t testing.TB) pyro.URI {
 	t.Helper()
-	pytest.Require(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := pytest.Command(ctx, "-m", "Pyro4.naming", "-n", "127.0.0.1", "-p", "0", "-x")
-	line := StartAndRead(t, cmd, cancel, "URI = ")
+	line := pytest.StartNameServer(t)
 	u, err := pyro.ParseURI(line)
 	if err != nil {
 		t.Fatalf("name server URI %q: %v", line, err)
@@ -50,7 +47,7 @@ func StartPythonNS(t testing.TB) pyro.URI {
 
 // StartAndRead starts a program and waits for its output line starting with prefix,
 // returning the rest of that line. cancel (which should kill cmd) and Wait run when the test
-// ends.
+// ends. Unlike pytest.Start it takes the caller's *exec.Cmd, so a test can signal the process.
 func StartAndRead(t testing.TB, cmd *exec.Cmd, cancel func(), prefix string) string {
 	t.Helper()
 	stdout, err := cmd.StdoutPipe()
