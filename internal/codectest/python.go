@@ -3,10 +3,12 @@ package codectest
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/serializer"
 )
 
 // PySame is Python source defining same(a, b), the strict equality the interop scripts
@@ -136,4 +138,64 @@ func pythonFrames(t testing.TB, script string, calls []bool, inputs [][]byte) (a
 		t.Errorf("%d bytes of extra python output", len(out))
 	}
 	return answers, notes
+}
+
+// PyCall is a call and its Python expression: (obj, method, vargs, kwargs) as Pyro4's client
+// passes them to dumpsCall, vargs a tuple.
+type PyCall struct {
+	Call serializer.Call
+	Expr string
+}
+
+// CheckPythonCalls checks calls both ways against Pyro4's serializer class: Python's
+// loadsCall reads Go's MarshalCall as Expr, and UnmarshalCall reads Python's dumpsCall of Expr
+// as Call. With exact, Go must also write Python's bytes.
+func CheckPythonCalls(t testing.TB, class string, c serializer.Codec, calls []PyCall, exact bool) {
+	t.Helper()
+	var cases, exprs []string
+	mine := make([][]byte, len(calls))
+	for i, pc := range calls {
+		data, err := serializer.MarshalCall(c, pc.Call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine[i] = data
+		cases = append(cases, hex.EncodeToString(data)+"\t"+pc.Expr)
+		exprs = append(exprs, pc.Expr)
+	}
+	for i, line := range RunModes(t, class, "loadsCall", cases) {
+		if line != "ok" {
+			t.Errorf("Python loadsCall of Go call %d: %s", i, line)
+		}
+	}
+	for i, line := range RunModes(t, class, "dumpsCall", exprs) {
+		data, err := hex.DecodeString(line)
+		if err != nil {
+			t.Fatalf("python printed %q", line)
+		}
+		if exact && !bytes.Equal(mine[i], data) {
+			t.Errorf("call %d: Python wrote\n%q\nGo writes\n%q", i, data, mine[i])
+		}
+		got, err := serializer.UnmarshalCall(c, data)
+		if err != nil {
+			t.Errorf("UnmarshalCall of Python's call %d: %v", i, err)
+			continue
+		}
+		if want := calls[i].Call; !SameCall(got, want) {
+			t.Errorf("call %d: got %+v, want %+v", i, got, want)
+		}
+	}
+}
+
+// AddPythonSeeds adds Pyro4's serializer class's dumps of each Python expression to f's seed
+// corpus.
+func AddPythonSeeds(f *testing.F, class string, exprs []string) {
+	f.Helper()
+	for _, h := range RunModes(f, class, "dumps", exprs) {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			f.Fatalf("python printed %q", h)
+		}
+		f.Add(b)
+	}
 }

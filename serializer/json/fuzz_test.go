@@ -1,7 +1,6 @@
 package json
 
 import (
-	"encoding/hex"
 	"testing"
 
 	"github.com/gopyro/pyro/internal/codectest"
@@ -17,13 +16,7 @@ func FuzzUnmarshal(f *testing.F) {
 	for i, c := range pyCases {
 		exprs[i] = c.expr
 	}
-	for _, h := range runPython(f, "dumps", exprs) {
-		b, err := hex.DecodeString(h)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	codectest.AddPythonSeeds(f, "JsonSerializer", exprs)
 	for _, s := range []string{
 		`{"object": "MyWorker", "method": "get_rate", "params": ["EURUSD", 3, 1.5], "kwargs": {"timeout": 2.5}}`,
 		`"\ud83d\ude00\ud800\u0041\/"`, ` [1e400, -0, -0.0, 1E-5, NaN, -Infinity] `, `{"a": 1, "a": 2}`,

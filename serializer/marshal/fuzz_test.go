@@ -1,7 +1,6 @@
 package marshal
 
 import (
-	"encoding/hex"
 	"testing"
 
 	"github.com/gopyro/pyro/internal/codectest"
@@ -18,13 +17,7 @@ func FuzzUnmarshal(f *testing.F) {
 	for i, c := range pyCases {
 		exprs[i] = c.expr
 	}
-	for _, h := range runPython(f, "dumps", exprs) {
-		b, err := hex.DecodeString(h)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	codectest.AddPythonSeeds(f, "MarshalSerializer", exprs)
 	for _, h := range []string{
 		"2904da017872000000005b0100000072000000007b7200000000720000000030",
 		"fbda076d6574686f64733c03000000da046563686fda0470696e67da086765745f72617465da066f6e657761793c010000007203000000da0561747472733c0000000030",

@@ -183,42 +183,11 @@ func TestRandomCrossCheck(t *testing.T) {
 
 // TestPythonCalls checks call payloads both ways against dumpsCall/loadsCall.
 func TestPythonCalls(t *testing.T) {
-	calls := []struct {
-		call serializer.Call
-		expr string // (obj, method, vargs, kwargs) as Python sees it after loadsCall
-	}{
-		{codectest.TypicalCall(), "('MyWorker', 'get_rate', ('EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}), {'timeout': 2.5})"},
-		{serializer.Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj_0123"}, Kwargs: pyval.NewDict(0)}, "('Pyro.Daemon', 'get_metadata', ('obj_0123',), {})"},
-		{serializer.Call{Object: "é", Method: "m", Args: []any{pyval.NewSet(int64(1)), twoPow(80, true), []byte{0}}, Kwargs: pyval.DictOf("k", pyval.Tuple{})}, "('é', 'm', ({1}, -2**80, b'\\x00'), {'k': ()})"},
+	calls := []codectest.PyCall{
+		{Call: codectest.TypicalCall(), Expr: "('MyWorker', 'get_rate', ('EURUSD', 3, 1.5, {'amount': 100, 'tags': ['a', 'b']}), {'timeout': 2.5})"},
+		{Call: serializer.Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj_0123"}, Kwargs: pyval.NewDict(0)}, Expr: "('Pyro.Daemon', 'get_metadata', ('obj_0123',), {})"},
+		{Call: serializer.Call{Object: "é", Method: "m", Args: []any{pyval.NewSet(int64(1)), twoPow(80, true), []byte{0}}, Kwargs: pyval.DictOf("k", pyval.Tuple{})}, Expr: "('é', 'm', ({1}, -2**80, b'\\x00'), {'k': ()})"},
 	}
-	var cases, exprs []string
-	for _, c := range calls {
-		data, err := serializer.MarshalCall(Codec{}, c.call)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, hex.EncodeToString(data)+"\t"+c.expr)
-		// for dumpsCall, vargs as the list Pyro's client passes
-		exprs = append(exprs, c.expr)
-	}
-	for i, line := range runPython(t, "loadsCall", cases) {
-		if line != "ok" {
-			t.Errorf("Python loadsCall of Go call %d: %s", i, line)
-		}
-	}
-	for i, line := range runPython(t, "dumpsCall", exprs) {
-		data, err := hex.DecodeString(line)
-		if err != nil {
-			t.Fatalf("python printed %q", line)
-		}
-		got, err := serializer.UnmarshalCall(Codec{}, data)
-		if err != nil {
-			t.Errorf("UnmarshalCall of Python's call %d: %v", i, err)
-			continue
-		}
-		if want := calls[i].call; !codectest.SameCall(got, want) {
-			t.Errorf("call %d: got %+v, want %+v", i, got, want)
-		}
-	}
+	codectest.CheckPythonCalls(t, "MarshalSerializer", Codec{}, calls, false)
 	t.Logf("checked %d calls each way against dumpsCall/loadsCall", len(calls))
 }
