@@ -85,12 +85,20 @@ func Start(t testing.TB, env []string, prefix string, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := Command(ctx, args...)
 	cmd.Env = append(cmd.Env, env...)
+	return StartCmd(t, cmd, cancel, prefix)
+}
+
+// StartCmd starts a prepared command, waits for the stdout line starting with prefix and
+// returns the rest of it. cancel (the command's context) and a wait run when the test ends;
+// the caller keeps cmd to signal or kill the process earlier.
+func StartCmd(t testing.TB, cmd *exec.Cmd, cancel func(), prefix string) string {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
+	stderr := new(SyncBuffer)
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -117,19 +125,21 @@ func Start(t testing.TB, env []string, prefix string, args ...string) string {
 	return ""
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
