@@ -176,7 +176,7 @@ func NewDaemon(cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pyro: daemon listen: %w", err)
 	}
-	d.streams.init()
+	d.streams.init(cfg.StreamLinger, cfg.StreamLifetime)
 	if _, err := d.Register(&daemonObject{d: d}, WithID(DaemonObjectID),
 		WithParams("GetMetadata", "objectId", "as_lists"), WithOneway("close_stream")); err != nil {
 		d.ln.Close()

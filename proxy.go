@@ -432,7 +432,7 @@ func (p *Proxy) decodeReply(msg *wire.Message) (reply, error) {
 }
 
 // splitKwargs takes a trailing Kwargs argument off the positional ones.
-func splitKwargs(args []any) ([]any, *pyval.Dict, error) {
+func splitKwargs(args []any) ([]any, *pyval.Dict) {
 	if n := len(args); n > 0 {
 		if kw, ok := args[n-1].(Kwargs); ok {
 			keys := make([]string, 0, len(kw))
@@ -444,10 +444,10 @@ func splitKwargs(args []any) ([]any, *pyval.Dict, error) {
 			for _, k := range keys {
 				d.Set(k, kw[k])
 			}
-			return args[:n-1], d, nil
+			return args[:n-1], d
 		}
 	}
-	return args, noKwargs, nil
+	return args, noKwargs
 }
 
 // noKwargs is the empty keyword-argument dict of calls that pass none. It is only ever read
@@ -481,14 +481,12 @@ func (p *Proxy) exposedName(name string, attr bool) (string, error) {
 // bounds the call; cancelling ctx abandons it. A remote exception is returned as *RemoteError.
 // Calling a oneway method returns as soon as the request is sent.
 func (p *Proxy) Call(ctx context.Context, method string, out any, args ...any) error {
-	args, kwargs, err := splitKwargs(args)
-	if err != nil {
-		return err
-	}
+	args, kwargs := splitKwargs(args)
 	if err := p.Bind(ctx); err != nil {
 		return err
 	}
-	if method, err = p.exposedName(method, false); err != nil {
+	method, err := p.exposedName(method, false)
+	if err != nil {
 		return err
 	}
 	r, err := p.invoke(ctx, "", method, args, kwargs, 0)
@@ -522,11 +520,8 @@ func CallT[T any](ctx context.Context, p *Proxy, method string, args ...any) (T,
 // Oneway sends a call without waiting for it to run or for its result, whatever the
 // metadata says of the method.
 func (p *Proxy) Oneway(ctx context.Context, method string, args ...any) error {
-	args, kwargs, err := splitKwargs(args)
-	if err != nil {
-		return err
-	}
-	_, err = p.invoke(ctx, "", method, args, kwargs, wire.FlagOneway)
+	args, kwargs := splitKwargs(args)
+	_, err := p.invoke(ctx, "", method, args, kwargs, wire.FlagOneway)
 	return err
 }
 
@@ -563,7 +558,7 @@ func (p *Proxy) SetAttr(ctx context.Context, name string, value any) error {
 // are fetched, one round trip each. Stopping early closes the remote stream.
 func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
-		args, kwargs, _ := splitKwargs(args)
+		args, kwargs := splitKwargs(args)
 		if err := p.Bind(ctx); err != nil {
 			yield(nil, err)
 			return
@@ -626,7 +621,7 @@ func (p *Proxy) Batch() *Batch { return &Batch{p: p} }
 
 // Add queues a call (optionally ending with Kwargs).
 func (b *Batch) Add(method string, args ...any) *Batch {
-	args, kwargs, _ := splitKwargs(args)
+	args, kwargs := splitKwargs(args)
 	if args == nil {
 		args = []any{} // a nil Tuple would travel as None
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"reflect"
 	"sync"
@@ -115,12 +116,7 @@ func (c *serverConn) sessionInstance(r *registration) reflect.Value {
 	return inst
 }
 
-func (c *serverConn) log() interface {
-	Debug(string, ...any)
-	Warn(string, ...any)
-} {
-	return c.d.cfg.logger()
-}
+func (c *serverConn) log() *slog.Logger { return c.d.cfg.logger() }
 
 func (c *serverConn) serve() {
 	defer c.d.wg.Done()

@@ -67,7 +67,10 @@ type streamTable struct {
 	lifetime time.Duration
 }
 
-func (t *streamTable) init() { t.byID = map[string]*stream{} }
+func (t *streamTable) init(linger, lifetime time.Duration) {
+	t.byID = map[string]*stream{}
+	t.linger, t.lifetime = linger, lifetime
+}
 
 func (t *streamTable) add(owner *serverConn, s *stream) string {
 	var b [16]byte
@@ -78,7 +81,6 @@ func (t *streamTable) add(owner *serverConn, s *stream) string {
 	s.owner = owner
 	t.mu.Lock()
 	t.byID[id] = s
-	t.linger, t.lifetime = owner.d.cfg.StreamLinger, owner.d.cfg.StreamLifetime
 	t.mu.Unlock()
 	return id
 }
