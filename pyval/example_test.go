@@ -24,7 +24,7 @@ func ExampleFromGo() {
 	}
 	fmt.Println(pyval.Repr(v))
 	// Output:
-	// {"every": 90.0, "name": "sensor-1", "pos": [3, 4], "raw": b"\x00\x01", "seen": "2024-01-02T03:04:05.000600+00:00", "tags": {"a", "b"}, "temps": [20.5, 21.0]}
+	// {'every': 90.0, 'name': 'sensor-1', 'pos': [3, 4], 'raw': b'\x00\x01', 'seen': '2024-01-02T03:04:05.000600+00:00', 'tags': {'a', 'b'}, 'temps': [20.5, 21.0]}
 }
 
 func ExampleToGo() {
@@ -77,7 +77,7 @@ func Example_struct() {
 	err = pyval.ToGoPath(pyval.DictOf("exchange_rate", "high"), &r, "args[0]")
 	fmt.Println(err)
 	// Output:
-	// {"currency": "EUR", "ExchangeRate": 1.08}
+	// {'currency': 'EUR', 'ExchangeRate': 1.08}
 	// {Currency:GBP ExchangeRate:1 Note: internal:0} <nil>
 	// args[0]["exchange_rate"]: cannot use str as float64
 }

@@ -442,8 +442,8 @@ func sliceEqual(x, y []any) bool {
 	return true
 }
 
-// Repr renders a canonical value the way Python's repr() would, for messages and debugging.
-// It is not a codec: serpent's encoder owns the exact wire text.
+// Repr renders a canonical value the way Python's repr() does: ['a', 1, ('x',)],
+// {'k': 1.5}, b'\x00'. Used for messages and by the tools that print values.
 func Repr(v any) string {
 	var b strings.Builder
 	writeRepr(&b, v)
@@ -469,12 +469,11 @@ func writeRepr(b *strings.Builder, v any) {
 	case float64:
 		b.WriteString(FormatFloat(x))
 	case complex128:
-		fmt.Fprintf(b, "(%s%+gj)", FormatFloat(real(x)), imag(x))
+		writeComplexRepr(b, x)
 	case string:
-		b.WriteString(strconv.Quote(x))
+		b.Write(AppendStrRepr(nil, x))
 	case []byte:
-		b.WriteString("b")
-		b.WriteString(strconv.Quote(string(x)))
+		b.Write(AppendBytesRepr(nil, x))
 	case Tuple:
 		b.WriteByte('(')
 		for i, e := range x {
@@ -527,6 +526,22 @@ func writeRepr(b *strings.Builder, v any) {
 	default:
 		fmt.Fprintf(b, "<Go %T %v>", x, x)
 	}
+}
+
+// writeComplexRepr writes c as Python's repr(complex): 2j, (1+2j), (1.5-0j).
+func writeComplexRepr(b *strings.Builder, c complex128) {
+	part := func(f float64) string { return strings.TrimSuffix(FormatFloat(f), ".0") }
+	re, im := real(c), imag(c)
+	if re == 0 && !math.Signbit(re) {
+		b.WriteString(part(im) + "j")
+		return
+	}
+	sign := "+"
+	if math.Signbit(im) {
+		sign = "-"
+		im = -im
+	}
+	b.WriteString("(" + part(re) + sign + part(im) + "j)")
 }
 
 // FormatFloat formats f like Python's repr(float): the shortest text that reads back as the

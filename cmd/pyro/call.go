@@ -101,7 +101,7 @@ func printResult(w io.Writer, v any, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintln(w, pyRepr(v))
+	_, err := fmt.Fprintln(w, pyval.Repr(v))
 	return err
 }
 

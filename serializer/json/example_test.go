@@ -26,7 +26,8 @@ func ExampleUnmarshal() {
 		return
 	}
 	fmt.Println(pyval.Repr(v))
-	// Output: {"big": 123456789012345678901234567890, "x": [nan, -0.0, "😀"]}
+	// Output:
+	// {'big': 123456789012345678901234567890, 'x': [nan, -0.0, '😀']}
 }
 
 // Calls travel as an object with "object", "method", "params" and "kwargs".

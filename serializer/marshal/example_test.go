@@ -32,7 +32,7 @@ func ExampleMarshal() {
 	fmt.Println(pyval.Repr(v))
 	// Output:
 	// 29 03 7a 02 68 69 6c 03 00 00 00 00 00 00 00 00 04 5b 02 00 00 00 67 00 00 00 00 00 00 f8 3f 4e
-	// ("hi", 1099511627776, [1.5, None])
+	// ('hi', 1099511627776, [1.5, None])
 }
 
 // Calls travel as a 4-tuple (object id, method, list of arguments, dict of keyword arguments).

@@ -25,5 +25,5 @@ func Example() {
 	fmt.Println(pyval.Repr(v)) // the tuple comes back a list, as in Python
 	// Output:
 	// 83a472617465cb3ff8000000000000a47061697292a3455552a3555344a3726177c4020102
-	// {"rate": 1.5, "pair": ["EUR", "USD"], "raw": b"\x01\x02"}
+	// {'rate': 1.5, 'pair': ['EUR', 'USD'], 'raw': b'\x01\x02'}
 }

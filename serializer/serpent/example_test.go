@@ -22,5 +22,5 @@ func Example() {
 	// Output:
 	// # serpent utf-8 python3.2
 	// ('EURUSD',3,1.5,{'data': 'aGk=', 'encoding': 'base64'},{'tags':['a','b']})
-	// {"rate": 1.0842, "nan": nan, "set": {1, 2}}
+	// {'rate': 1.0842, 'nan': nan, 'set': {1, 2}}
 }

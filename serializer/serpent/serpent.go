@@ -40,8 +40,6 @@
 //     Neither is Ellipsis (...), which has no Go form.
 package serpent
 
-//go:generate sh -c "/usr/bin/python3 gen_printable.py > printable_table.go"
-
 import (
 	"github.com/gopyro/pyro/serializer"
 )
