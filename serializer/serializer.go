@@ -142,8 +142,21 @@ func MarshalCall(c Codec, call Call) ([]byte, error) {
 	}
 }
 
+// CallDecoder is implemented by codecs that can decode a call in their usual layout without
+// building the generic tuple or dict first. UnmarshalCall uses it, and decodes the general way
+// when DecodeCall reports false: unusual layouts and all errors are handled there.
+type CallDecoder interface {
+	// DecodeCall returns what UnmarshalCall would, or false.
+	DecodeCall(data []byte) (Call, bool)
+}
+
 // UnmarshalCall decodes a call written by MarshalCall or by any Pyro4 client.
 func UnmarshalCall(c Codec, data []byte) (Call, error) {
+	if d, ok := c.(CallDecoder); ok {
+		if call, ok := d.DecodeCall(data); ok {
+			return call, nil
+		}
+	}
 	v, err := c.Unmarshal(data)
 	if err != nil {
 		return Call{}, err

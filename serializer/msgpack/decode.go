@@ -3,18 +3,12 @@ package msgpack
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
-
-	vm "github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
@@ -26,44 +20,139 @@ import (
 // than serializer.MaxDepth one wrapping serializer.ErrLimit. A length header is checked
 // against the rest of the input before anything is allocated for it.
 func (Codec) Unmarshal(data []byte) (any, error) {
-	dec := decoders.Get().(*decoder)
-	defer dec.release()
-	dec.data = data
-	dec.r.Reset(data)
+	dec := decoder{data: data}
+	if n, ok := dec.count(); ok {
+		dec.reserve(n)
+	}
 	v, err := dec.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if n := dec.r.Len(); n > 0 {
+	if n := len(data) - dec.pos; n > 0 {
 		return nil, fmt.Errorf("msgpack: %d bytes of extra data after the value: %w", n, serializer.ErrMalformed)
 	}
 	return v, nil
 }
 
-// decoder is the per-call state, pooled. The module's Decoder reads r directly, without
-// buffering, because a bytes.Reader is an io.ByteScanner: so r's position is always exact,
-// and str payloads can be taken from the input without going through the Decoder.
+// decoder reads the msgpack wire format straight from the input slice (see the package
+// documentation for why). It lives on the caller's stack; what it allocates is what the
+// decoded value keeps.
+//
+// The values of a small input share storage: their strs one copy of the input, and the
+// items of arrays, dicts, strs, floats and ints one slab per kind, each allocated once at the
+// size counted before decoding. Keeping any part of the decoded value keeps all of it alive,
+// which is why larger inputs allocate value by value (in chunks of a few).
 type decoder struct {
-	d       *vm.Decoder
-	r       bytes.Reader
-	data    []byte
-	text    string // data as a string, made at the first str of a small input
-	scratch []byte
+	data []byte
+	pos  int
+	copy string // data as a string, made at the first str of a small input
+
+	slots slab[any] // the items of arrays, carved by list
+	dicts slab[pyval.Dict]
+	strs  slab[string]
+	flts  slab[float64]
+	ints  slab[int64]
+	lists slab[[]any]
 }
 
-var decoders = sync.Pool{New: func() any {
-	dec := &decoder{d: vm.NewDecoder(nil)}
-	dec.d.Reset(&dec.r)
-	return dec
-}}
+// counts are how many values of each kind an input holds, counted before decoding so that
+// each slab is allocated once and at its exact size.
+type counts struct {
+	items, dicts, strs, flts, ints, lists int
+}
 
-func (dec *decoder) release() {
-	dec.data, dec.text = nil, ""
-	dec.r.Reset(nil)
-	if cap(dec.scratch) > maxPooled {
-		dec.scratch = nil
+// count walks a small input without decoding it, each value read only for its header. It gives
+// up (false) at malformed input, which value then reports.
+func (dec *decoder) count() (counts, bool) {
+	var n counts
+	if len(dec.data) > smallInput {
+		return n, false
 	}
-	decoders.Put(dec)
+	data := dec.data
+	pending := 1 // values still to skip; a length header adds its items
+	for i := 0; pending > 0 && i < len(data); pending-- {
+		c := data[i]
+		i++
+		var skip int // payload bytes after the header
+		switch {
+		case c <= 0x7f, c == 0xc0, c == 0xc2, c == 0xc3:
+		case c >= 0xe0:
+			n.ints++
+		case c <= 0x8f:
+			n.dicts++
+			pending += 2 * int(c&0x0f)
+		case c <= 0x9f:
+			n.lists++
+			n.items += int(c & 0x0f)
+			pending += int(c & 0x0f)
+		case c <= 0xbf:
+			n.strs++
+			skip = int(c & 0x1f)
+		case c >= 0xd4 && c <= 0xd8:
+			skip = 1 + 1<<(c-0xd4)
+		case c == 0xc1:
+			return n, false
+		default:
+			size := sizes[c]
+			if size > len(data)-i {
+				return n, false
+			}
+			var u uint64
+			for _, b := range data[i : i+size] {
+				u = u<<8 | uint64(b)
+			}
+			i += size
+			if u > uint64(len(data)-i) { // no length, nor count of items, exceeds what is left
+				u = uint64(len(data) - i)
+			}
+			switch c {
+			case 0xca, 0xcb:
+				n.flts++
+			case 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3:
+			case 0xd9, 0xda, 0xdb:
+				n.strs++
+				skip = int(u)
+			case 0xc4, 0xc5, 0xc6:
+				skip = int(u)
+			case 0xc7, 0xc8, 0xc9:
+				skip = 1 + int(u)
+			case 0xdc, 0xdd:
+				n.lists++
+				n.items += int(u)
+				pending += int(u)
+			case 0xde, 0xdf:
+				n.dicts++
+				pending += 2 * int(u)
+			}
+			if c >= 0xcc && c <= 0xd3 {
+				n.ints++
+			}
+		}
+		// every value still pending takes at least a byte
+		if skip > len(data)-i || pending-1 > len(data)-i-skip {
+			return n, false
+		}
+		i += skip
+	}
+	return n, pending == 0
+}
+
+// reserve allocates the slabs for n values.
+func (dec *decoder) reserve(n counts) {
+	dec.slots.reserve(n.items)
+	dec.dicts.reserve(n.dicts)
+	dec.strs.reserve(n.strs)
+	dec.flts.reserve(n.flts)
+	dec.ints.reserve(n.ints)
+	dec.lists.reserve(n.lists)
+}
+
+// integer boxes v, from the slab unless the runtime has a static copy of it.
+func (dec *decoder) integer(v int64) any {
+	if v >= 0 && v < 256 {
+		return v
+	}
+	return dec.ints.box(v)
 }
 
 // smallInput is the size up to which all str values share one copy of the input: a single
@@ -74,152 +163,219 @@ func malformed(format string, args ...any) error {
 	return fmt.Errorf("msgpack: "+format+": %w", append(args, serializer.ErrMalformed)...)
 }
 
-// wrap turns the module's errors (short reads, unexpected codes) into ErrMalformed.
-func wrap(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return malformed("unexpected end of data")
+func errEnd() error { return malformed("unexpected end of data") }
+
+// take consumes the next n bytes, or returns nil when fewer are left.
+func (dec *decoder) take(n int) []byte {
+	if n > len(dec.data)-dec.pos {
+		return nil
 	}
-	return malformed("%v", err)
+	b := dec.data[dec.pos : dec.pos+n : dec.pos+n]
+	dec.pos += n
+	return b
 }
 
-// need checks a length header against what is left of the input, each item taking at least
-// size bytes, before anything is allocated for it.
-func (dec *decoder) need(n, size int, what string) error {
-	if n < 0 || n > dec.r.Len()/size {
-		return malformed("%s of length %d but only %d bytes left", what, n, dec.r.Len())
+// uint reads a big-endian unsigned number of size bytes (1, 2, 4 or 8).
+func (dec *decoder) uint(size int) (uint64, bool) {
+	b := dec.take(size)
+	if b == nil {
+		return 0, false
 	}
-	return nil
+	switch size {
+	case 1:
+		return uint64(b[0]), true
+	case 2:
+		return uint64(binary.BigEndian.Uint16(b)), true
+	case 4:
+		return uint64(binary.BigEndian.Uint32(b)), true
+	}
+	return binary.BigEndian.Uint64(b), true
+}
+
+func (dec *decoder) check(u uint64, per int, what string) (int, error) {
+	if left := len(dec.data) - dec.pos; u > uint64(left/per) {
+		return 0, malformed("%s of length %d but only %d bytes left", what, u, left)
+	}
+	return int(u), nil
+}
+
+// sizes of the length or number that follows each type byte from 0xc4 (bin 8) on.
+var sizes = [...]int{
+	0xc4: 1, 0xc5: 2, 0xc6: 4, // bin
+	0xc7: 1, 0xc8: 2, 0xc9: 4, // ext
+	0xca: 4, 0xcb: 8, // float
+	0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8, // uint
+	0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8, // int
+	0xd9: 1, 0xda: 2, 0xdb: 4, // str
+	0xdc: 2, 0xdd: 4, // array
+	0xde: 2, 0xdf: 4, // map
 }
 
 func (dec *decoder) value(depth int) (any, error) {
-	d := dec.d
-	c, err := d.PeekCode()
-	if err != nil {
-		return nil, wrap(err)
+	if dec.pos >= len(dec.data) {
+		return nil, errEnd()
 	}
+	c := dec.data[dec.pos]
+	dec.pos++
 	switch {
-	case msgpcode.IsFixedNum(c), c == msgpcode.Int8, c == msgpcode.Int16, c == msgpcode.Int32,
-		c == msgpcode.Int64, c == msgpcode.Uint8, c == msgpcode.Uint16, c == msgpcode.Uint32:
-		n, err := d.DecodeInt64()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		return n, nil
-	case c == msgpcode.Uint64:
-		n, err := d.DecodeUint64()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		if n > math.MaxInt64 {
-			return new(big.Int).SetUint64(n), nil
-		}
-		return int64(n), nil
-	case c == msgpcode.Nil:
-		if err := d.DecodeNil(); err != nil {
-			return nil, wrap(err)
-		}
-		return nil, nil
-	case c == msgpcode.True, c == msgpcode.False:
-		b, err := d.DecodeBool()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		return b, nil
-	case c == msgpcode.Float, c == msgpcode.Double:
-		f, err := d.DecodeFloat64()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		return f, nil
-	case msgpcode.IsString(c):
-		return dec.str()
-	case msgpcode.IsBin(c):
-		n, err := dec.d.DecodeBytesLen()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		if err := dec.need(n, 1, "bin"); err != nil {
-			return nil, err
-		}
-		b := make([]byte, n)
-		if err := dec.d.ReadFull(b); err != nil {
-			return nil, wrap(err)
-		}
-		return b, nil
-	case msgpcode.IsFixedArray(c), c == msgpcode.Array16, c == msgpcode.Array32:
-		n, err := d.DecodeArrayLen()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		if depth >= serializer.MaxDepth {
-			return nil, depthError()
-		}
-		if err := dec.need(n, 1, "array"); err != nil {
-			return nil, err
-		}
-		l := make([]any, n)
-		for i := range l {
-			if l[i], err = dec.value(depth + 1); err != nil {
-				return nil, err
-			}
-		}
-		return l, nil
-	case msgpcode.IsFixedMap(c), c == msgpcode.Map16, c == msgpcode.Map32:
-		n, err := d.DecodeMapLen()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		if depth >= serializer.MaxDepth {
-			return nil, depthError()
-		}
-		if err := dec.need(n, 2, "map"); err != nil {
-			return nil, err
-		}
-		m := pyval.NewDict(n)
-		for range n {
-			k, err := dec.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			if k, err = hashable(k, 0); err != nil {
-				return nil, err
-			}
-			v, err := dec.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			m.Set(k, v)
-		}
-		return m, nil
-	case msgpcode.IsExt(c):
-		return dec.ext()
+	case c <= 0x7f:
+		return int64(c), nil
+	case c >= 0xe0:
+		return dec.integer(int64(int8(c))), nil
+	case c <= 0x8f:
+		return dec.dict(int(c&0x0f), depth)
+	case c <= 0x9f:
+		return dec.array(int(c&0x0f), depth)
+	case c <= 0xbf:
+		return dec.str(int(c & 0x1f))
 	}
-	return nil, malformed("invalid type code 0x%02x", c)
+	switch c {
+	case 0xc0:
+		return nil, nil
+	case 0xc2:
+		return false, nil
+	case 0xc3:
+		return true, nil
+	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8: // fixext 1, 2, 4, 8, 16
+		return dec.ext(1 << (c - 0xd4))
+	case 0xc1:
+		return nil, malformed("invalid type code 0x%02x", c)
+	}
+	size := sizes[c]
+	u, ok := dec.uint(size)
+	if !ok {
+		return nil, errEnd()
+	}
+	switch c {
+	case 0xca:
+		return dec.flts.box(float64(math.Float32frombits(uint32(u)))), nil
+	case 0xcb:
+		return dec.flts.box(math.Float64frombits(u)), nil
+	case 0xcc, 0xcd, 0xce, 0xcf:
+		if u > math.MaxInt64 {
+			return new(big.Int).SetUint64(u), nil
+		}
+		return dec.integer(int64(u)), nil
+	case 0xd0:
+		return dec.integer(int64(int8(u))), nil
+	case 0xd1:
+		return dec.integer(int64(int16(u))), nil
+	case 0xd2:
+		return dec.integer(int64(int32(u))), nil
+	case 0xd3:
+		return dec.integer(int64(u)), nil
+	case 0xd9, 0xda, 0xdb:
+		n, err := dec.check(u, 1, "str")
+		if err != nil {
+			return nil, err
+		}
+		return dec.str(n)
+	case 0xc4, 0xc5, 0xc6:
+		n, err := dec.check(u, 1, "bin")
+		if err != nil {
+			return nil, err
+		}
+		return bytes.Clone(dec.take(n)), nil
+	case 0xc7, 0xc8, 0xc9:
+		return dec.ext(u)
+	case 0xdc, 0xdd:
+		return dec.array(int(u), depth)
+	}
+	return dec.dict(int(u), depth) // 0xde, 0xdf
 }
 
-func (dec *decoder) str() (any, error) {
-	n, err := dec.d.DecodeBytesLen()
+func (dec *decoder) array(n, depth int) (any, error) {
+	l, err := dec.items(n, depth)
 	if err != nil {
-		return nil, wrap(err)
-	}
-	if err := dec.need(n, 1, "str"); err != nil {
 		return nil, err
 	}
-	pos := len(dec.data) - dec.r.Len()
+	return dec.lists.box(l), nil
+}
+
+// items reads the n items of an array.
+func (dec *decoder) items(n, depth int) ([]any, error) {
+	if depth >= serializer.MaxDepth {
+		return nil, depthError()
+	}
+	if _, err := dec.check(uint64(n), 1, "array"); err != nil {
+		return nil, err
+	}
+	l := dec.list(n)
+	for i := range l {
+		var err error
+		if l[i], err = dec.value(depth + 1); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// list returns a fresh []any of length n from the items slab, full to capacity so that
+// appending to it cannot reach a neighbour.
+func (dec *decoder) list(n int) []any {
+	if n == 0 {
+		return []any{}
+	}
+	free := dec.slots.free
+	if n > len(free) {
+		return make([]any, n)
+	}
+	dec.slots.free = free[n:]
+	return free[:n:n]
+}
+
+func (dec *decoder) dict(n, depth int) (any, error) {
+	if depth >= serializer.MaxDepth {
+		return nil, depthError()
+	}
+	if _, err := dec.check(uint64(n), 2, "map"); err != nil {
+		return nil, err
+	}
+	// The dict itself lives in the slab; only its items are allocated.
+	m := dec.dicts.slot()
+	*m = *pyval.NewDict(n)
+	for range n {
+		k, err := dec.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if k, err = hashable(k, 0); err != nil {
+			return nil, err
+		}
+		v, err := dec.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		m.Set(k, v)
+	}
+	return m, nil
+}
+
+func (dec *decoder) str(n int) (any, error) {
+	s, err := dec.text(n)
+	if err != nil {
+		return nil, err
+	}
+	return dec.strs.box(s), nil
+}
+
+// text reads a str payload of n bytes.
+func (dec *decoder) text(n int) (string, error) {
+	b := dec.take(n)
+	if b == nil {
+		return "", malformed("str of length %d but only %d bytes left", n, len(dec.data)-dec.pos)
+	}
 	var s string
 	if len(dec.data) <= smallInput {
-		if dec.text == "" {
-			dec.text = string(dec.data)
+		if dec.copy == "" {
+			dec.copy = string(dec.data)
 		}
-		s = dec.text[pos : pos+n]
+		s = dec.copy[dec.pos-n : dec.pos]
 	} else {
-		s = string(dec.data[pos : pos+n])
-	}
-	if _, err := dec.r.Seek(int64(n), io.SeekCurrent); err != nil {
-		return nil, wrap(err)
+		s = string(b)
 	}
 	if !utf8.ValidString(s) {
-		return nil, malformed("str is not valid UTF-8")
+		return "", malformed("str is not valid UTF-8")
 	}
 	return s, nil
 }
@@ -251,12 +407,15 @@ func hashable(k any, level int) (any, error) {
 	return k, nil
 }
 
-func (dec *decoder) ext() (any, error) {
-	code, n, err := dec.d.DecodeExtHeader()
-	if err != nil {
-		return nil, wrap(err)
+// ext reads an ext type byte and a payload of u bytes.
+func (dec *decoder) ext(u uint64) (any, error) {
+	t := dec.take(1)
+	if t == nil {
+		return nil, errEnd()
 	}
-	if err := dec.need(n, 1, "ext"); err != nil {
+	code := int8(t[0])
+	n, err := dec.check(u, 1, "ext")
+	if err != nil {
 		return nil, err
 	}
 	// Lengths and codes are checked before the payload is read.
@@ -275,14 +434,7 @@ func (dec *decoder) ext() (any, error) {
 	default:
 		return nil, malformed("invalid ext code for Pyro4 msgpack: %d", code)
 	}
-	// The payload is consumed before the next read, so a reused buffer can hold it.
-	if cap(dec.scratch) < n {
-		dec.scratch = make([]byte, n)
-	}
-	p := dec.scratch[:n]
-	if err := dec.d.ReadFull(p); err != nil {
-		return nil, wrap(err)
-	}
+	p := dec.take(n)
 	switch code {
 	case ExtComplex:
 		return complex(getFloat(p[:8]), getFloat(p[8:])), nil
