@@ -114,6 +114,18 @@ func (p *Proxy) Bind(ctx context.Context) error {
 	return nil
 }
 
+// bindOnce binds unless the metadata is already known: invoke connects (and resolves) by
+// itself, so only the metadata needs the up-front round trip, and only the first time.
+func (p *Proxy) bindOnce(ctx context.Context) error {
+	p.mu.Lock()
+	known := p.meta != nil
+	p.mu.Unlock()
+	if known {
+		return nil
+	}
+	return p.Bind(ctx)
+}
+
 // ResolvedURI returns the PYRO URI the proxy talks to, resolving it first if needed.
 func (p *Proxy) ResolvedURI(ctx context.Context) (URI, error) {
 	if err := p.Bind(ctx); err != nil {
@@ -482,7 +494,7 @@ func (p *Proxy) exposedName(name string, attr bool) (string, error) {
 // Calling a oneway method returns as soon as the request is sent.
 func (p *Proxy) Call(ctx context.Context, method string, out any, args ...any) error {
 	args, kwargs := splitKwargs(args)
-	if err := p.Bind(ctx); err != nil {
+	if err := p.bindOnce(ctx); err != nil {
 		return err
 	}
 	method, err := p.exposedName(method, false)

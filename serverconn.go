@@ -291,11 +291,9 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return true
 	}
 	oneway := msg.Flags&wire.FlagOneway != 0
-	ctx := &callScope{c: c, msg: msg, call: &call, codec: codec, parent: c.ctx}
+	ctx := &callScope{c: c, msg: msg, call: call, codec: codec, parent: c.ctx}
 	if oneway {
-		// A oneway call outlives its connection (the client may hang up at once).
-		ctx.parent = c.d.baseCtx
-		ctx.context() // capture the request's details before the goroutine starts
+		ctx.parent = c.d.baseCtx // a oneway call outlives its connection (the client may hang up at once)
 	}
 	r := c.d.lookup(call.Object)
 	if r == nil {
@@ -309,10 +307,13 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return c.batch(ctx, msg, codec, r, recv, call)
 	}
 	if oneway {
+		// The goroutine gets a copy of the scope, so that an ordinary call's stays on the stack.
+		detached := *ctx
+		detached.context() // capture the request's details before the goroutine starts
 		c.d.wg.Add(1)
 		go func() {
 			defer c.d.wg.Done()
-			if _, _, err := c.run(ctx, r, recv, call.Method, call.Args, call.Kwargs); err != nil {
+			if _, _, err := c.run(&detached, r, recv, call.Method, call.Args, call.Kwargs); err != nil {
 				c.log().Debug("pyro: oneway call failed", "method", call.Method, "err", err)
 			}
 		}()
@@ -338,7 +339,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 type callScope struct {
 	c      *serverConn
 	msg    *wire.Message
-	call   *serializer.Call
+	call   serializer.Call
 	codec  serializer.Codec
 	parent context.Context
 	ctx    context.Context

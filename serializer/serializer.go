@@ -132,6 +132,10 @@ func MarshalCall(c Codec, call Call) ([]byte, error) {
 	if args == nil {
 		args = []any{}
 	}
+	if e, ok := c.(CallEncoder); ok {
+		call.Args = args
+		return e.EncodeCall(call)
+	}
 	switch c.ID() {
 	case JSONID:
 		return c.Marshal(pyval.DictOf("object", call.Object, "method", call.Method, "params", args, "kwargs", kwargs))
@@ -140,6 +144,12 @@ func MarshalCall(c Codec, call Call) ([]byte, error) {
 	default:
 		return c.Marshal(pyval.Tuple{call.Object, call.Method, args, kwargs})
 	}
+}
+
+// CallEncoder is implemented by codecs that can write a call without building the generic
+// tuple or dict first (MarshalCall uses it); the bytes must be what the generic path writes.
+type CallEncoder interface {
+	EncodeCall(call Call) ([]byte, error)
 }
 
 // CallDecoder is implemented by codecs that can decode a call in their usual layout without

@@ -41,6 +41,7 @@
 package serpent
 
 import (
+	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
@@ -62,5 +63,28 @@ func (Codec) Marshal(v any) ([]byte, error) { return Marshal(v) }
 
 // Unmarshal decodes serpent text into canonical pyval form.
 func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
+
+// EncodeCall encodes a Pyro call, (object, method, args, kwargs), without first building the
+// tuple, which saves five allocations a call; the text is the same as Marshal's.
+func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 128)}
+	e.buf = append(e.buf, Header...)
+	e.buf = append(e.buf, '(')
+	e.buf = pyval.AppendStrRepr(e.buf, call.Object)
+	e.buf = append(e.buf, ',')
+	e.buf = pyval.AppendStrRepr(e.buf, call.Method)
+	e.buf = append(e.buf, ',')
+	if err := e.tuple(pyval.Tuple(call.Args), 1, false); err != nil {
+		return nil, err
+	}
+	e.buf = append(e.buf, ',')
+	if call.Kwargs == nil {
+		e.buf = append(e.buf, "None"...)
+	} else if err := e.value(call.Kwargs, 1); err != nil {
+		return nil, err
+	}
+	e.buf = append(e.buf, ')')
+	return e.buf, nil
+}
 
 func init() { serializer.Register(Codec{}) }

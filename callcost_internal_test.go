@@ -1,0 +1,76 @@
+package pyro
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"net"
+	"testing"
+	"time"
+)
+
+// loopConn is one end of an in-memory connection whose Read, finding nothing to read, runs
+// the peer's step function: one goroutine plays client and server, and no syscall is made.
+type loopConn struct {
+	in, out *bytes.Buffer
+	onEmpty func()
+}
+
+func (c *loopConn) Read(p []byte) (int, error) {
+	if c.in.Len() == 0 && c.onEmpty != nil {
+		c.onEmpty()
+	}
+	return c.in.Read(p)
+}
+func (c *loopConn) Write(p []byte) (int, error)      { return c.out.Write(p) }
+func (c *loopConn) Close() error                     { return nil }
+func (c *loopConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *loopConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c *loopConn) SetDeadline(time.Time) error      { return nil }
+func (c *loopConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *loopConn) SetWriteDeadline(time.Time) error { return nil }
+
+type benchEcho struct{}
+
+func (*benchEcho) Echo(message string) string { return message }
+
+// BenchmarkCallOverhead is the user-space cost of one echo("hello") call, proxy and daemon,
+// without the kernel: the part of a loopback call that this package controls.
+func BenchmarkCallOverhead(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Host = "127.0.0.1"
+	d, err := NewDaemon(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	uri, err := d.Register(&benchEcho{}, WithID("bench.echo"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req, resp bytes.Buffer
+	serverSide := &loopConn{in: &req, out: &resp}
+	sc := newServerConn(d, serverSide)
+	clientSide := &loopConn{in: &resp, out: &req}
+	clientSide.onEmpty = func() {
+		msg, err := sc.read()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc.handle(msg)
+	}
+	p, err := NewProxyURI(uri)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.meta = &metadata{Methods: []string{"echo"}}
+	p.idle = []*clientConn{{nc: clientSide, br: bufio.NewReaderSize(clientSide, 16<<10)}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		var out string
+		if err := p.Call(ctx, "echo", &out, "hello"); err != nil || out != "hello" {
+			b.Fatal(out, err)
+		}
+	}
+}
