@@ -22,9 +22,14 @@ var (
 // messageBox allocates a Message together with room for its first annotations, so a typical
 // read costs two allocations: this and the frame body.
 type messageBox struct {
-	m    Message
-	anns [3]Annotation
+	m     Message
+	anns  [3]Annotation
+	small [smallFrame]byte
 }
+
+// smallFrame is the body size up to which a frame is read into its messageBox: a typical
+// call or result with a CORR annotation fits.
+const smallFrame = 256
 
 // Read reads one frame from r and returns it with its payload inflated and its HMAC checked
 // and removed.
@@ -60,11 +65,17 @@ func Read(r io.Reader, cfg *Config) (*Message, error) {
 		return nil, fmt.Errorf("pyro wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, total, cfg.MaxMessageSize)
 	}
 
-	body, err := readBody(r, total)
-	if err != nil {
+	box := &messageBox{}
+	var body []byte
+	if total <= len(box.small) {
+		// Small frames (most calls) share one allocation with their Message.
+		body = box.small[:total]
+		if got, err := io.ReadFull(r, body); err != nil {
+			return nil, truncated(err, got, total)
+		}
+	} else if body, err = readBody(r, total); err != nil {
 		return nil, err
 	}
-	box := &messageBox{}
 	m := &box.m
 	*m = Message{Type: typ, Flags: flags, Seq: seq, SerializerID: serID, Annotations: box.anns[:0]}
 	if m.Annotations, err = parseAnnotations(m.Annotations, body[:annSize]); err != nil {
@@ -114,14 +125,19 @@ func readBody(r io.Reader, n int) ([]byte, error) {
 		}
 		got, err := io.ReadFull(r, b[len(b):min(cap(b), n)])
 		b = b[:len(b)+got]
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("pyro wire: %w: truncated frame (%d of %d bytes after the header): %w", ErrProtocol, len(b), n, io.ErrUnexpectedEOF)
-		}
 		if err != nil {
-			return nil, fmt.Errorf("pyro wire: read frame body: %w", err)
+			return nil, truncated(err, len(b), n)
 		}
 	}
 	return b, nil
+}
+
+// truncated wraps an error that cut a frame body short, after got of n bytes.
+func truncated(err error, got, n int) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("pyro wire: %w: truncated frame (%d of %d bytes after the header): %w", ErrProtocol, got, n, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("pyro wire: read frame body: %w", err)
 }
 
 // parseAnnotations appends the chunks in b to anns. A repeated key keeps its first position
