@@ -121,6 +121,16 @@ func WithClassName(name string) RegisterOption {
 	return func(o *registerOptions) { o.className = name }
 }
 
+// WithAttributes exposes Go getters (methods taking nothing and returning a value) as remote
+// attributes, read-only unless a SetFoo method exists; Foo()/SetFoo pairs need no option.
+func WithAttributes(goNames ...string) RegisterOption {
+	return func(o *registerOptions) {
+		for _, n := range goNames {
+			o.attrs[n] = true
+		}
+	}
+}
+
 // WithHidden keeps the named Go methods from being exposed.
 func WithHidden(goNames ...string) RegisterOption {
 	return func(o *registerOptions) {
@@ -214,7 +224,7 @@ func (d *Daemon) RegisterFactory(mode InstanceMode, factory any, opts ...Registe
 
 func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory reflect.Value, opts []RegisterOption) (URI, error) {
 	o := registerOptions{exposeOptions: exposeOptions{
-		names: map[string]string{}, oneway: map[string]bool{}, params: map[string][]string{}, hidden: map[string]bool{},
+		names: map[string]string{}, oneway: map[string]bool{}, params: map[string][]string{}, hidden: map[string]bool{}, attrs: map[string]bool{},
 	}}
 	for _, opt := range opts {
 		opt(&o)

@@ -92,6 +92,7 @@ type exposeOptions struct {
 	oneway    map[string]bool     // by either name
 	params    map[string][]string // by Go name: keyword parameter names
 	hidden    map[string]bool     // Go names not exposed
+	attrs     map[string]bool     // Go getters exposed as attributes even without a setter
 	className string
 }
 
@@ -117,19 +118,29 @@ func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
 		}
 		all[m.Name] = em
 	}
-	// Foo()/SetFoo(v) pairs become attributes.
+	// Foo()/SetFoo(v) pairs become attributes, and so do getters named by WithAttributes
+	// (read-only unless a setter exists).
 	for goName, get := range all {
-		set, ok := all["Set"+goName]
-		if !ok || len(get.params) != 0 || get.hasCtx || !get.hasResult || get.stream != notStream ||
-			len(set.params) != 1 || set.variadic || set.hasResult {
+		if len(get.params) != 0 || get.hasCtx || !get.hasResult || get.stream != notStream {
+			continue
+		}
+		set, hasSet := all["Set"+goName]
+		if hasSet && (len(set.params) != 1 || set.variadic || set.hasResult) {
+			hasSet = false
+		}
+		if !hasSet && !opts.attrs[goName] {
 			continue
 		}
 		name := exposedName(goName, opts)
-		et.attrs[name] = &exposedAttr{name: name, get: get, set: set, setTyp: set.params[0]}
-		et.attrs[goName] = et.attrs[name]
+		a := &exposedAttr{name: name, get: get}
+		if hasSet {
+			a.set, a.setTyp = set, set.params[0]
+			delete(all, "Set"+goName)
+		}
+		et.attrs[name] = a
+		et.attrs[goName] = a
 		et.meta.Attrs = append(et.meta.Attrs, name)
 		delete(all, goName)
-		delete(all, "Set"+goName)
 	}
 	for goName, em := range all {
 		em.name = exposedName(goName, opts)

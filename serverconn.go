@@ -397,6 +397,9 @@ func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Val
 	if len(args) != 2 {
 		return nil, nil, NewError(classTypeError, "__setattr__ needs a name and a value")
 	}
+	if a.set == nil {
+		return nil, nil, NewError(classAttributeError, "can't set attribute '%s'", name)
+	}
 	v, err := convertArg(args[1], a.setTyp, 1)
 	if err != nil {
 		return nil, nil, err
