@@ -122,6 +122,7 @@ func NewError(class, format string, args ...any) *Error {
 	return &Error{Class: class, Msg: err.Error(), Err: errors.Unwrap(err)}
 }
 
+// Error renders the error as "class: message".
 func (e *Error) Error() string { return e.Class + ": " + e.Msg }
 
 // Unwrap returns the cause.

@@ -647,6 +647,7 @@ type BatchError struct {
 	Err   error
 }
 
+// Error says which call of the batch failed and why.
 func (e *BatchError) Error() string {
 	return fmt.Sprintf("pyro: batch call %d failed: %v", e.Index, e.Err)
 }
