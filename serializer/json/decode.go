@@ -1,6 +1,7 @@
 package json
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -27,6 +28,9 @@ const maxIntDigits = 4300
 // longer than 4300 digits one wrapping serializer.ErrLimit.
 func Unmarshal(data []byte) (any, error) {
 	d := decoder{data: data}
+	if n, ok := d.count(); ok {
+		d.reserve(n)
+	}
 	d.space()
 	v, err := d.value(0)
 	if err != nil {
@@ -39,10 +43,198 @@ func Unmarshal(data []byte) (any, error) {
 	return v, nil
 }
 
+// decoder is the state of one Unmarshal, on the caller's stack.
+//
+// The values of a small input share storage: their strs one copy of the input (unless
+// escaped), and the items of arrays, dicts, strs, floats and ints one slab per kind, each
+// allocated once at the size counted before decoding. Keeping any part of the decoded value
+// keeps all of it alive, which is why larger inputs allocate value by value (in chunks of a
+// few).
 type decoder struct {
 	data []byte
 	pos  int
 	buf  []byte // scratch for strings with escapes
+	copy string // data as a string, made at the first str of a small input
+
+	sizes [tracked]int32 // items of the first containers, in document order
+	known int            // how many of sizes were counted
+	next  int            // index of the next container value opens
+
+	slots slab[any] // the items of arrays, carved by list
+	dicts slab[pyval.Dict]
+	strs  slab[string]
+	flts  slab[float64]
+	ints  slab[int64]
+	lists slab[[]any]
+}
+
+// smallInput is the size up to which the decoded values share storage.
+const smallInput = 4 << 10
+
+// tracked is how many containers count records the size of, and maxOpen how deep it follows
+// them: deeper inputs are decoded without slabs.
+const (
+	tracked = 32
+	maxOpen = 64
+)
+
+// counts are how many values of each kind an input holds.
+type counts struct{ items, dicts, strs, flts, ints, lists int }
+
+// count walks a small input without decoding it, counting the values of each kind and the
+// items of the first containers. It gives up (false) at malformed input, which value then
+// reports; its counts are only sizes to allocate, each at most one per input byte.
+func (d *decoder) count() (counts, bool) {
+	var n counts
+	data := d.data
+	if len(data) > smallInput {
+		return n, false
+	}
+	var open [maxOpen]int32 // for each open container, its index in sizes or -1
+	var array [maxOpen]bool
+	depth, containers := 0, 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if depth > 0 && array[depth-1] && startsValue(c) {
+			n.items++
+			if k := open[depth-1]; k >= 0 {
+				d.sizes[k]++
+			}
+		}
+		switch c {
+		case '"':
+			n.strs++
+			start := i
+			for {
+				j := bytes.IndexByte(data[i+1:], '"')
+				if j < 0 {
+					return n, false
+				}
+				i += 1 + j
+				k := i - 1
+				for k > start && data[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
+					break
+				}
+			}
+		case '[', '{':
+			if depth == maxOpen {
+				return n, false
+			}
+			if c == '[' {
+				n.lists++
+			} else {
+				n.dicts++
+			}
+			open[depth], array[depth] = -1, c == '['
+			if containers < tracked {
+				open[depth] = int32(containers)
+			}
+			containers++
+			depth++
+		case ']', '}':
+			if depth == 0 {
+				return n, false
+			}
+			depth--
+		case ':':
+			if depth > 0 && !array[depth-1] {
+				if k := open[depth-1]; k >= 0 {
+					d.sizes[k]++
+				}
+			}
+		case 't', 'n':
+			i += 3
+		case 'f':
+			i += 4
+		case 'N':
+			n.flts++
+			i += 2
+		case 'I':
+			n.flts++
+			i += 7
+		default:
+			if c != '-' && !isDigit(c) {
+				continue
+			}
+			if c == '-' && i+1 < len(data) && data[i+1] == 'I' {
+				n.flts++
+				i += 8
+				continue
+			}
+			j, float := i+1, false
+		number:
+			for ; j < len(data); j++ {
+				switch data[j] {
+				case '.', 'e', 'E':
+					float = true
+				case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-':
+				default:
+					break number
+				}
+			}
+			if float {
+				n.flts++
+			} else if c == '-' || j-i > 2 {
+				n.ints++ // perhaps outside the runtime's static 0..255
+			}
+			i = j - 1
+		}
+	}
+	if depth != 0 {
+		return n, false
+	}
+	d.known = min(containers, tracked)
+	return n, true
+}
+
+// reserve allocates the slabs for n values.
+func (d *decoder) reserve(n counts) {
+	d.slots.reserve(n.items)
+	d.dicts.reserve(n.dicts)
+	d.strs.reserve(n.strs)
+	d.flts.reserve(n.flts)
+	d.ints.reserve(n.ints)
+	d.lists.reserve(n.lists)
+}
+
+func startsValue(c byte) bool {
+	switch c {
+	case '"', '[', '{', '-', 't', 'f', 'n', 'N', 'I':
+		return true
+	}
+	return isDigit(c)
+}
+
+// size returns the counted items of the container value is opening, or -1.
+func (d *decoder) size() int {
+	i := d.next
+	d.next++
+	if i < d.known {
+		return int(d.sizes[i])
+	}
+	return -1
+}
+
+// list returns a fresh []any of length n from the items slab, full to capacity so that
+// appending to it cannot reach a neighbour.
+func (d *decoder) list(n int) []any {
+	free := d.slots.free
+	if n > len(free) {
+		return make([]any, n)
+	}
+	d.slots.free = free[n:]
+	return free[:n:n]
+}
+
+// integer boxes v, from the slab unless the runtime has a static copy of it.
+func (d *decoder) integer(v int64) any {
+	if v >= 0 && v < 256 {
+		return v
+	}
+	return d.ints.box(v)
 }
 
 func (d *decoder) malformed(msg string) error {
@@ -79,7 +271,11 @@ func (d *decoder) value(depth int) (any, error) {
 	case '[':
 		return d.array(depth)
 	case '"':
-		return d.str()
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		return d.strs.box(s), nil
 	case 't':
 		if d.literal("true") {
 			return true, nil
@@ -94,15 +290,15 @@ func (d *decoder) value(depth int) (any, error) {
 		}
 	case 'N':
 		if d.literal("NaN") {
-			return math.NaN(), nil
+			return d.flts.box(math.NaN()), nil
 		}
 	case 'I':
 		if d.literal("Infinity") {
-			return math.Inf(1), nil
+			return d.flts.box(math.Inf(1)), nil
 		}
 	case '-':
 		if d.literal("-Infinity") {
-			return math.Inf(-1), nil
+			return d.flts.box(math.Inf(-1)), nil
 		}
 		return d.number()
 	default:
@@ -125,7 +321,10 @@ func (d *decoder) object(depth int) (any, error) {
 		return nil, err
 	}
 	d.pos++ // '{'
-	dict := pyval.NewDict(0)
+	n := d.size()
+	// The dict itself lives in the slab; only its items are allocated.
+	dict := d.dicts.slot()
+	*dict = *pyval.NewDict(max(n, 0))
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
@@ -149,7 +348,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		dict.Set(key, val)
+		dict.Set(d.strs.box(key), val)
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, d.malformed("expecting ',' or '}', found the end")
@@ -172,18 +371,37 @@ func (d *decoder) array(depth int) (any, error) {
 		return nil, err
 	}
 	d.pos++ // '['
-	list := []any{}
+	l, err := d.items(depth)
+	if err != nil {
+		return nil, err
+	}
+	return d.lists.box(l), nil
+}
+
+// items reads the items of an array after its '['. They go in a slice of the counted size
+// when there is one, else one grown by append.
+func (d *decoder) items(depth int) ([]any, error) {
+	var list []any
+	if n := d.size(); n > 0 {
+		list = d.list(n)
+	}
+	k := 0 // items read
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		return list, nil
+		return []any{}, nil
 	}
 	for {
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, v)
+		if k < len(list) {
+			list[k] = v
+		} else {
+			list = append(list[:k], v)
+		}
+		k++
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, d.malformed("expecting ',' or ']', found the end")
@@ -194,7 +412,7 @@ func (d *decoder) array(depth int) (any, error) {
 			d.space()
 		case ']':
 			d.pos++
-			return list, nil
+			return list[:k:k], nil
 		default:
 			return nil, d.malformed("expecting ',' or ']'")
 		}
@@ -243,14 +461,13 @@ func (d *decoder) number() (any, error) {
 		}
 	}
 	d.pos = i
-	text := string(d.data[start:i])
 	if isFloat {
-		f, err := strconv.ParseFloat(text, 64)
+		f, err := strconv.ParseFloat(string(d.data[start:i]), 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			d.pos = start
-			return nil, d.malformed(fmt.Sprintf("bad number %q", text))
+			return nil, d.malformed(fmt.Sprintf("bad number %q", d.data[start:i]))
 		}
-		return f, nil
+		return d.flts.box(f), nil
 	}
 	if n := intEnd - digitsAt; n <= 18 {
 		var x int64
@@ -260,11 +477,12 @@ func (d *decoder) number() (any, error) {
 		if d.data[start] == '-' {
 			x = -x
 		}
-		return x, nil
+		return d.integer(x), nil
 	} else if n > maxIntDigits {
 		d.pos = start
 		return nil, fmt.Errorf("json: int of %d digits at offset %d exceeds Python's limit of %d: %w", n, start, maxIntDigits, serializer.ErrLimit)
 	}
+	text := string(d.data[start:i])
 	b, ok := new(big.Int).SetString(text, 10)
 	if !ok {
 		d.pos = start
@@ -285,10 +503,20 @@ func (d *decoder) str() (string, error) {
 	// fast path: no escapes
 	for i := start; i < len(d.data); {
 		c := d.data[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			return string(d.data[start:i]), nil
+			if len(d.data) > smallInput {
+				return string(d.data[start:i]), nil
+			}
+			if d.copy == "" {
+				d.copy = string(d.data)
+			}
+			return d.copy[start:i], nil
 		case c == '\\':
 			return d.strEscaped(start, i)
 		case c < 0x20:
@@ -308,6 +536,14 @@ func (d *decoder) str() (string, error) {
 	d.pos = start - 1
 	return "", d.malformed("unterminated string")
 }
+
+// plain marks the bytes a str may hold as they are: printable ASCII but '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // strEscaped finishes a string whose first escape is at i.
 func (d *decoder) strEscaped(start, i int) (string, error) {

@@ -1,6 +1,8 @@
 package msgpack
 
 import (
+	"bytes"
+
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -90,4 +92,28 @@ func (dec *decoder) header(fix, wide byte) (int, bool) {
 	}
 	n, err := dec.check(u, 1, "")
 	return n, err == nil
+}
+
+// EncodeCall encodes a call as MarshalCall lays it out for msgpack, without building the
+// tuple first (see serializer.CallEncoder).
+func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
+	enc := encoders.Get().(*encoder)
+	defer enc.release()
+	enc.buf.WriteByte(0x94) // fixarray of 4
+	if err := enc.str(call.Object); err != nil {
+		return nil, err
+	}
+	if err := enc.str(call.Method); err != nil {
+		return nil, err
+	}
+	// the tuple is depth 0, its items depth 1
+	if err := enc.array(call.Args, 1); err != nil {
+		return nil, err
+	}
+	if call.Kwargs == nil {
+		enc.buf.WriteByte(0xc0)
+	} else if err := enc.value(call.Kwargs, 1); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(enc.buf.Bytes()), nil
 }

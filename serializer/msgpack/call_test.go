@@ -1,6 +1,7 @@
 package msgpack
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/gopyro/pyro/internal/codectest"
@@ -57,5 +58,32 @@ func TestDecodeCallTypical(t *testing.T) {
 	}
 	if _, ok := (Codec{}).DecodeCall(append(data, 0)); ok {
 		t.Error("DecodeCall accepts trailing data")
+	}
+}
+
+// EncodeCall writes what the general path writes, and fails where it fails.
+func TestEncodeCall(t *testing.T) {
+	values := codectest.RandomValues(11, pyvaltest.All, 300)
+	for i, v := range values {
+		call := serializer.Call{Object: "obj", Method: "méthode", Args: []any{v, values[(i+1)%len(values)]}}
+		switch i % 3 {
+		case 0:
+			call.Kwargs = pyval.DictOf("k", v)
+		case 1:
+			call.Args = nil
+		}
+		got, err := Codec{}.EncodeCall(call)
+		want, werr := serializer.MarshalCall(general{Codec{}}, call)
+		if (err == nil) != (werr == nil) || string(got) != string(want) {
+			t.Fatalf("call %d: EncodeCall = %q, %v; general path %q, %v", i, got, err, want, werr)
+		}
+		for _, s := range []error{serializer.ErrUnsupported, serializer.ErrLimit} {
+			if errors.Is(err, s) != errors.Is(werr, s) {
+				t.Fatalf("call %d: EncodeCall error %v, general path %v", i, err, werr)
+			}
+		}
+	}
+	if _, err := (Codec{}).EncodeCall(serializer.Call{Object: "\xff"}); !errors.Is(err, serializer.ErrUnsupported) {
+		t.Errorf("EncodeCall of an invalid UTF-8 object id: %v", err)
 	}
 }

@@ -137,10 +137,7 @@ func (enc *encoder) value(v any, depth int) error {
 		enc.buf.Write(p[:])
 		return nil
 	case string:
-		if !utf8.ValidString(x) {
-			return fmt.Errorf("msgpack: str %.40q is not valid UTF-8: %w", x, serializer.ErrUnsupported)
-		}
-		return e.EncodeString(x)
+		return enc.str(x)
 	case []byte:
 		// EncodeBytes would write nil for a nil slice; Python's b'' is an empty bin.
 		if err := e.EncodeBytesLen(len(x)); err != nil {
@@ -186,6 +183,13 @@ func (enc *encoder) value(v any, depth int) error {
 		return fmt.Errorf("msgpack: %w", err)
 	}
 	return enc.value(c, depth+1)
+}
+
+func (enc *encoder) str(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("msgpack: str %.40q is not valid UTF-8: %w", s, serializer.ErrUnsupported)
+	}
+	return enc.e.EncodeString(s)
 }
 
 func (enc *encoder) array(items []any, depth int) error {
