@@ -403,3 +403,55 @@ func TestCloseCancelsCallsInFlight(t *testing.T) {
 		t.Errorf("caller of a call cut by Close: %v", err)
 	}
 }
+
+type gauge struct{ active, peak atomic.Int64 }
+
+func (g *gauge) Hold(ms int) {
+	n := g.active.Add(1)
+	for {
+		p := g.peak.Load()
+		if n <= p || g.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	g.active.Add(-1)
+}
+
+// TestMaxConns: a proxy limited to 2 connections runs at most 2 calls at once; the other
+// callers wait their turn (or give up when their context ends).
+func TestMaxConns(t *testing.T) {
+	g := &gauge{}
+	var uri pyro.URI
+	serve(t, func(d *pyro.Daemon) { uri, _ = d.Register(g) })
+	p := proxyFor(t, uri, pyro.WithMaxConns(2))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Call(context.Background(), "hold", nil, 30); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if peak := g.peak.Load(); peak != 2 {
+		t.Errorf("peak concurrent calls %d, want 2", peak)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	hold := make(chan error, 2)
+	for range 2 {
+		go func() { hold <- p.Call(context.Background(), "hold", nil, 300) }()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := p.Call(ctx, "hold", nil, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("third caller with a short deadline: %v", err)
+	}
+	for range 2 {
+		if err := <-hold; err != nil {
+			t.Error(err)
+		}
+	}
+}

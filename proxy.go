@@ -37,6 +37,7 @@ type Proxy struct {
 	closed   bool
 	meta     *metadata
 	maxIdle  int
+	slots    chan struct{} // one per connection in use; nil: no limit
 }
 
 // ProxyOption adjusts a proxy.
@@ -50,6 +51,22 @@ func WithConfig(cfg Config) ProxyOption {
 // WithSerializer picks the codec by Pyro4 name: "serpent" (default), "json", "marshal", "msgpack".
 func WithSerializer(name string) ProxyOption {
 	return func(p *Proxy) error { p.cfg.Serializer = name; return nil }
+}
+
+// WithMaxConns bounds how many connections the proxy uses at once (default 32; 0 means no
+// limit). Callers beyond it wait for a free connection, within their context. A Python
+// daemon serves at most 40 connections (its thread pool) and refuses more.
+func WithMaxConns(n int) ProxyOption {
+	return func(p *Proxy) error {
+		if n < 0 {
+			return fmt.Errorf("pyro: WithMaxConns(%d): must be 0 or more", n)
+		}
+		p.slots = nil
+		if n > 0 {
+			p.slots = make(chan struct{}, n)
+		}
+		return nil
+	}
 }
 
 // WithMaxIdleConns bounds how many idle connections the proxy keeps open (default 16).
@@ -73,7 +90,7 @@ func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{uri: u, cfg: cfg, maxIdle: 16}
+	p := &Proxy{uri: u, cfg: cfg, maxIdle: 16, slots: make(chan struct{}, 32)}
 	for _, o := range opts {
 		if err := o(p); err != nil {
 			return nil, err
@@ -193,8 +210,25 @@ func (p *Proxy) Reconnect(ctx context.Context) error {
 	}
 }
 
-// conn returns an idle connection or makes a new one.
+// conn returns an idle connection or makes a new one, waiting for a free slot when the proxy
+// is at its connection limit. Every connection conn returns goes back through release or
+// discard, which free its slot.
 func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
+	if p.slots != nil {
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: waiting for a free connection: %w", ErrCommunication, ctx.Err())
+		}
+	}
+	c, err := p.takeOrDial(ctx)
+	if err != nil {
+		p.freeSlot()
+	}
+	return c, err
+}
+
+func (p *Proxy) takeOrDial(ctx context.Context) (*clientConn, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -227,16 +261,29 @@ func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
 	return c, nil
 }
 
+func (p *Proxy) freeSlot() {
+	if p.slots != nil {
+		<-p.slots
+	}
+}
+
 // release returns a healthy connection to the pool.
 func (p *Proxy) release(c *clientConn) {
 	p.mu.Lock()
 	if p.closed || len(p.idle) >= p.maxIdle {
 		p.mu.Unlock()
 		c.close()
-		return
+	} else {
+		p.idle = append(p.idle, c)
+		p.mu.Unlock()
 	}
-	p.idle = append(p.idle, c)
-	p.mu.Unlock()
+	p.freeSlot()
+}
+
+// discard closes a connection that failed: its state is unknown, so it is not reused.
+func (p *Proxy) discard(c *clientConn) {
+	c.close()
+	p.freeSlot()
 }
 
 func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error) {
@@ -403,7 +450,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	c.seq++
 	msg, err := p.roundTrip(ctx, c, &wire.Message{Type: wire.Invoke, Flags: flags, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: data})
 	if err != nil {
-		c.close()
+		p.discard(c)
 		return reply{}, err
 	}
 	if msg == nil { // oneway
@@ -412,7 +459,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	}
 	r, err := p.decodeReply(msg)
 	if errors.Is(err, ErrCommunication) {
-		c.close()
+		p.discard(c)
 		return reply{}, err
 	}
 	p.release(c)

@@ -98,7 +98,7 @@ func (p *Proxy) UnmarshalPython(v any) error {
 	if meta != nil && (len(meta.Methods) > 0 || len(meta.Attrs) > 0) {
 		np.meta = meta
 	}
-	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.maxIdle = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.maxIdle
+	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.maxIdle, p.slots = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.maxIdle, np.slots
 	return nil
 }
 
