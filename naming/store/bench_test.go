@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gopyro/pyro/naming/store"
@@ -25,6 +26,30 @@ func BenchmarkRegister(b *testing.B) {
 				}
 				i++
 			}
+		})
+	}
+}
+
+// BenchmarkRegisterParallel has 4 goroutines per core register distinct names, the load that
+// group commit serves: the sql figure is the synced commit shared by a batch of writes.
+func BenchmarkRegisterParallel(b *testing.B) {
+	for _, st := range stores {
+		b.Run(st.name, func(b *testing.B) {
+			s := st.open(b)
+			defer s.Close()
+			meta := []string{"class:example.Thing", "floor:3"}
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					name := fmt.Sprintf("bench.object%09d", next.Add(1))
+					if err := s.Register(ctx, name, "PYRO:obj_0123456789abcdef@localhost:45678", meta, false); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"modernc.org/sqlite"
@@ -44,18 +45,42 @@ const maxConns = 8
 
 // SQL is a durable Store in a SQLite file with Pyro4's table layout, Pyro4's "sql:FILE"
 // storage. Every Register, SetMetadata and removal is committed (and synced to disk) before it
-// returns. Writes are serialized inside the process; reads run in parallel.
+// returns. Reads run in parallel.
+//
+// Writes go through one writer goroutine that commits them in groups: writes that arrive while
+// a commit is under way wait, and the next transaction applies them all, each in its own
+// savepoint, so one sync makes a whole group durable and a write that fails is undone alone.
+// A write's context is checked before and after it is applied; once applied, the write stands.
 //
 // The file is put in WAL journal mode, which Python's sqlite3 (and so Pyro4) reads and writes
 // without trouble, but which needs a local file system. Other processes may use the file at
 // the same time: each statement sees their committed changes.
 type SQL struct {
 	db     *sql.DB
-	writer chan struct{} // a one-slot semaphore: the single writer
 	closed atomic.Bool
-
 	lookup *sql.Stmt
+
+	mu      sync.Mutex
+	queue   []*writeReq   // writes waiting for the next transaction, in arrival order
+	closing bool          // no more writes are queued; the writer stops when the queue is empty
+	wake    chan struct{} // one slot: there is something in the queue, or closing is set
+	stopped chan struct{} // closed when the writer goroutine returns
+
+	closeOnce sync.Once
+	closeErr  error
+	commits   atomic.Int64 // transactions committed by the writer, for tests
 }
+
+// writeReq is one queued write; the writer sends its outcome on done.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(context.Context, *sql.Tx) error
+	done chan error
+}
+
+// maxBatch bounds the writes one transaction applies, so that a long queue still commits,
+// and answers its first callers, in steps.
+const maxBatch = 256
 
 var _ Store = (*SQL)(nil)
 
@@ -86,7 +111,7 @@ func OpenSQL(path string) (*SQL, error) {
 	}
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s := &SQL{db: db, writer: make(chan struct{}, 1)}
+	s := &SQL{db: db, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 	if err := s.init(context.Background()); err != nil {
 		db.Close()
 		if isNotADB(err) || errors.Is(err, errForeignLayout) {
@@ -94,6 +119,7 @@ func OpenSQL(path string) (*SQL, error) {
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	go s.writer()
 	return s, nil
 }
 
@@ -112,7 +138,7 @@ func (s *SQL) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		// A same-named table of another shape is not ours to use, or to migrate.
 		if names > 0 {
 			if _, err := tx.ExecContext(ctx, `SELECT name, uri FROM pyro_names LIMIT 0`); err != nil {
@@ -160,18 +186,9 @@ func (s *SQL) init(ctx context.Context) error {
 	return err
 }
 
-// write runs fn in an immediate transaction, one writer at a time, and commits.
-func (s *SQL) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	select {
-	case s.writer <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-s.writer }()
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
+// inTx runs fn in an immediate transaction and commits.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -182,13 +199,120 @@ func (s *SQL) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// write queues fn for the writer goroutine and returns its outcome once the transaction that
+// holds it has committed (or fn's error, fn's changes undone).
+func (s *SQL) write(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.queue = append(s.queue, r)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // the writer is already due to look at the queue
+	}
+	// Not abandoned on ctx.Done: the write may be in a transaction already, and its caller
+	// must learn whether it was committed. The wait is at most one transaction.
+	return <-r.done
+}
+
+// writer applies the queued writes, a group per transaction, until Close.
+func (s *SQL) writer() {
+	defer close(s.stopped)
+	for {
+		s.mu.Lock()
+		batch := s.queue
+		if len(batch) > maxBatch {
+			batch, s.queue = batch[:maxBatch:maxBatch], batch[maxBatch:]
+		} else {
+			s.queue = nil
+		}
+		closing := s.closing
+		s.mu.Unlock()
+		if len(batch) > 0 {
+			s.commit(batch)
+			continue
+		}
+		if closing {
+			return
+		}
+		<-s.wake
+	}
+}
+
+// commit applies batch in one transaction, each write in a savepoint, and answers every
+// caller after the commit.
+func (s *SQL) commit(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	fail := func(err error) {
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for i, r := range batch {
+		errs[i], err = apply(tx, r)
+		if err != nil {
+			// The transaction itself broke: nothing in it will be committed.
+			tx.Rollback()
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	s.commits.Add(1)
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// apply runs one write in a savepoint of tx, undoing it if it fails or its context ends.
+// writeErr is the write's own outcome; txErr means tx can no longer be used.
+func apply(tx *sql.Tx, r *writeReq) (writeErr, txErr error) {
+	// The statements run to the end whatever r.ctx does: interrupting one can abort the
+	// whole transaction, and with it the other callers' writes.
+	ctx := context.WithoutCancel(r.ctx)
+	if err := r.ctx.Err(); err != nil {
+		return err, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT write`); err != nil {
+		return nil, err
+	}
+	writeErr = r.fn(ctx, tx)
+	if writeErr == nil {
+		writeErr = r.ctx.Err()
+	}
+	if writeErr != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO write`); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE write`); err != nil {
+		return nil, err
+	}
+	return writeErr, nil
+}
+
 // Register implements Store.
 func (s *SQL) Register(ctx context.Context, name, uri string, metadata []string, safe bool) error {
 	if err := checkText(name, uri, metadata); err != nil {
 		return err
 	}
 	tags := normalizeTags(metadata)
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, found, err := idOf(ctx, tx, name)
 		if err != nil {
 			return err
@@ -285,7 +409,7 @@ func (s *SQL) SetMetadata(ctx context.Context, name string, metadata []string) e
 		return err
 	}
 	tags := normalizeTags(metadata)
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, found, err := idOf(ctx, tx, name)
 		if err != nil {
 			return err
@@ -303,7 +427,7 @@ func (s *SQL) SetMetadata(ctx context.Context, name string, metadata []string) e
 // Remove implements Store.
 func (s *SQL) Remove(ctx context.Context, name string) (bool, error) {
 	var removed bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, found, err := idOf(ctx, tx, name)
 		if err != nil || !found {
 			return err
@@ -311,7 +435,7 @@ func (s *SQL) Remove(ctx context.Context, name string) (bool, error) {
 		removed = true
 		return deleteIDs(ctx, tx, []int64{id})
 	})
-	return removed, err
+	return removed && err == nil, err
 }
 
 // deleteIDs removes entries, tags first as the foreign key demands.
@@ -337,7 +461,7 @@ func (s *SQL) RemoveMatching(ctx context.Context, f Filter, keep ...string) (int
 		return 0, nil
 	}
 	var n int
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var ids []int64
 		err := scan(ctx, tx, m, func(id int64, e Entry) {
 			if !slices.Contains(keep, e.Name) {
@@ -460,15 +584,26 @@ func (s *SQL) Count(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Close implements Store. It waits for a write in progress to finish.
+// Close implements Store. Writes already queued are committed first; writes that come later
+// get ErrClosed.
 func (s *SQL) Close() error {
-	s.writer <- struct{}{}
-	defer func() { <-s.writer }()
-	if s.closed.Swap(true) {
+	first := false
+	s.closeOnce.Do(func() {
+		first = true
+		s.mu.Lock()
+		s.closing = true
+		s.mu.Unlock()
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+		<-s.stopped
+		s.closed.Store(true)
+		s.lookup.Close()
+		s.closeErr = s.db.Close()
+	})
+	if !first {
 		return nil
 	}
-	if s.lookup != nil {
-		s.lookup.Close()
-	}
-	return s.db.Close()
+	return s.closeErr
 }
