@@ -19,6 +19,9 @@ import (
 // and invalid UTF-8 in str give an error wrapping serializer.ErrMalformed; nesting deeper
 // than serializer.MaxDepth one wrapping serializer.ErrLimit. A length header is checked
 // against the rest of the input before anything is allocated for it.
+//
+// The values decoded from an input of up to 4 KiB share a few allocations, so keeping any
+// part of the result keeps all of it alive.
 func (Codec) Unmarshal(data []byte) (any, error) {
 	dec := decoder{data: data}
 	if n, ok := dec.count(); ok {
@@ -155,8 +158,7 @@ func (dec *decoder) integer(v int64) any {
 	return dec.ints.box(v)
 }
 
-// smallInput is the size up to which all str values share one copy of the input: a single
-// allocation instead of one per str, at the price of keeping at most this much alive.
+// smallInput is the size up to which the decoded values share storage (see decoder).
 const smallInput = 4 << 10
 
 func malformed(format string, args ...any) error {
