@@ -1,7 +1,6 @@
 package json
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -97,90 +96,80 @@ func (d *decoder) count() (counts, bool) {
 	var array [maxOpen]bool
 	depth, containers := 0, 0
 	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if depth > 0 && array[depth-1] && startsValue(c) {
+		cl := classes[data[i]]
+		if cl == other {
+			continue
+		}
+		if cl >= quote && depth > 0 && array[depth-1] {
 			n.items++
 			if k := open[depth-1]; k >= 0 {
 				d.sizes[k]++
 			}
 		}
-		switch c {
-		case '"':
-			n.strs++
-			start := i
-			for {
-				j := bytes.IndexByte(data[i+1:], '"')
-				if j < 0 {
-					return n, false
-				}
-				i += 1 + j
-				k := i - 1
-				for k > start && data[k] == '\\' {
-					k--
-				}
-				if (i-1-k)%2 == 0 {
-					break
-				}
-			}
-		case '[', '{':
-			if depth == maxOpen {
-				return n, false
-			}
-			if c == '[' {
-				n.lists++
-			} else {
-				n.dicts++
-			}
-			open[depth], array[depth] = -1, c == '['
-			if containers < tracked {
-				open[depth] = int32(containers)
-			}
-			containers++
-			depth++
-		case ']', '}':
-			if depth == 0 {
-				return n, false
-			}
-			depth--
-		case ':':
+		switch cl {
+		case colon:
 			if depth > 0 && !array[depth-1] {
 				if k := open[depth-1]; k >= 0 {
 					d.sizes[k]++
 				}
 			}
-		case 't', 'n':
-			i += 3
-		case 'f':
-			i += 4
-		case 'N':
-			n.flts++
-			i += 2
-		case 'I':
-			n.flts++
-			i += 7
-		default:
-			if c != '-' && !isDigit(c) {
-				continue
+		case closing:
+			if depth == 0 {
+				return n, false
 			}
-			if c == '-' && i+1 < len(data) && data[i+1] == 'I' {
+			depth--
+		case quote:
+			n.strs++
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(data) {
+				return n, false
+			}
+		case opening:
+			if depth == maxOpen {
+				return n, false
+			}
+			if data[i] == '[' {
+				n.lists++
+			} else {
+				n.dicts++
+			}
+			open[depth], array[depth] = -1, data[i] == '['
+			if containers < tracked {
+				open[depth] = int32(containers)
+			}
+			containers++
+			depth++
+		case word:
+			// true, false, null, NaN, Infinity: skip all but the first letter
+			switch data[i] {
+			case 'N', 'I':
 				n.flts++
-				i += 8
-				continue
+			}
+			for i+1 < len(data) && classes[data[i+1]] == word {
+				i++
+			}
+		case number:
+			if data[i] == '-' && i+1 < len(data) && data[i+1] == 'I' {
+				continue // -Infinity, counted at the I
 			}
 			j, float := i+1, false
-		number:
+		digits:
 			for ; j < len(data); j++ {
 				switch data[j] {
 				case '.', 'e', 'E':
 					float = true
 				case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-':
 				default:
-					break number
+					break digits
 				}
 			}
 			if float {
 				n.flts++
-			} else if c == '-' || j-i > 2 {
+			} else if data[i] == '-' || j-i > 2 {
 				n.ints++ // perhaps outside the runtime's static 0..255
 			}
 			i = j - 1
@@ -203,13 +192,30 @@ func (d *decoder) reserve(n counts) {
 	d.lists.reserve(n.lists)
 }
 
-func startsValue(c byte) bool {
-	switch c {
-	case '"', '[', '{', '-', 't', 'f', 'n', 'N', 'I':
-		return true
+// Classes of bytes for count; those from quote on start a value.
+const (
+	other = iota
+	colon
+	closing
+	quote
+	opening
+	word
+	number
+)
+
+var classes = func() (t [256]uint8) {
+	t[':'] = colon
+	t[']'], t['}'] = closing, closing
+	t['"'] = quote
+	t['['], t['{'] = opening, opening
+	for _, c := range "tfnNIaeilrsuy" { // the letters of true, false, null, NaN, Infinity
+		t[c] = word
 	}
-	return isDigit(c)
-}
+	for _, c := range "-0123456789" {
+		t[c] = number
+	}
+	return t
+}()
 
 // size returns the counted items of the container value is opening, or -1.
 func (d *decoder) size() int {

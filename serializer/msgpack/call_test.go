@@ -87,3 +87,19 @@ func TestEncodeCall(t *testing.T) {
 		t.Errorf("EncodeCall of an invalid UTF-8 object id: %v", err)
 	}
 }
+
+// Decoding the typical call allocates a few slabs, not every value on its own.
+func TestUnmarshalCallAllocs(t *testing.T) {
+	data, err := serializer.MarshalCall(Codec{}, codectest.TypicalCall())
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := serializer.UnmarshalCall(Codec{}, data); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 8 {
+		t.Errorf("UnmarshalCall of the typical call: %v allocations, want at most 8", allocs)
+	}
+}
