@@ -15,8 +15,6 @@ func (Codec) DecodeCall(data []byte) (serializer.Call, bool) {
 	if n, ok := d.count(); ok {
 		// the outer object, its keys and the names are not kept
 		n.dicts--
-		n.strs -= 6
-		n.lists--
 		d.reserve(n)
 	}
 	var call serializer.Call

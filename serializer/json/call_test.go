@@ -107,7 +107,7 @@ func TestUnmarshalCallAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs > 9 {
-		t.Errorf("UnmarshalCall of the typical call: %v allocations, want at most 9", allocs)
+	if allocs > 14 {
+		t.Errorf("UnmarshalCall of the typical call: %v allocations, want at most 14", allocs)
 	}
 }

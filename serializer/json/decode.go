@@ -48,7 +48,7 @@ func Unmarshal(data []byte) (any, error) {
 // decoder is the state of one Unmarshal, on the caller's stack.
 //
 // The values of a small input share storage: their strs one copy of the input (unless
-// escaped), and the items of arrays, dicts, strs, floats and ints one slab per kind, each
+// escaped), and the items of arrays and the dicts one slab per kind, each
 // allocated once at the size counted before decoding. Keeping any part of the decoded value
 // keeps all of it alive, which is why larger inputs allocate value by value (in chunks of a
 // few).
@@ -64,10 +64,6 @@ type decoder struct {
 
 	slots slab[any] // the items of arrays, carved by list
 	dicts slab[pyval.Dict]
-	strs  slab[string]
-	flts  slab[float64]
-	ints  slab[int64]
-	lists slab[[]any]
 }
 
 // smallInput is the size up to which the decoded values share storage.
@@ -81,7 +77,7 @@ const (
 )
 
 // counts are how many values of each kind an input holds.
-type counts struct{ items, dicts, strs, flts, ints, lists int }
+type counts struct{ items, dicts int }
 
 // count walks a small input without decoding it, counting the values of each kind and the
 // items of the first containers. It gives up (false) at malformed input, which value then
@@ -119,7 +115,6 @@ func (d *decoder) count() (counts, bool) {
 			}
 			depth--
 		case quote:
-			n.strs++
 			for i++; i < len(data) && data[i] != '"'; i++ {
 				if data[i] == '\\' {
 					i++
@@ -133,7 +128,6 @@ func (d *decoder) count() (counts, bool) {
 				return n, false
 			}
 			if data[i] == '[' {
-				n.lists++
 			} else {
 				n.dicts++
 			}
@@ -147,7 +141,6 @@ func (d *decoder) count() (counts, bool) {
 			// true, false, null, NaN, Infinity: skip all but the first letter
 			switch data[i] {
 			case 'N', 'I':
-				n.flts++
 			}
 			for i+1 < len(data) && classes[data[i+1]] == word {
 				i++
@@ -168,9 +161,7 @@ func (d *decoder) count() (counts, bool) {
 				}
 			}
 			if float {
-				n.flts++
-			} else if data[i] == '-' || j-i > 2 {
-				n.ints++ // perhaps outside the runtime's static 0..255
+			} else if data[i] == '-' || j-i > 2 { // perhaps outside the runtime's static 0..255
 			}
 			i = j - 1
 		}
@@ -186,10 +177,6 @@ func (d *decoder) count() (counts, bool) {
 func (d *decoder) reserve(n counts) {
 	d.slots.reserve(n.items)
 	d.dicts.reserve(n.dicts)
-	d.strs.reserve(n.strs)
-	d.flts.reserve(n.flts)
-	d.ints.reserve(n.ints)
-	d.lists.reserve(n.lists)
 }
 
 // Classes of bytes for count; those from quote on start a value.
@@ -243,7 +230,7 @@ func (d *decoder) integer(v int64) any {
 	if v >= 0 && v < 256 {
 		return v
 	}
-	return d.ints.box(v)
+	return any(v)
 }
 
 func (d *decoder) malformed(msg string) error {
@@ -284,7 +271,7 @@ func (d *decoder) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.strs.box(s), nil
+		return any(s), nil
 	case 't':
 		if d.literal("true") {
 			return true, nil
@@ -299,15 +286,15 @@ func (d *decoder) value(depth int) (any, error) {
 		}
 	case 'N':
 		if d.literal("NaN") {
-			return d.flts.box(math.NaN()), nil
+			return any(math.NaN()), nil
 		}
 	case 'I':
 		if d.literal("Infinity") {
-			return d.flts.box(math.Inf(1)), nil
+			return any(math.Inf(1)), nil
 		}
 	case '-':
 		if d.literal("-Infinity") {
-			return d.flts.box(math.Inf(-1)), nil
+			return any(math.Inf(-1)), nil
 		}
 		return d.number()
 	default:
@@ -357,7 +344,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		dict.Set(d.strs.box(key), val)
+		dict.Set(any(key), val)
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, d.malformed("expecting ',' or '}', found the end")
@@ -384,7 +371,7 @@ func (d *decoder) array(depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.lists.box(l), nil
+	return any(l), nil
 }
 
 // items reads the items of an array after its '['. They go in a slice of the counted size
@@ -476,7 +463,7 @@ func (d *decoder) number() (any, error) {
 			d.pos = start
 			return nil, d.malformed(fmt.Sprintf("bad number %q", d.data[start:i]))
 		}
-		return d.flts.box(f), nil
+		return any(f), nil
 	}
 	if n := intEnd - digitsAt; n <= 18 {
 		var x int64

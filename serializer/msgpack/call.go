@@ -19,8 +19,6 @@ func (Codec) DecodeCall(data []byte) (serializer.Call, bool) {
 	if n, ok := dec.count(); ok {
 		// the outer array and the names are not kept
 		n.items -= 4
-		n.lists--
-		n.strs -= 2
 		dec.reserve(n)
 	}
 	dec.pos = 1

@@ -99,7 +99,7 @@ func TestUnmarshalCallAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs > 8 {
-		t.Errorf("UnmarshalCall of the typical call: %v allocations, want at most 8", allocs)
+	if allocs > 14 {
+		t.Errorf("UnmarshalCall of the typical call: %v allocations, want at most 14", allocs)
 	}
 }

@@ -42,8 +42,8 @@ func (Codec) Unmarshal(data []byte) (any, error) {
 // decoded value keeps.
 //
 // The values of a small input share storage: their strs one copy of the input, and the
-// items of arrays, dicts, strs, floats and ints one slab per kind, each allocated once at the
-// size counted before decoding. Keeping any part of the decoded value keeps all of it alive,
+// items of arrays and the dicts one slab per kind, each allocated once at the size counted
+// before decoding. Keeping any part of the decoded value keeps all of it alive,
 // which is why larger inputs allocate value by value (in chunks of a few).
 type decoder struct {
 	data []byte
@@ -52,16 +52,12 @@ type decoder struct {
 
 	slots slab[any] // the items of arrays, carved by list
 	dicts slab[pyval.Dict]
-	strs  slab[string]
-	flts  slab[float64]
-	ints  slab[int64]
-	lists slab[[]any]
 }
 
 // counts are how many values of each kind an input holds, counted before decoding so that
 // each slab is allocated once and at its exact size.
 type counts struct {
-	items, dicts, strs, flts, ints, lists int
+	items, dicts int
 }
 
 // count walks a small input without decoding it, each value read only for its header. It gives
@@ -80,16 +76,13 @@ func (dec *decoder) count() (counts, bool) {
 		switch {
 		case c <= 0x7f, c == 0xc0, c == 0xc2, c == 0xc3:
 		case c >= 0xe0:
-			n.ints++
 		case c <= 0x8f:
 			n.dicts++
 			pending += 2 * int(c&0x0f)
 		case c <= 0x9f:
-			n.lists++
 			n.items += int(c & 0x0f)
 			pending += int(c & 0x0f)
 		case c <= 0xbf:
-			n.strs++
 			skip = int(c & 0x1f)
 		case c >= 0xd4 && c <= 0xd8:
 			skip = 1 + 1<<(c-0xd4)
@@ -110,17 +103,14 @@ func (dec *decoder) count() (counts, bool) {
 			}
 			switch c {
 			case 0xca, 0xcb:
-				n.flts++
 			case 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3:
 			case 0xd9, 0xda, 0xdb:
-				n.strs++
 				skip = int(u)
 			case 0xc4, 0xc5, 0xc6:
 				skip = int(u)
 			case 0xc7, 0xc8, 0xc9:
 				skip = 1 + int(u)
 			case 0xdc, 0xdd:
-				n.lists++
 				n.items += int(u)
 				pending += int(u)
 			case 0xde, 0xdf:
@@ -128,7 +118,6 @@ func (dec *decoder) count() (counts, bool) {
 				pending += 2 * int(u)
 			}
 			if c >= 0xcc && c <= 0xd3 {
-				n.ints++
 			}
 		}
 		// every value still pending takes at least a byte
@@ -144,10 +133,6 @@ func (dec *decoder) count() (counts, bool) {
 func (dec *decoder) reserve(n counts) {
 	dec.slots.reserve(n.items)
 	dec.dicts.reserve(n.dicts)
-	dec.strs.reserve(n.strs)
-	dec.flts.reserve(n.flts)
-	dec.ints.reserve(n.ints)
-	dec.lists.reserve(n.lists)
 }
 
 // integer boxes v, from the slab unless the runtime has a static copy of it.
@@ -155,7 +140,7 @@ func (dec *decoder) integer(v int64) any {
 	if v >= 0 && v < 256 {
 		return v
 	}
-	return dec.ints.box(v)
+	return any(v)
 }
 
 // smallInput is the size up to which the decoded values share storage (see decoder).
@@ -250,9 +235,9 @@ func (dec *decoder) value(depth int) (any, error) {
 	}
 	switch c {
 	case 0xca:
-		return dec.flts.box(float64(math.Float32frombits(uint32(u)))), nil
+		return any(float64(math.Float32frombits(uint32(u)))), nil
 	case 0xcb:
-		return dec.flts.box(math.Float64frombits(u)), nil
+		return any(math.Float64frombits(u)), nil
 	case 0xcc, 0xcd, 0xce, 0xcf:
 		if u > math.MaxInt64 {
 			return new(big.Int).SetUint64(u), nil
@@ -291,7 +276,7 @@ func (dec *decoder) array(n, depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dec.lists.box(l), nil
+	return any(l), nil
 }
 
 // items reads the n items of an array.
@@ -358,7 +343,7 @@ func (dec *decoder) str(n int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dec.strs.box(s), nil
+	return any(s), nil
 }
 
 // text reads a str payload of n bytes.
