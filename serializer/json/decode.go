@@ -3,6 +3,7 @@ package json
 import (
 	"errors"
 	"fmt"
+	"github.com/gopyro/pyro/internal/slab"
 	"math"
 	"math/big"
 	"strconv"
@@ -62,8 +63,8 @@ type decoder struct {
 	known int            // how many of sizes were counted
 	next  int            // index of the next container value opens
 
-	slots slab[any] // the items of arrays, carved by list
-	dicts slab[pyval.Dict]
+	slots slab.Slab[any] // the items of arrays, carved by list
+	dicts slab.Slab[pyval.Dict]
 }
 
 // smallInput is the size up to which the decoded values share storage.
@@ -175,8 +176,8 @@ func (d *decoder) count() (counts, bool) {
 
 // reserve allocates the slabs for n values.
 func (d *decoder) reserve(n counts) {
-	d.slots.reserve(n.items)
-	d.dicts.reserve(n.dicts)
+	d.slots.Reserve(n.items)
+	d.dicts.Reserve(n.dicts)
 }
 
 // Classes of bytes for count; those from quote on start a value.
@@ -217,12 +218,7 @@ func (d *decoder) size() int {
 // list returns a fresh []any of length n from the items slab, full to capacity so that
 // appending to it cannot reach a neighbour.
 func (d *decoder) list(n int) []any {
-	free := d.slots.free
-	if n > len(free) {
-		return make([]any, n)
-	}
-	d.slots.free = free[n:]
-	return free[:n:n]
+	return d.slots.Take(n)
 }
 
 // integer boxes v, from the slab unless the runtime has a static copy of it.
@@ -319,7 +315,7 @@ func (d *decoder) object(depth int) (any, error) {
 	d.pos++ // '{'
 	n := d.size()
 	// The dict itself lives in the slab; only its items are allocated.
-	dict := d.dicts.slot()
+	dict := d.dicts.Slot()
 	*dict = *pyval.NewDict(max(n, 0))
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/gopyro/pyro/internal/slab"
 	"math"
 	"math/big"
 	"strconv"
@@ -50,8 +51,8 @@ type decoder struct {
 	pos  int
 	copy string // data as a string, made at the first str of a small input
 
-	slots slab[any] // the items of arrays, carved by list
-	dicts slab[pyval.Dict]
+	slots slab.Slab[any] // the items of arrays, carved by list
+	dicts slab.Slab[pyval.Dict]
 }
 
 // counts are how many values of each kind an input holds, counted before decoding so that
@@ -131,8 +132,8 @@ func (dec *decoder) count() (counts, bool) {
 
 // reserve allocates the slabs for n values.
 func (dec *decoder) reserve(n counts) {
-	dec.slots.reserve(n.items)
-	dec.dicts.reserve(n.dicts)
+	dec.slots.Reserve(n.items)
+	dec.dicts.Reserve(n.dicts)
 }
 
 // integer boxes v, from the slab unless the runtime has a static copy of it.
@@ -303,12 +304,7 @@ func (dec *decoder) list(n int) []any {
 	if n == 0 {
 		return []any{}
 	}
-	free := dec.slots.free
-	if n > len(free) {
-		return make([]any, n)
-	}
-	dec.slots.free = free[n:]
-	return free[:n:n]
+	return dec.slots.Take(n)
 }
 
 func (dec *decoder) dict(n, depth int) (any, error) {
@@ -319,7 +315,7 @@ func (dec *decoder) dict(n, depth int) (any, error) {
 		return nil, err
 	}
 	// The dict itself lives in the slab; only its items are allocated.
-	m := dec.dicts.slot()
+	m := dec.dicts.Slot()
 	*m = *pyval.NewDict(n)
 	for range n {
 		k, err := dec.value(depth + 1)
