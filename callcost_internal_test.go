@@ -53,7 +53,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 	sc := newServerConn(d, serverSide)
 	clientSide := &loopConn{in: &resp, out: &req}
 	clientSide.onEmpty = func() {
-		msg, err := sc.read()
+		msg, err := sc.read(0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -41,6 +41,10 @@ type Config struct {
 	// connection idle this long; a proxy gives up on a call this slow unless its context
 	// says otherwise.
 	CommTimeout time.Duration
+	// HandshakeTimeout bounds how long a daemon waits for a new connection's first message
+	// (30 s by default; 0: forever, as Pyro4). Pyro clients send it at once, so this only
+	// ends connections that never speak.
+	HandshakeTimeout time.Duration
 
 	// StreamLinger is how long a disconnected client's item streams are kept for it to
 	// resume (Pyro4's ITER_STREAM_LINGER, 30 s). StreamLifetime bounds a stream's age (0: none).
@@ -69,6 +73,7 @@ func DefaultConfig() Config {
 		Serializer:          "serpent",
 		SerializersAccepted: []string{"serpent", "marshal", "json", "msgpack"},
 		StreamLinger:        30 * time.Second,
+		HandshakeTimeout:    30 * time.Second,
 		NSHost:              "localhost",
 		NSPort:              9090,
 		NSBCPort:            9091,

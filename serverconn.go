@@ -128,7 +128,7 @@ func (c *serverConn) serve() {
 		return
 	}
 	for {
-		msg, err := c.read()
+		msg, err := c.read(c.d.cfg.CommTimeout)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.log().Debug("pyro: closing connection", "remote", c.nc.RemoteAddr(), "err", err)
@@ -145,9 +145,10 @@ func (c *serverConn) serve() {
 	}
 }
 
-func (c *serverConn) read() (*wire.Message, error) {
-	if t := c.d.cfg.CommTimeout; t > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(t))
+// read reads one message, giving up after timeout (0: no limit).
+func (c *serverConn) read(timeout time.Duration) (*wire.Message, error) {
+	if timeout > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(timeout))
 	}
 	return wire.Read(c.br, &c.d.wcfg)
 }
@@ -176,7 +177,14 @@ func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason stri
 
 // handshake runs the CONNECT exchange and reports whether the connection may go on.
 func (c *serverConn) handshake() bool {
-	msg, err := c.read()
+	limit := c.d.cfg.HandshakeTimeout
+	if comm := c.d.cfg.CommTimeout; comm > 0 && (limit == 0 || comm < limit) {
+		limit = comm
+	}
+	msg, err := c.read(limit)
+	if limit > 0 && c.d.cfg.CommTimeout == 0 {
+		c.nc.SetReadDeadline(time.Time{}) // after the handshake, wait as long as the client likes
+	}
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 			return false // the peer hung up; there is nobody to tell
