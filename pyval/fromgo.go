@@ -13,6 +13,18 @@ import (
 	"time"
 )
 
+// listOf converts a common slice type to a list without reflection; nil stays None.
+func listOf[T any](x []T, conv func(T) any) any {
+	if x == nil {
+		return nil
+	}
+	l := make([]any, len(x))
+	for i, e := range x {
+		l[i] = conv(e)
+	}
+	return l
+}
+
 // FromGo converts a Go value into its canonical Python form (see the package documentation for
 // the canonical forms). Canonical values pass through unchanged; containers are rebuilt only
 // when something inside them needs converting.
@@ -132,41 +144,13 @@ func fromAny(v any, depth int) (any, bool, error) {
 		out, _, err := fromSet(&x, depth)
 		return out, true, err
 	case []string:
-		if x == nil {
-			return nil, true, nil
-		}
-		l := make([]any, len(x))
-		for i, s := range x {
-			l[i] = s
-		}
-		return l, true, nil
+		return listOf(x, func(s string) any { return s }), true, nil
 	case []int:
-		if x == nil {
-			return nil, true, nil
-		}
-		l := make([]any, len(x))
-		for i, n := range x {
-			l[i] = int64(n)
-		}
-		return l, true, nil
+		return listOf(x, func(n int) any { return int64(n) }), true, nil
 	case []int64:
-		if x == nil {
-			return nil, true, nil
-		}
-		l := make([]any, len(x))
-		for i, n := range x {
-			l[i] = n
-		}
-		return l, true, nil
+		return listOf(x, func(n int64) any { return n }), true, nil
 	case []float64:
-		if x == nil {
-			return nil, true, nil
-		}
-		l := make([]any, len(x))
-		for i, f := range x {
-			l[i] = f
-		}
-		return l, true, nil
+		return listOf(x, func(f float64) any { return f }), true, nil
 	case map[string]any:
 		if x == nil {
 			return nil, true, nil
