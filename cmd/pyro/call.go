@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flagSet("call", "[flags] URI METHOD [ARG...]\n\n"+
 		"Calls METHOD on the object at URI (PYRO:, PYRONAME: or PYROMETA:) and prints the result.\n"+
-		"Each ARG is a Python literal (42, 'text', [1, 2], {'a': (1, 2)}), else JSON, else a plain string.\n"+
+		"Each ARG is a Python literal (42, 'text', [1, 2], {'a': (1, 2)}), else JSON, else a plain string;\n"+
+		"NAME=VALUE (NAME a Python identifier) is a keyword argument. Quote a string holding '=': \"'a=b'\".\n"+
 		"Exit status: 0 on success, 1 on a remote exception or communication error, 2 on bad usage.", stderr)
 	var (
 		ser            string
@@ -37,9 +39,17 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	callArgs := make([]any, 0, fs.NArg()-2)
+	callArgs := make([]any, 0, fs.NArg()-1)
+	kwargs := pyro.Kwargs{}
 	for _, a := range fs.Args()[2:] {
+		if name, value, ok := strings.Cut(a, "="); ok && keywordRE.MatchString(name) {
+			kwargs[name] = parseLiteral(value)
+			continue
+		}
 		callArgs = append(callArgs, parseLiteral(a))
+	}
+	if len(kwargs) > 0 {
+		callArgs = append(callArgs, kwargs)
 	}
 	p, err := pyro.NewProxy(fs.Arg(0), pyro.WithSerializer(ser))
 	if err != nil {
@@ -75,6 +85,9 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// keywordRE matches a Python identifier, the NAME of a NAME=VALUE keyword argument.
+var keywordRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // parseLiteral reads a command-line argument as a Python literal, else JSON, else a string.
 func parseLiteral(s string) any {

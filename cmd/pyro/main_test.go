@@ -277,6 +277,14 @@ func TestEchoServerAndCall(t *testing.T) {
 	if code != 0 || strings.TrimSpace(stdout) != "[1, 'two', (3,)]" {
 		t.Fatalf("pyro call echo: %d %q %q", code, stdout, stderr)
 	}
+	stdout, _, code = runPyro("call", uri, "echo", "message='by keyword'")
+	if code != 0 || strings.TrimSpace(stdout) != "'by keyword'" {
+		t.Fatalf("pyro call with a keyword argument: %d %q", code, stdout)
+	}
+	stdout, _, code = runPyro("call", uri, "echo", "'a=b'")
+	if code != 0 || strings.TrimSpace(stdout) != "'a=b'" {
+		t.Fatalf("pyro call with a quoted '=': %d %q", code, stdout)
+	}
 	stdout, _, code = runPyro("call", "--json", uri, "echo", `{"a": [1, 2.5, null]}`)
 	if code != 0 || strings.TrimSpace(stdout) != `{"a":[1,2.5,null]}` {
 		t.Fatalf("pyro call --json: %d %q", code, stdout)
