@@ -25,6 +25,19 @@ func listOf[T any](x []T, conv func(T) any) any {
 	return l
 }
 
+// dictOf converts a common str-keyed map type to a dict without reflection, keys sorted;
+// nil stays None.
+func dictOf[V any](x map[string]V, conv func(V) any) any {
+	if x == nil {
+		return nil
+	}
+	items := make([]Item, 0, len(x))
+	for _, k := range sortedKeys(x) {
+		items = append(items, Item{k, conv(x[k])})
+	}
+	return dictOfItems(items)
+}
+
 // FromGo converts a Go value into its canonical Python form (see the package documentation for
 // the canonical forms). Canonical values pass through unchanged; containers are rebuilt only
 // when something inside them needs converting.
@@ -168,32 +181,11 @@ func fromAny(v any, depth int) (any, bool, error) {
 		}
 		return dictOfItems(items), true, nil
 	case map[string]string:
-		if x == nil {
-			return nil, true, nil
-		}
-		items := make([]Item, 0, len(x))
-		for _, k := range sortedKeys(x) {
-			items = append(items, Item{k, x[k]})
-		}
-		return dictOfItems(items), true, nil
+		return dictOf(x, func(s string) any { return s }), true, nil
 	case map[string]float64:
-		if x == nil {
-			return nil, true, nil
-		}
-		items := make([]Item, 0, len(x))
-		for _, k := range sortedKeys(x) {
-			items = append(items, Item{k, x[k]})
-		}
-		return dictOfItems(items), true, nil
+		return dictOf(x, func(f float64) any { return f }), true, nil
 	case map[string]int:
-		if x == nil {
-			return nil, true, nil
-		}
-		items := make([]Item, 0, len(x))
-		for _, k := range sortedKeys(x) {
-			items = append(items, Item{k, int64(x[k])})
-		}
-		return dictOfItems(items), true, nil
+		return dictOf(x, func(n int) any { return int64(n) }), true, nil
 	case time.Time:
 		s, err := isoformat(x)
 		return s, true, err
