@@ -316,26 +316,31 @@ var encoderCache sync.Map // reflect.Type -> encoderFunc
 
 // typeEncoder returns the cached encoder of t, building it on first use.
 func typeEncoder(t reflect.Type) encoderFunc {
-	if f, ok := encoderCache.Load(t); ok {
-		return f.(encoderFunc)
+	return cachedPlan(&encoderCache, t, func(t reflect.Type) encoderFunc { return newTypeEncoder(t, true) },
+		func(get func() encoderFunc) encoderFunc {
+			return func(v reflect.Value, depth int) (any, error) { return get()(v, depth) }
+		})
+}
+
+// cachedPlan returns cache's plan for t, building it once. A recursive type meets itself while
+// its plan is being built, so meanwhile the cache holds deferred(get), a plan that waits for
+// the real one; concurrent builders of the same type share one build.
+func cachedPlan[F any](cache *sync.Map, t reflect.Type, build func(reflect.Type) F, deferred func(get func() F) F) F {
+	if f, ok := cache.Load(t); ok {
+		return f.(F)
 	}
-	// A recursive type meets itself while its encoder is being built: park an indirection in
-	// the cache that waits for the real encoder.
 	var (
 		wg sync.WaitGroup
-		f  encoderFunc
+		f  F
 	)
 	wg.Add(1)
-	fi, loaded := encoderCache.LoadOrStore(t, encoderFunc(func(v reflect.Value, depth int) (any, error) {
-		wg.Wait()
-		return f(v, depth)
-	}))
+	fi, loaded := cache.LoadOrStore(t, deferred(func() F { wg.Wait(); return f }))
 	if loaded {
-		return fi.(encoderFunc)
+		return fi.(F)
 	}
-	f = newTypeEncoder(t, true)
+	f = build(t)
 	wg.Done()
-	encoderCache.Store(t, f)
+	cache.Store(t, f)
 	return f
 }
 

@@ -241,25 +241,9 @@ type decoderFunc func(v any, dst reflect.Value, depth int) error
 var decoderCache sync.Map // reflect.Type -> decoderFunc
 
 func typeDecoder(t reflect.Type) decoderFunc {
-	if f, ok := decoderCache.Load(t); ok {
-		return f.(decoderFunc)
-	}
-	var (
-		wg sync.WaitGroup
-		f  decoderFunc
-	)
-	wg.Add(1)
-	fi, loaded := decoderCache.LoadOrStore(t, decoderFunc(func(v any, dst reflect.Value, depth int) error {
-		wg.Wait()
-		return f(v, dst, depth)
-	}))
-	if loaded {
-		return fi.(decoderFunc)
-	}
-	f = newTypeDecoder(t)
-	wg.Done()
-	decoderCache.Store(t, f)
-	return f
+	return cachedPlan(&decoderCache, t, newTypeDecoder, func(get func() decoderFunc) decoderFunc {
+		return func(v any, dst reflect.Value, depth int) error { return get()(v, dst, depth) }
+	})
 }
 
 func newTypeDecoder(t reflect.Type) decoderFunc {
