@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/pyrotest"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -110,12 +111,12 @@ func header(typ, flags, seq uint16, size int32, ser, ann uint16, fix func([]byte
 }
 
 func TestBadInputGetsClearErrorsAndDaemonServesOthers(t *testing.T) {
-	cfg := pyro.DefaultConfig()
+	cfg := pyro.DaemonConfig{}
 	cfg.MaxMessageSize = 1 << 20
 	_, uri := startGoEchoServer(t, cfg)
 	addr := uri.Address()
 	ctx := context.Background()
-	good := proxyFor(t, uri)
+	good := pyrotest.NewProxy(t, uri)
 	check := func() {
 		t.Helper()
 		if s, err := pyro.CallT[string](ctx, good, "echo", "still here"); err != nil || s != "still here" {
@@ -216,9 +217,9 @@ func TestBadInputGetsClearErrorsAndDaemonServesOthers(t *testing.T) {
 // TestNoLeakAfterManyBadConnections opens 1,000 connections that misbehave in assorted ways
 // and checks that goroutines and heap return to where they were.
 func TestNoLeakAfterManyBadConnections(t *testing.T) {
-	_, uri := startGoEchoServer(t, pyro.DefaultConfig())
+	_, uri := startGoEchoServer(t, pyro.DaemonConfig{})
 	addr := uri.Address()
-	good := proxyFor(t, uri)
+	good := pyrotest.NewProxy(t, uri)
 	if err := good.Call(context.Background(), "echo", nil, "warm up"); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // hub calls back whatever proxy it is given, and hands out proxies to its other objects.
@@ -34,12 +35,11 @@ func (l *listener) Notify(msg string) string { return l.prefix + msg }
 
 func startHub(t *testing.T) pyro.URI {
 	var uri pyro.URI
-	serveWith(t, pyro.Config{Host: "127.0.0.1"}, func(d *pyro.Daemon) {
-		sibling := &calc{}
-		uri, _ = d.Register(&hub{d: d, sibling: sibling}, pyro.WithID("hub"))
-		d.Register(&calc{}, pyro.WithID("child"))
-		d.Register(sibling, pyro.WithID("sibling"))
-	})
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Host: "127.0.0.1"})
+	sibling := &calc{}
+	uri, _ = d.Register(&hub{d: d, sibling: sibling}, pyro.WithID("hub"))
+	d.Register(&calc{}, pyro.WithID("child"))
+	d.Register(sibling, pyro.WithID("sibling"))
 	return uri
 }
 
@@ -47,12 +47,11 @@ func startHub(t *testing.T) pyro.URI {
 func TestCallbacksGoToGo(t *testing.T) {
 	hubURI := startHub(t)
 	var lisURI pyro.URI
-	serveWith(t, pyro.Config{Host: "127.0.0.1"}, func(d *pyro.Daemon) {
-		lisURI, _ = d.Register(&listener{prefix: "go got "})
-	})
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Host: "127.0.0.1"})
+	lisURI, _ = d.Register(&listener{prefix: "go got "})
 	ctx := context.Background()
-	p := proxyFor(t, hubURI)
-	cb := proxyFor(t, lisURI)
+	p := pyrotest.NewProxy(t, hubURI)
+	cb := pyrotest.NewProxy(t, lisURI)
 	if s, err := pyro.CallT[string](ctx, p, "subscribe", cb, "hi"); err != nil || s != "go got hi" {
 		t.Fatalf("callback: %q %v", s, err)
 	}

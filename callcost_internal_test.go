@@ -37,9 +37,7 @@ func (*benchEcho) Echo(message string) string { return message }
 // BenchmarkCallOverhead is the user-space cost of one echo("hello") call, proxy and daemon,
 // without the kernel: the part of a loopback call that this package controls.
 func BenchmarkCallOverhead(b *testing.B) {
-	cfg := DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := NewDaemon(cfg)
+	d, err := NewDaemon(DaemonConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +62,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	p.meta = &metadata{Methods: []string{"echo"}}
-	p.idle = []*clientConn{{nc: clientSide, br: bufio.NewReaderSize(clientSide, 16<<10)}}
+	p.pool.idle = []*clientConn{{nc: clientSide, br: bufio.NewReaderSize(clientSide, 16<<10)}}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

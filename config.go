@@ -2,34 +2,39 @@ package pyro
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
-	"strings"
+	"net"
 	"time"
 )
 
-// Config holds the settings of a Daemon or Proxy. The zero value is not ready: start from
-// DefaultConfig (Pyro4's defaults) or ConfigFromEnv (those defaults overridden by the same
-// PYRO_* environment variables Pyro4 reads).
-type Config struct {
-	// Host is the daemon's bind host and the host in its URIs ("localhost" by default).
-	Host string
-	// Port is the daemon's TCP port; 0 picks a free one.
-	Port int
-	// UnixSocket, when set, makes the daemon listen on this unix socket path instead of TCP.
-	UnixSocket string
-	// NATHost and NATPort, when set, replace host and port in the URIs the daemon hands out.
-	NATHost string
-	NATPort int
+// Defaults that a zero configuration field stands for.
+const (
+	// DefaultHost is where a daemon listens, and the host in its URIs, when DaemonConfig.Host
+	// is empty; it is also the name server host a proxy looks for.
+	DefaultHost = "localhost"
+	// DefaultSerializer is the codec a proxy uses when ProxyConfig.Serializer is empty.
+	DefaultSerializer = "serpent"
+	// DefaultNSPort and DefaultNSBCPort are the name server's TCP port and its UDP broadcast
+	// responder's port.
+	DefaultNSPort   = 9090
+	DefaultNSBCPort = 9091
+	// DefaultHandshakeTimeout bounds a daemon's wait for a new connection's first message.
+	DefaultHandshakeTimeout = 30 * time.Second
+	// DefaultStreamLinger is how long a disconnected client's item streams are kept.
+	DefaultStreamLinger = 30 * time.Second
+	// DefaultMaxConns and DefaultMaxIdleConns bound a proxy's connections in use and idle.
+	DefaultMaxConns     = 32
+	DefaultMaxIdleConns = 16
+)
 
-	// Serializer is the name of the serializer a proxy uses ("serpent").
-	Serializer string
-	// SerializersAccepted lists the serializers a daemon accepts. Pyro4 accepts serpent,
-	// marshal and json by default; this daemon also accepts msgpack.
-	SerializersAccepted []string
+// defaultSerializersAccepted is what a daemon accepts when DaemonConfig.SerializersAccepted
+// is empty: Pyro4's serpent, marshal and json, and msgpack too.
+var defaultSerializersAccepted = []string{"serpent", "marshal", "json", "msgpack"}
 
+// Transport holds the connection settings a daemon and a proxy share: both peers must agree
+// on HMACKey, and each side applies the limits to what it reads. The zero value is Pyro4's
+// default: no size limit, no compression, no HMAC, no timeout.
+type Transport struct {
 	// MaxMessageSize bounds a message's data plus annotations (0: unlimited). An oversized
 	// message closes the connection.
 	MaxMessageSize int
@@ -37,126 +42,186 @@ type Config struct {
 	Compression bool
 	// HMACKey, when set, signs and checks every message (both peers must share it).
 	HMACKey []byte
-	// CommTimeout bounds each network read and write (0: none). A daemon closes a
-	// connection idle this long; a proxy gives up on a call this slow unless its context
-	// says otherwise.
+	// CommTimeout bounds each network read and write (0: none). A daemon closes a connection
+	// idle this long; a proxy gives up on a call this slow unless its context says otherwise.
 	CommTimeout time.Duration
-	// HandshakeTimeout bounds how long a daemon waits for a new connection's first message
-	// (30 s by default; 0: forever, as Pyro4). Pyro clients send it at once, so this only
-	// ends connections that never speak.
-	HandshakeTimeout time.Duration
+}
 
+// DaemonConfig configures a Daemon. A zero field means the default its comment gives, so
+// NewDaemon(DaemonConfig{}) serves on localhost at a free port with Pyro4's defaults.
+// DaemonConfigFromEnv reads the PYRO_* variables Pyro4 reads.
+type DaemonConfig struct {
+	// Host is where Listen listens and the host in the daemon's URIs (DefaultHost). With a
+	// listener of the caller's (Serve) and no Host, URIs carry the listener's address.
+	Host string
+	// Port is Listen's TCP port; 0 picks a free one.
+	Port int
+	// UnixSocket, when set, makes Listen use this unix socket path instead of TCP.
+	UnixSocket string
+	// NATHost and NATPort, when set, replace host and port in the URIs the daemon hands out.
+	NATHost string
+	NATPort int
+
+	// SerializersAccepted lists the serializers the daemon accepts (default: serpent,
+	// marshal, json and msgpack).
+	SerializersAccepted []string
+
+	Transport
+
+	// HandshakeTimeout bounds the wait for a new connection's first message
+	// (DefaultHandshakeTimeout; negative: forever, as Pyro4). Pyro clients send it at once,
+	// so this only ends connections that never speak.
+	HandshakeTimeout time.Duration
 	// StreamLinger is how long a disconnected client's item streams are kept for it to
-	// resume (Pyro4's ITER_STREAM_LINGER, 30 s). StreamLifetime bounds a stream's age (0: none).
-	StreamLinger   time.Duration
+	// resume (DefaultStreamLinger, Pyro4's ITER_STREAM_LINGER; negative: not kept).
+	StreamLinger time.Duration
+	// StreamLifetime bounds an item stream's age (0: no limit).
 	StreamLifetime time.Duration
 
-	// NSHost and NSPort locate the name server; NSBCPort is its UDP broadcast port.
+	// Handshake validates a client's handshake data and returns the answer ("hello" when
+	// nil); an error rejects the connection with its message.
+	Handshake func(ctx context.Context, data any) (any, error)
+
+	// Logger receives connection-level events (slog.Default() when nil).
+	Logger *slog.Logger
+}
+
+// withDefaults returns the configuration with every zero field replaced by its default.
+// Host stays as given: an empty one lets Serve take URIs from the caller's listener.
+func (c DaemonConfig) withDefaults() DaemonConfig {
+	if len(c.SerializersAccepted) == 0 {
+		c.SerializersAccepted = defaultSerializersAccepted
+	}
+	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
+	c.StreamLinger = orDefault(c.StreamLinger, DefaultStreamLinger)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// ProxyConfig configures a Proxy (and the name server lookups it makes to resolve
+// PYRONAME and PYROMETA URIs). A zero field means the default its comment gives.
+// ProxyConfigFromEnv reads the PYRO_* variables Pyro4 reads.
+type ProxyConfig struct {
+	// Serializer is the codec's Pyro name: serpent (DefaultSerializer), json, marshal or
+	// msgpack.
+	Serializer string
+
+	Transport
+
+	// HandshakeData is what the proxy sends in the connection handshake ("hello" when nil).
+	HandshakeData any
+
+	// MaxConns bounds the connections in use at once (DefaultMaxConns; negative: no limit).
+	// Callers beyond it wait for a free connection within their context. A Python daemon
+	// serves at most 40 connections (its thread pool) and refuses more.
+	MaxConns int
+	// MaxIdleConns bounds the idle connections kept open (DefaultMaxIdleConns; negative:
+	// none).
+	MaxIdleConns int
+
+	// NSHost and NSPort locate the name server (DefaultHost, DefaultNSPort); NSBCPort is its
+	// UDP broadcast port (DefaultNSBCPort).
 	NSHost   string
 	NSPort   int
 	NSBCPort int
 
-	// Handshake, on a daemon, validates a client's handshake data and returns the answer
-	// ("hello" by default); an error rejects the connection with its message. On a proxy,
-	// HandshakeData is what it sends.
-	Handshake     func(ctx context.Context, data any) (any, error)
-	HandshakeData any
-
-	// Logger receives connection-level events; nil means slog.Default().
-	Logger *slog.Logger
+	// Dial opens the proxy's connections, with a URI's Network() and Address() (a
+	// net.Dialer's DialContext, bounded by CommTimeout, when nil). A tls.Dialer's
+	// DialContext, an SSH tunnel or one end of a net.Pipe fit here.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// DefaultConfig returns Pyro4 4.82's defaults.
-func DefaultConfig() Config {
-	return Config{
-		Host:                "localhost",
-		Serializer:          "serpent",
-		SerializersAccepted: []string{"serpent", "marshal", "json", "msgpack"},
-		StreamLinger:        30 * time.Second,
-		HandshakeTimeout:    30 * time.Second,
-		NSHost:              "localhost",
-		NSPort:              9090,
-		NSBCPort:            9091,
-		HandshakeData:       "hello",
+// withDefaults returns the configuration with every zero field replaced by its default.
+func (c ProxyConfig) withDefaults() ProxyConfig {
+	c.Serializer = orDefault(c.Serializer, DefaultSerializer)
+	if c.HandshakeData == nil {
+		c.HandshakeData = "hello"
 	}
+	c.MaxConns = orDefault(c.MaxConns, DefaultMaxConns)
+	c.MaxIdleConns = orDefault(c.MaxIdleConns, DefaultMaxIdleConns)
+	c.NSHost = orDefault(c.NSHost, DefaultHost)
+	c.NSPort = orDefault(c.NSPort, DefaultNSPort)
+	c.NSBCPort = orDefault(c.NSBCPort, DefaultNSBCPort)
+	return c
 }
 
-// ConfigFromEnv returns DefaultConfig overridden by Pyro4's environment variables:
-// PYRO_HOST, PYRO_NS_HOST, PYRO_NS_PORT, PYRO_NS_BCPORT, PYRO_NATHOST, PYRO_NATPORT,
-// PYRO_SERIALIZER, PYRO_SERIALIZERS_ACCEPTED, PYRO_MAX_MESSAGE_SIZE, PYRO_COMPRESSION,
-// PYRO_COMMTIMEOUT, PYRO_HMAC_KEY, PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME.
-func ConfigFromEnv() (Config, error) {
-	c := DefaultConfig()
-	var errs []string
-	str := func(name string, dst *string) {
-		if v, ok := os.LookupEnv("PYRO_" + name); ok {
-			*dst = v
-		}
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
 	}
-	integer := func(name string, dst *int) {
-		if v, ok := os.LookupEnv("PYRO_" + name); ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("PYRO_%s=%q: not an integer", name, v))
-				return
-			}
-			*dst = n
-		}
-	}
-	seconds := func(name string, dst *time.Duration) {
-		if v, ok := os.LookupEnv("PYRO_" + name); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 {
-				errs = append(errs, fmt.Sprintf("PYRO_%s=%q: not a number of seconds", name, v))
-				return
-			}
-			*dst = time.Duration(f * float64(time.Second))
-		}
-	}
-	str("HOST", &c.Host)
-	str("NS_HOST", &c.NSHost)
-	integer("NS_PORT", &c.NSPort)
-	integer("NS_BCPORT", &c.NSBCPort)
-	str("NATHOST", &c.NATHost)
-	integer("NATPORT", &c.NATPort)
-	str("SERIALIZER", &c.Serializer)
-	if v, ok := os.LookupEnv("PYRO_SERIALIZERS_ACCEPTED"); ok {
-		c.SerializersAccepted = strings.Split(v, ",")
-	}
-	integer("MAX_MESSAGE_SIZE", &c.MaxMessageSize)
-	if v, ok := os.LookupEnv("PYRO_COMPRESSION"); ok {
-		b, err := parsePythonBool(v)
-		if err != nil {
-			errs = append(errs, "PYRO_COMPRESSION: "+err.Error())
-		}
-		c.Compression = b
-	}
-	seconds("COMMTIMEOUT", &c.CommTimeout)
-	seconds("ITER_STREAM_LINGER", &c.StreamLinger)
-	seconds("ITER_STREAM_LIFETIME", &c.StreamLifetime)
-	if v, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok && v != "" {
-		c.HMACKey = []byte(v)
-	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("pyro: bad environment: %s", strings.Join(errs, "; "))
-	}
-	return c, nil
+	return v
 }
 
-// parsePythonBool reads a boolean the way Pyro4's configuration does.
-func parsePythonBool(s string) (bool, error) {
-	switch strings.ToLower(s) {
-	case "1", "yes", "on", "true":
-		return true, nil
-	case "0", "no", "off", "false":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean (use true/false, yes/no, on/off, 1/0)", s)
+// ProxyOption adjusts one proxy. Options fill a private configuration, so their order does
+// not matter: WithConfig gives the base, the other options override its fields.
+type ProxyOption func(*proxyOptions)
+
+type proxyOptions struct {
+	base      ProxyConfig
+	overrides []func(*ProxyConfig)
 }
 
-func (c *Config) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
+func (o *proxyOptions) set(f func(*ProxyConfig)) { o.overrides = append(o.overrides, f) }
+
+// config applies the options: the base configuration, the overrides in order, the defaults.
+func proxyConfigOf(opts []ProxyOption) ProxyConfig {
+	var o proxyOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
-	return slog.Default()
+	cfg := o.base
+	for _, f := range o.overrides {
+		f(&cfg)
+	}
+	return cfg.withDefaults()
+}
+
+// WithConfig gives the proxy a whole configuration (for example ProxyConfigFromEnv's); the
+// other options override its fields whatever their order.
+func WithConfig(cfg ProxyConfig) ProxyOption {
+	return func(o *proxyOptions) { o.base = cfg }
+}
+
+// WithSerializer picks the codec by Pyro name: "serpent" (default), "json", "marshal",
+// "msgpack".
+func WithSerializer(name string) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Serializer = name }) }
+}
+
+// WithMaxConns bounds how many connections the proxy uses at once (DefaultMaxConns when 0;
+// negative means no limit). See ProxyConfig.MaxConns.
+func WithMaxConns(n int) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.MaxConns = n }) }
+}
+
+// WithMaxIdleConns bounds how many idle connections the proxy keeps open
+// (DefaultMaxIdleConns when 0; negative keeps none).
+func WithMaxIdleConns(n int) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.MaxIdleConns = n }) }
+}
+
+// WithTransport sets the transport settings (message size, compression, HMAC key, timeout).
+func WithTransport(t Transport) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Transport = t }) }
+}
+
+// WithDialer sets the function that opens the proxy's connections (see ProxyConfig.Dial).
+func WithDialer(dial func(ctx context.Context, network, address string) (net.Conn, error)) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Dial = dial }) }
+}
+
+// WithHMACKey sets the HMAC key shared with the daemon.
+func WithHMACKey(key []byte) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.HMACKey = key }) }
+}
+
+// WithNameServer sets where PYRONAME and PYROMETA URIs without a location are resolved
+// (port 0: DefaultNSPort).
+func WithNameServer(host string, port int) ProxyOption {
+	return func(o *proxyOptions) {
+		o.set(func(c *ProxyConfig) { c.NSHost, c.NSPort = host, port })
+	}
 }

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/pyval"
@@ -23,52 +21,29 @@ import (
 // item streams, ping).
 const DaemonObjectID = "Pyro.Daemon"
 
-// InstanceMode says how many instances of a registered type serve calls.
-type InstanceMode int
-
-const (
-	// Single: one instance shared by every connection.
-	Single InstanceMode = iota
-	// Session: one instance per client connection, dropped when it disconnects.
-	Session
-	// PerCall: a new instance for every call.
-	PerCall
-)
-
-// String returns Pyro4's name of the mode.
-func (m InstanceMode) String() string {
-	switch m {
-	case Single:
-		return "single"
-	case Session:
-		return "session"
-	case PerCall:
-		return "percall"
-	}
-	return "InstanceMode(" + strconv.Itoa(int(m)) + ")"
-}
-
-// Daemon serves registered Go objects to Pyro4 clients, Python or Go. Create one with
-// NewDaemon, Register objects, then Serve. It is safe for concurrent use.
+// Daemon serves registered Go objects to Pyro clients, Python or Go. NewDaemon makes one
+// without any I/O; Register objects, then serve them: ListenAndServe on the configured
+// address, Serve on a listener of the caller's, or ServeConn on one connection. It is safe
+// for concurrent use.
 type Daemon struct {
-	cfg      Config
-	ln       net.Listener
-	location URI // host/port or socket handed out in URIs
+	cfg      DaemonConfig
 	wcfg     wire.Config
 	accepted map[uint16]serializer.Codec
 
-	mu       sync.RWMutex
-	objects  map[string]*registration
-	byPtr    map[any]string // registered pointers → id, for autoproxy
-	conns    map[*serverConn]struct{}
-	closing  bool
-	serveErr chan struct{}
+	mu        sync.RWMutex
+	location  URI      // host/port or socket handed out in URIs; zero until a listener is known
+	addr      net.Addr // the listener the location came from
+	listeners map[net.Listener]struct{}
+	objects   map[string]*registration
+	byPtr     map[any]string // registered pointers → id, for autoproxy
+	conns     map[*serverConn]struct{}
+	closing   bool
 
 	streams streamTable
 	wg      sync.WaitGroup // connection goroutines and oneway calls
 
-	// baseCtx parents every call's context; Close cancels it so methods that honour their
-	// context stop.
+	// baseCtx parents every call's context; a forced shutdown cancels it, after closing the
+	// connections, so methods that honour their context stop.
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
 }
@@ -83,80 +58,18 @@ type registration struct {
 	once     sync.Once
 }
 
-// RegisterOption adjusts one registration.
-type RegisterOption func(*registerOptions)
-
-type registerOptions struct {
-	id string
-	exposeOptions
-}
-
-// WithID registers the object under this id instead of a generated "obj_<hex>" one.
-func WithID(id string) RegisterOption { return func(o *registerOptions) { o.id = id } }
-
-// WithName exposes the Go method goName under pyName instead of its snake_case name (both
-// stay callable): WithName("Dunder", "__dunder__").
-func WithName(goName, pyName string) RegisterOption {
-	return func(o *registerOptions) { o.names[goName] = pyName }
-}
-
-// WithOneway marks methods (by Go or exposed name) as oneway: clients do not wait for them.
-func WithOneway(names ...string) RegisterOption {
-	return func(o *registerOptions) {
-		for _, n := range names {
-			o.oneway[n] = true
-		}
-	}
-}
-
-// WithParams names a method's parameters so callers may pass them as keyword arguments and
-// leave trailing ones out (they get their zero values): WithParams("Lookup", "name", "return_metadata").
-func WithParams(goMethod string, names ...string) RegisterOption {
-	return func(o *registerOptions) { o.params[goMethod] = names }
-}
-
-// WithClassName sets the class name Python-style error messages use for the object
-// ("'EchoServer' object has no attribute 'x'"); the Go type's name by default.
-func WithClassName(name string) RegisterOption {
-	return func(o *registerOptions) { o.className = name }
-}
-
-// WithAttributes exposes Go getters (methods taking nothing and returning a value) as remote
-// attributes, read-only unless a SetFoo method exists; Foo()/SetFoo pairs need no option.
-func WithAttributes(goNames ...string) RegisterOption {
-	return func(o *registerOptions) {
-		for _, n := range goNames {
-			o.attrs[n] = true
-		}
-	}
-}
-
-// WithHidden keeps the named Go methods from being exposed.
-func WithHidden(goNames ...string) RegisterOption {
-	return func(o *registerOptions) {
-		for _, n := range goNames {
-			o.hidden[n] = true
-		}
-	}
-}
-
-// NewDaemon listens on cfg's host and port (or unix socket) and returns a daemon ready for
-// Register and Serve.
-func NewDaemon(cfg Config) (*Daemon, error) {
-	if cfg.Host == "" && cfg.UnixSocket == "" {
-		cfg.Host = "localhost"
-	}
-	if len(cfg.SerializersAccepted) == 0 {
-		cfg.SerializersAccepted = DefaultConfig().SerializersAccepted
-	}
+// NewDaemon returns a daemon ready for Register and serving. It does no I/O; a zero
+// DaemonConfig means the defaults.
+func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
+	cfg = cfg.withDefaults()
 	d := &Daemon{
-		cfg:      cfg,
-		accepted: map[uint16]serializer.Codec{},
-		objects:  map[string]*registration{},
-		byPtr:    map[any]string{},
-		conns:    map[*serverConn]struct{}{},
-		serveErr: make(chan struct{}),
-		wcfg:     wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
+		cfg:       cfg,
+		accepted:  map[uint16]serializer.Codec{},
+		listeners: map[net.Listener]struct{}{},
+		objects:   map[string]*registration{},
+		byPtr:     map[any]string{},
+		conns:     map[*serverConn]struct{}{},
+		wcfg:      wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
 	}
 	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
 	for _, name := range cfg.SerializersAccepted {
@@ -166,44 +79,78 @@ func NewDaemon(cfg Config) (*Daemon, error) {
 		}
 		d.accepted[uint16(c.ID())] = c
 	}
-	var err error
-	if cfg.UnixSocket != "" {
-		d.ln, err = net.Listen("unix", cfg.UnixSocket)
-		d.location = URI{Protocol: "PYRO", SockPath: cfg.UnixSocket}
-	} else {
-		d.ln, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
-		if err == nil {
-			port := d.ln.Addr().(*net.TCPAddr).Port
-			d.location = URI{Protocol: "PYRO", Host: cfg.Host, Port: port}
-			if cfg.NATHost != "" {
-				d.location.Host = cfg.NATHost
-				if cfg.NATPort != 0 {
-					d.location.Port = cfg.NATPort
-				}
-			}
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pyro: daemon listen: %w", err)
-	}
-	d.streams.init(cfg.StreamLinger, cfg.StreamLifetime)
+	linger := max(cfg.StreamLinger, 0)
+	d.streams.init(linger, cfg.StreamLifetime)
 	if _, err := d.Register(&daemonObject{d: d}, WithID(DaemonObjectID),
 		WithParams("GetMetadata", "objectId", "as_lists"), WithOneway("close_stream")); err != nil {
-		d.ln.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-// Addr returns the address the daemon listens on.
-func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+// Addr returns the address of the listener the daemon's URIs were taken from, or nil
+// before Listen or Serve.
+func (d *Daemon) Addr() net.Addr {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.addr
+}
 
 // Location returns the "host:port" or "./u:path" part of the daemon's URIs.
-func (d *Daemon) Location() string { return d.location.Location() }
+func (d *Daemon) Location() string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.locationLocked().Location()
+}
 
-// Register serves obj (usually a pointer to a struct) in Single mode and returns its URI.
-// Every exported method is exposed; options rename methods, mark them oneway, name their
-// parameters or set the object id.
+// locationLocked returns where URIs point: the listener's address once there is one, else
+// the configured address; NATHost and NATPort replace host and port.
+func (d *Daemon) locationLocked() URI {
+	if d.location.Protocol != "" {
+		return d.location
+	}
+	if d.cfg.UnixSocket != "" {
+		return URI{Protocol: ProtocolPyro, SockPath: d.cfg.UnixSocket}
+	}
+	return d.withNAT(URI{Protocol: ProtocolPyro, Host: orDefault(d.cfg.Host, DefaultHost), Port: d.cfg.Port})
+}
+
+func (d *Daemon) withNAT(u URI) URI {
+	if d.cfg.NATHost != "" && u.SockPath == "" {
+		u.Host = d.cfg.NATHost
+		if d.cfg.NATPort != 0 {
+			u.Port = d.cfg.NATPort
+		}
+	}
+	return u
+}
+
+// adoptLocationLocked takes the URI location from a listener unless one is known already.
+// host is the host to put in URIs; empty means the listener's own address.
+func (d *Daemon) adoptLocationLocked(a net.Addr, host string) {
+	if d.location.Protocol != "" {
+		return
+	}
+	d.addr = a
+	switch a := a.(type) {
+	case *net.UnixAddr:
+		d.location = URI{Protocol: ProtocolPyro, SockPath: a.Name}
+	case *net.TCPAddr:
+		if host == "" {
+			host = a.IP.String()
+		}
+		d.location = d.withNAT(URI{Protocol: ProtocolPyro, Host: host, Port: a.Port})
+	default:
+		d.location = d.locationLocked()
+		d.location.Object = ""
+	}
+}
+
+// Register serves obj (usually a pointer to a struct) in Single mode and returns its URI at
+// the daemon's location (register after Listen when the port is picked at random). Every
+// exported method is exposed; for servers prefer RegisterAs (or WithInterface), which
+// publishes an interface's methods only. Options rename methods, mark them oneway, name
+// their parameters or set the object id.
 func (d *Daemon) Register(obj any, opts ...RegisterOption) (URI, error) {
 	if obj == nil {
 		return URI{}, errors.New("pyro: Register: nil object")
@@ -229,6 +176,9 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if err := o.onlyInterface(typ); err != nil {
+		return URI{}, err
+	}
 	et, err := buildExposed(typ, o.exposeOptions)
 	if err != nil {
 		return URI{}, err
@@ -248,7 +198,7 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 	if inst.IsValid() && inst.Kind() == reflect.Pointer {
 		d.byPtr[inst.Interface()] = o.id
 	}
-	return d.uriFor(o.id), nil
+	return d.uriForLocked(o.id), nil
 }
 
 // Unregister removes an object; calls already running finish.
@@ -269,11 +219,15 @@ func (d *Daemon) Unregister(id string) error {
 	return nil
 }
 
-// URIFor returns the URI of a registered object id.
-func (d *Daemon) URIFor(id string) URI { return d.uriFor(id) }
+// URIFor returns the URI of an object id at the daemon's location (see Location).
+func (d *Daemon) URIFor(id string) URI {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.uriForLocked(id)
+}
 
-func (d *Daemon) uriFor(id string) URI {
-	u := d.location
+func (d *Daemon) uriForLocked(id string) URI {
+	u := d.locationLocked()
 	u.Object = id
 	return u
 }
@@ -314,114 +268,6 @@ func (d *Daemon) lookup(id string) *registration {
 	r := d.objects[id]
 	d.mu.RUnlock()
 	return r
-}
-
-// Serve accepts connections until Shutdown or Close (it then returns ErrDaemonClosed) or
-// until ctx is done (it then shuts down gracefully and returns ctx's error).
-func (d *Daemon) Serve(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { d.Shutdown(context.Background()) })
-	defer stop()
-	var tempDelay time.Duration
-	for {
-		nc, err := d.ln.Accept()
-		if err != nil {
-			if d.isClosing() {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return ErrDaemonClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) || isTemporary(err) {
-				// Out of file descriptors and the like: back off instead of spinning.
-				tempDelay = min(max(2*tempDelay, 5*time.Millisecond), time.Second)
-				d.cfg.logger().Warn("pyro: accept failed, retrying", "err", err, "delay", tempDelay)
-				time.Sleep(tempDelay)
-				continue
-			}
-			return fmt.Errorf("pyro: accept: %w", err)
-		}
-		tempDelay = 0
-		sc := newServerConn(d, nc)
-		d.mu.Lock()
-		if d.closing {
-			d.mu.Unlock()
-			nc.Close()
-			continue
-		}
-		d.conns[sc] = struct{}{}
-		d.wg.Add(1)
-		d.mu.Unlock()
-		go sc.serve()
-	}
-}
-
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
-}
-
-func (d *Daemon) isClosing() bool {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.closing
-}
-
-// Shutdown stops accepting connections, lets calls in flight finish and their replies go out,
-// closes every connection and returns. If ctx ends first, the remaining connections are closed
-// at once, the contexts of calls still running are cancelled, and ctx's error is returned
-// without waiting for those calls.
-func (d *Daemon) Shutdown(ctx context.Context) error {
-	d.mu.Lock()
-	already := d.closing
-	d.closing = true
-	conns := make([]*serverConn, 0, len(d.conns))
-	for c := range d.conns {
-		conns = append(conns, c)
-	}
-	d.mu.Unlock()
-	if !already {
-		d.ln.Close()
-		if d.cfg.UnixSocket != "" {
-			os.Remove(d.cfg.UnixSocket)
-		}
-	}
-	for _, c := range conns {
-		c.closeIfIdle()
-	}
-	done := make(chan struct{})
-	go func() { d.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		d.cancelBase()
-		d.streams.closeAll()
-		return nil
-	case <-ctx.Done():
-		d.cancelBase()
-		for _, c := range conns {
-			c.nc.Close()
-		}
-		d.streams.closeAll()
-		return ctx.Err()
-	}
-}
-
-// Close shuts the daemon down at once: calls in flight lose their connections and their
-// contexts are cancelled.
-func (d *Daemon) Close() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := d.Shutdown(ctx)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
-}
-
-func (d *Daemon) forget(c *serverConn) {
-	d.mu.Lock()
-	delete(d.conns, c)
-	d.mu.Unlock()
 }
 
 // instance returns the receiver for one call according to the registration's mode.
@@ -467,7 +313,7 @@ func (o *daemonObject) Info() string {
 		DaemonObjectID, o.d.Location(), natText(o.d.cfg), len(o.d.Registered()))
 }
 
-func natText(c Config) string {
+func natText(c DaemonConfig) string {
 	if c.NATHost == "" {
 		return "None"
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // calc is a test object covering the shapes of method the daemon supports.
@@ -78,52 +79,16 @@ func (c *calc) Greet(name, greeting string) string {
 	return greeting + " " + name
 }
 
-// serve starts a daemon on loopback and returns it; it is shut down when the test ends.
-func serve(t testing.TB, register func(d *pyro.Daemon)) *pyro.Daemon {
-	t.Helper()
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	register(d)
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(context.Background()) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := d.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-done; !errors.Is(err, pyro.ErrDaemonClosed) {
-			t.Errorf("Serve returned %v, want ErrDaemonClosed", err)
-		}
-	})
-	return d
-}
-
 func newCalcDaemon(t testing.TB) (*pyro.Daemon, *calc, pyro.URI) {
 	c := &calc{release: make(chan struct{})}
 	var uri pyro.URI
-	d := serve(t, func(d *pyro.Daemon) {
-		var err error
-		uri, err = d.Register(c, pyro.WithID("calc"), pyro.WithParams("Greet", "name", "greeting"))
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	return d, c, uri
-}
-
-func proxyFor(t testing.TB, uri pyro.URI, opts ...pyro.ProxyOption) *pyro.Proxy {
-	t.Helper()
-	p, err := pyro.NewProxyURI(uri, opts...)
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
+	var err error
+	uri, err = d.Register(c, pyro.WithID("calc"), pyro.WithParams("Greet", "name", "greeting"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close() })
-	return p
+	return d, c, uri
 }
 
 var serializers = []string{"serpent", "json", "marshal", "msgpack"}
@@ -133,7 +98,7 @@ func TestGoToGoCalls(t *testing.T) {
 	ctx := context.Background()
 	for _, ser := range serializers {
 		t.Run(ser, func(t *testing.T) {
-			p := proxyFor(t, uri, pyro.WithSerializer(ser))
+			p := pyrotest.NewProxy(t, uri, pyro.WithSerializer(ser))
 			sum, err := pyro.CallT[int](ctx, p, "add", 2, 3)
 			if err != nil || sum != 5 {
 				t.Fatalf("add(2,3) = %v, %v", sum, err)
@@ -161,7 +126,7 @@ func TestGoToGoCalls(t *testing.T) {
 func TestRemoteErrors(t *testing.T) {
 	_, _, uri := newCalcDaemon(t)
 	ctx := context.Background()
-	p := proxyFor(t, uri)
+	p := pyrotest.NewProxy(t, uri)
 	_, err := pyro.CallT[float64](ctx, p, "divide", 1, 0)
 	var re *pyro.RemoteError
 	if !errors.As(err, &re) || re.Class != "builtins.ZeroDivisionError" || re.Message() != "float division by zero" {
@@ -196,7 +161,7 @@ func TestRemoteErrors(t *testing.T) {
 func TestAttributesOnewayBatchStream(t *testing.T) {
 	_, c, uri := newCalcDaemon(t)
 	ctx := context.Background()
-	p := proxyFor(t, uri)
+	p := pyrotest.NewProxy(t, uri)
 
 	if err := p.SetAttr(ctx, "scale", 2.5); err != nil {
 		t.Fatal(err)
@@ -267,15 +232,14 @@ func (c *counter) Incr() int { c.n++; return c.n }
 func TestInstanceModes(t *testing.T) {
 	ctx := context.Background()
 	uris := map[pyro.InstanceMode]pyro.URI{}
-	serve(t, func(d *pyro.Daemon) {
-		for _, m := range []pyro.InstanceMode{pyro.Single, pyro.Session, pyro.PerCall} {
-			u, err := d.RegisterFactory(m, func() *counter { return &counter{} }, pyro.WithID("counter."+m.String()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			uris[m] = u
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
+	for _, m := range []pyro.InstanceMode{pyro.Single, pyro.Session, pyro.PerCall} {
+		u, err := d.RegisterFactory(m, func() *counter { return &counter{} }, pyro.WithID("counter."+m.String()))
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
+		uris[m] = u
+	}
 	want := map[pyro.InstanceMode][]int{
 		pyro.Single:  {1, 2, 3, 4}, // one shared instance
 		pyro.Session: {1, 2, 1, 2}, // one per connection
@@ -284,7 +248,7 @@ func TestInstanceModes(t *testing.T) {
 	for mode, u := range uris {
 		var got []int
 		for range 2 {
-			p := proxyFor(t, u)
+			p := pyrotest.NewProxy(t, u)
 			for range 2 {
 				n, err := pyro.CallT[int](ctx, p, "incr")
 				if err != nil {
@@ -302,7 +266,7 @@ func TestInstanceModes(t *testing.T) {
 
 func TestDeadlineAndConcurrency(t *testing.T) {
 	_, c, uri := newCalcDaemon(t)
-	p := proxyFor(t, uri)
+	p := pyrotest.NewProxy(t, uri)
 	if err := p.Bind(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -335,16 +299,18 @@ func TestDeadlineAndConcurrency(t *testing.T) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
+	d, err := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := d.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	uri, _ := d.Register(&calc{}, pyro.WithID("calc"))
 	served := make(chan error, 1)
-	go func() { served <- d.Serve(context.Background()) }()
-	p := proxyFor(t, uri)
+	go func() { served <- d.Serve(context.Background(), ln) }()
+	p := pyrotest.NewProxy(t, uri)
 	res := make(chan string, 1)
 	go func() {
 		s, err := pyro.CallT[string](context.Background(), p, "sleep", 300)
@@ -381,16 +347,18 @@ func (b *blocker) Block(ctx context.Context) error {
 // TestCloseCancelsCallsInFlight: Close does not wait for a method blocked on its context; the
 // method's context is cancelled.
 func TestCloseCancelsCallsInFlight(t *testing.T) {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
+	d, err := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := d.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := &blocker{started: make(chan struct{})}
 	uri, _ := d.Register(b)
-	go d.Serve(context.Background())
-	p := proxyFor(t, uri)
+	go d.Serve(context.Background(), ln)
+	p := pyrotest.NewProxy(t, uri)
 	errc := make(chan error, 1)
 	go func() { errc <- p.Call(context.Background(), "block", nil) }()
 	<-b.started
@@ -423,8 +391,9 @@ func (g *gauge) Hold(ms int) {
 func TestMaxConns(t *testing.T) {
 	g := &gauge{}
 	var uri pyro.URI
-	serve(t, func(d *pyro.Daemon) { uri, _ = d.Register(g) })
-	p := proxyFor(t, uri, pyro.WithMaxConns(2))
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
+	uri, _ = d.Register(g)
+	p := pyrotest.NewProxy(t, uri, pyro.WithMaxConns(2))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)

@@ -5,9 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net"
 
 	"github.com/gopyro/pyro"
 )
+
+// GreeterAPI is what the greeter publishes: RegisterAs exposes these methods and no others.
+type GreeterAPI interface {
+	Hello(name string) string
+	Divide(a, b float64) (float64, error)
+	Countdown(n int) iter.Seq[int]
+}
 
 // Greeter is an ordinary Go type; its exported methods become remote methods.
 type Greeter struct{}
@@ -35,15 +43,17 @@ func (Greeter) Countdown(n int) iter.Seq[int] {
 // with Pyro4.Proxy("PYRO:example.greeter@localhost:<port>").hello("world").
 func Example() {
 	ctx := context.Background()
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
+	d, err := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
 	if err != nil {
 		panic(err)
 	}
 	defer d.Close()
-	uri, _ := d.Register(&Greeter{}, pyro.WithID("example.greeter"))
-	go d.Serve(ctx)
+	ln, err := d.Listen() // a free port: URIs take it from the listener
+	if err != nil {
+		panic(err)
+	}
+	go d.Serve(ctx, ln)
+	uri, _ := pyro.RegisterAs[GreeterAPI](d, Greeter{}, pyro.WithID("example.greeter"))
 
 	p, _ := pyro.NewProxyURI(uri)
 	defer p.Close()
@@ -76,12 +86,11 @@ func (c *counter2) Next() int { c.n++; return c.n }
 
 // Instance modes: PerCall makes a new object for every call, Session one per connection.
 func ExampleDaemon_RegisterFactory() {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, _ := pyro.NewDaemon(cfg)
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
 	defer d.Close()
+	ln, _ := d.Listen()
+	go d.Serve(context.Background(), ln)
 	uri, _ := d.RegisterFactory(pyro.PerCall, func() *counter2 { return &counter2{} })
-	go d.Serve(context.Background())
 
 	p, _ := pyro.NewProxyURI(uri)
 	defer p.Close()
@@ -93,12 +102,11 @@ func ExampleDaemon_RegisterFactory() {
 
 // A batch sends several calls in one message; it stops at the first failure.
 func ExampleBatch_Run() {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, _ := pyro.NewDaemon(cfg)
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
 	defer d.Close()
+	ln, _ := d.Listen()
+	go d.Serve(context.Background(), ln)
 	uri, _ := d.Register(&Greeter{})
-	go d.Serve(context.Background())
 
 	p, _ := pyro.NewProxyURI(uri)
 	defer p.Close()
@@ -106,4 +114,32 @@ func ExampleBatch_Run() {
 	var be *pyro.BatchError
 	fmt.Println(results, errors.As(err, &be) && be.Index == 1)
 	// Output: [hello a] true
+}
+
+// ServeConn serves one connection the caller already has: here one end of an in-memory
+// pipe, with a proxy dialling the other end. A TLS connection or a socketpair works the same.
+func ExampleDaemon_ServeConn() {
+	ctx := context.Background()
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{})
+	defer d.Close()
+	uri, _ := pyro.RegisterAs[GreeterAPI](d, Greeter{}, pyro.WithID("greeter"))
+
+	server, client := net.Pipe()
+	go d.ServeConn(ctx, server)
+	p, _ := pyro.NewProxyURI(uri, pyro.WithDialer(func(context.Context, string, string) (net.Conn, error) {
+		return client, nil
+	}))
+	defer p.Close()
+	fmt.Println(pyro.CallT[string](ctx, p, "hello", "pipe"))
+	// Output: hello pipe <nil>
+}
+
+// Options fill one configuration whatever their order: WithSerializer overrides the
+// serializer of the configuration WithConfig gives, before or after it.
+func ExampleWithConfig() {
+	base := pyro.ProxyConfig{Serializer: "marshal", MaxConns: 4}
+	p, _ := pyro.NewProxy("PYRO:obj@localhost:9999", pyro.WithSerializer("json"), pyro.WithConfig(base))
+	defer p.Close()
+	fmt.Println(p.Config().Serializer, p.Config().MaxConns, p.Config().MaxIdleConns)
+	// Output: json 4 16
 }

@@ -93,6 +93,7 @@ type exposeOptions struct {
 	params    map[string][]string // by Go name: keyword parameter names
 	hidden    map[string]bool     // Go names not exposed
 	attrs     map[string]bool     // Go getters exposed as attributes even without a setter
+	only      map[string]bool     // when set, the only Go names exposed (WithInterface)
 	className string
 }
 
@@ -109,7 +110,7 @@ func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
 	all := map[string]*exposedMethod{}
 	for i := range typ.NumMethod() {
 		m := typ.Method(i)
-		if !m.IsExported() || opts.hidden[m.Name] || reservedMethods[m.Name] {
+		if !m.IsExported() || opts.hidden[m.Name] || reservedMethods[m.Name] || opts.only != nil && !opts.only[m.Name] {
 			continue
 		}
 		em, err := inspectMethod(m, i)

@@ -14,6 +14,7 @@ import (
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/echoserver"
 	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // startPythonEchoServer runs the real pyro4-test-echoserver (accepting msgpack too) with the
@@ -28,32 +29,16 @@ func startPythonEchoServer(t testing.TB, env []string, args ...string) string {
 }
 
 // startGoEchoServer serves our echo server on loopback.
-func startGoEchoServer(t testing.TB, cfg pyro.Config) (*echoserver.Server, pyro.URI) {
+func startGoEchoServer(t testing.TB, cfg pyro.DaemonConfig) (*echoserver.Server, pyro.URI) {
 	t.Helper()
 	echo := echoserver.New(io.Discard)
 	var uri pyro.URI
-	serveWith(t, cfg, func(d *pyro.Daemon) {
-		var err error
-		if uri, err = echo.Register(d); err != nil {
-			t.Fatal(err)
-		}
-	})
-	return echo, uri
-}
-
-func serveWith(t testing.TB, cfg pyro.Config, register func(*pyro.Daemon)) *pyro.Daemon {
-	t.Helper()
-	if cfg.Host == "" {
-		cfg.Host = "127.0.0.1"
-	}
-	d, err := pyro.NewDaemon(cfg)
-	if err != nil {
+	d := pyrotest.NewDaemon(t, cfg)
+	var err error
+	if uri, err = echo.Register(d); err != nil {
 		t.Fatal(err)
 	}
-	register(d)
-	go d.Serve(context.Background())
-	t.Cleanup(func() { d.Close() })
-	return d
+	return echo, uri
 }
 
 var locationRE = regexp.MustCompile(`\('127\.0\.0\.1', \d+\)|127\.0\.0\.1:\d+`)
@@ -82,9 +67,7 @@ func runEchoClient(t *testing.T, uri, ser string, extra ...string) map[string]an
 // with the same Python Pyro4 client, per serializer, and compares everything it observed.
 func TestPythonClientCannotTellEchoServersApart(t *testing.T) {
 	pyURI := startPythonEchoServer(t, nil)
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	_, goURI := startGoEchoServer(t, cfg)
+	_, goURI := startGoEchoServer(t, pyro.DaemonConfig{})
 	for _, ser := range serializers {
 		t.Run(ser, func(t *testing.T) {
 			extra := []string{}
@@ -128,8 +111,7 @@ func compareTranscripts(t *testing.T, want, got map[string]any) {
 // on calls our echo server on a unix socket; large payloads travel compressed both ways.
 func TestPythonClientUnixSocketHMACCompression(t *testing.T) {
 	sock := t.TempDir() + "/echo.sock"
-	cfg := pyro.DefaultConfig()
-	cfg.UnixSocket = sock
+	cfg := pyro.DaemonConfig{UnixSocket: sock}
 	cfg.HMACKey = []byte("s3cret")
 	cfg.Compression = true
 	_, uri := startGoEchoServer(t, cfg)

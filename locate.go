@@ -15,42 +15,21 @@ import (
 const NameServerObjectID = "Pyro.NameServer"
 
 // LocateNS finds a name server and returns a proxy to it, the way Pyro4's locateNS does.
-// With a host it connects there directly (port 0 means cfg.NSPort). Without one it tries
-// cfg.NSHost directly when that is a loopback name, then a UDP broadcast on the port given
-// (or cfg.NSBCPort), then cfg.NSHost:cfg.NSPort.
+// With a host it connects there directly (port 0 means the configured NSPort). Without one
+// it tries the configured NSHost directly when that is a loopback name, then a UDP broadcast
+// on the port given (or NSBCPort), then NSHost:NSPort. The options configure the returned
+// proxy and say where to look (WithNameServer, WithConfig); the environment is not read.
 func LocateNS(ctx context.Context, host string, port int, opts ...ProxyOption) (*Proxy, error) {
-	cfg, err := ConfigFromEnv()
-	if err != nil {
-		return nil, err
-	}
-	probe := &Proxy{cfg: cfg}
-	for _, o := range opts {
-		if err := o(probe); err != nil {
-			return nil, err
-		}
-	}
-	cfg = probe.cfg
-	opts = append([]ProxyOption{WithConfig(cfg)}, opts...)
+	cfg := proxyConfigOf(opts)
 	if host != "" {
-		if port == 0 {
-			port = cfg.NSPort
-		}
-		return bindNS(ctx, nsURI(host, port), opts)
+		return bindNS(ctx, nsURI(host, orDefault(port, cfg.NSPort)), opts)
 	}
 	if isLoopbackName(cfg.NSHost) {
-		nsPort := port
-		if nsPort == 0 {
-			nsPort = cfg.NSPort
-		}
-		if p, err := bindNS(ctx, nsURI(cfg.NSHost, nsPort), opts); err == nil {
+		if p, err := bindNS(ctx, nsURI(cfg.NSHost, orDefault(port, cfg.NSPort)), opts); err == nil {
 			return p, nil
 		}
 	}
-	bcPort := port
-	if bcPort == 0 {
-		bcPort = cfg.NSBCPort
-	}
-	if uri, err := BroadcastLookup(ctx, bcPort, nil); err == nil {
+	if uri, err := BroadcastLookup(ctx, orDefault(port, cfg.NSBCPort), nil); err == nil {
 		return NewProxyURI(uri, opts...)
 	}
 	return bindNS(ctx, nsURI(cfg.NSHost, cfg.NSPort), opts)
@@ -120,7 +99,7 @@ func BroadcastLookup(ctx context.Context, port int, addrs []string) (URI, error)
 }
 
 // resolve turns a PYRONAME or PYROMETA URI into a PYRO one through the name server.
-func resolve(ctx context.Context, u URI, cfg Config) (URI, error) {
+func resolve(ctx context.Context, u URI, cfg ProxyConfig) (URI, error) {
 	switch u.Protocol {
 	case ProtocolPyro:
 		return u, nil

@@ -27,55 +27,20 @@ type Kwargs map[string]any
 // protocol is one call at a time per connection), and is safe for concurrent use.
 type Proxy struct {
 	uri   URI // as given: PYRO, PYRONAME or PYROMETA
-	cfg   Config
+	cfg   ProxyConfig
 	codec serializer.Codec
 	wcfg  wire.Config
+	pool  *connPool
 
-	mu       sync.Mutex
-	resolved URI // the PYRO uri connections go to, once resolved
-	idle     []*clientConn
-	closed   bool
+	mu       sync.Mutex // guards resolved and meta
+	resolved URI        // the PYRO uri connections go to, once resolved
 	meta     *metadata
-	maxIdle  int
-	slots    chan struct{} // one per connection in use; nil: no limit
-}
-
-// ProxyOption adjusts a proxy.
-type ProxyOption func(*Proxy) error
-
-// WithConfig gives the proxy a configuration instead of ConfigFromEnv's.
-func WithConfig(cfg Config) ProxyOption {
-	return func(p *Proxy) error { p.cfg = cfg; return nil }
-}
-
-// WithSerializer picks the codec by Pyro4 name: "serpent" (default), "json", "marshal", "msgpack".
-func WithSerializer(name string) ProxyOption {
-	return func(p *Proxy) error { p.cfg.Serializer = name; return nil }
-}
-
-// WithMaxConns bounds how many connections the proxy uses at once (default 32; 0 means no
-// limit). Callers beyond it wait for a free connection, within their context. A Python
-// daemon serves at most 40 connections (its thread pool) and refuses more.
-func WithMaxConns(n int) ProxyOption {
-	return func(p *Proxy) error {
-		if n < 0 {
-			return fmt.Errorf("pyro: WithMaxConns(%d): must be 0 or more", n)
-		}
-		p.slots = nil
-		if n > 0 {
-			p.slots = make(chan struct{}, n)
-		}
-		return nil
-	}
-}
-
-// WithMaxIdleConns bounds how many idle connections the proxy keeps open (default 16).
-func WithMaxIdleConns(n int) ProxyOption {
-	return func(p *Proxy) error { p.maxIdle = n; return nil }
 }
 
 // NewProxy returns a proxy for a "PYRO:", "PYRONAME:" or "PYROMETA:" URI. It does no I/O:
-// the first call connects (and resolves names through the name server).
+// the first call connects (and resolves names through the name server). Without options it
+// uses the defaults (see ProxyConfig); it does not read the environment: pass
+// WithConfig(cfg) with cfg from ProxyConfigFromEnv for that.
 func NewProxy(uri string, opts ...ProxyOption) (*Proxy, error) {
 	u, err := ParseURI(uri)
 	if err != nil {
@@ -86,28 +51,21 @@ func NewProxy(uri string, opts ...ProxyOption) (*Proxy, error) {
 
 // NewProxyURI is NewProxy for a parsed URI.
 func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
-	cfg, err := ConfigFromEnv()
+	cfg := proxyConfigOf(opts)
+	codec, err := serializer.ByName(cfg.Serializer)
 	if err != nil {
-		return nil, err
-	}
-	p := &Proxy{uri: u, cfg: cfg, maxIdle: 16, slots: make(chan struct{}, 32)}
-	for _, o := range opts {
-		if err := o(p); err != nil {
-			return nil, err
-		}
-	}
-	if p.codec, err = serializer.ByName(p.cfg.Serializer); err != nil {
 		return nil, fmt.Errorf("pyro: proxy serializer: %w", err)
 	}
-	if p.cfg.HandshakeData == nil {
-		p.cfg.HandshakeData = "hello"
-	}
-	p.wcfg = wire.Config{MaxMessageSize: p.cfg.MaxMessageSize, HMACKey: p.cfg.HMACKey, Compress: p.cfg.Compression}
-	if u.Protocol == "PYRO" {
+	p := &Proxy{uri: u, cfg: cfg, codec: codec, pool: newConnPool(cfg.MaxConns, cfg.MaxIdleConns),
+		wcfg: wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression}}
+	if u.Protocol == ProtocolPyro {
 		p.resolved = u
 	}
 	return p, nil
 }
+
+// Config returns the proxy's configuration, defaults filled in.
+func (p *Proxy) Config() ProxyConfig { return p.cfg }
 
 // URI returns the URI the proxy was made with.
 func (p *Proxy) URI() URI { return p.uri }
@@ -166,16 +124,10 @@ func (p *Proxy) Metadata(ctx context.Context) (methods, oneway, attrs []string, 
 	return slices.Clone(p.meta.Methods), slices.Clone(p.meta.Oneway), slices.Clone(p.meta.Attrs), nil
 }
 
-// Close closes the proxy's connections; later calls fail with ErrProxyClosed.
+// Close closes the proxy's connections; callers waiting for a connection and later calls
+// fail with ErrProxyClosed.
 func (p *Proxy) Close() error {
-	p.mu.Lock()
-	p.closed = true
-	idle := p.idle
-	p.idle = nil
-	p.mu.Unlock()
-	for _, c := range idle {
-		c.close()
-	}
+	p.pool.close()
 	return nil
 }
 
@@ -183,15 +135,11 @@ func (p *Proxy) Close() error {
 // (and re-resolves a PYRONAME). Pyro4's _pyroRelease.
 func (p *Proxy) Release() {
 	p.mu.Lock()
-	idle := p.idle
-	p.idle = nil
-	if p.uri.Protocol != "PYRO" {
+	if p.uri.Protocol != ProtocolPyro {
 		p.resolved = URI{}
 	}
 	p.mu.Unlock()
-	for _, c := range idle {
-		c.close()
-	}
+	p.pool.closeIdle()
 }
 
 // Reconnect releases the proxy's connections and connects again, retrying until ctx ends.
@@ -214,32 +162,21 @@ func (p *Proxy) Reconnect(ctx context.Context) error {
 // is at its connection limit. Every connection conn returns goes back through release or
 // discard, which free its slot.
 func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
-	if p.slots != nil {
-		select {
-		case p.slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: waiting for a free connection: %w", ErrCommunication, ctx.Err())
-		}
+	if err := p.pool.acquire(ctx); err != nil {
+		return nil, err
 	}
 	c, err := p.takeOrDial(ctx)
 	if err != nil {
-		p.freeSlot()
+		p.pool.freeSlot()
 	}
 	return c, err
 }
 
 func (p *Proxy) takeOrDial(ctx context.Context) (*clientConn, error) {
+	if c, err := p.pool.takeIdle(); c != nil || err != nil {
+		return c, err
+	}
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, ErrProxyClosed
-	}
-	if n := len(p.idle); n > 0 {
-		c := p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
-		return c, nil
-	}
 	target := p.resolved
 	p.mu.Unlock()
 	if target.Protocol == "" {
@@ -261,37 +198,18 @@ func (p *Proxy) takeOrDial(ctx context.Context) (*clientConn, error) {
 	return c, nil
 }
 
-func (p *Proxy) freeSlot() {
-	if p.slots != nil {
-		<-p.slots
-	}
-}
-
 // release returns a healthy connection to the pool.
-func (p *Proxy) release(c *clientConn) {
-	p.mu.Lock()
-	if p.closed || len(p.idle) >= p.maxIdle {
-		p.mu.Unlock()
-		c.close()
-	} else {
-		p.idle = append(p.idle, c)
-		p.mu.Unlock()
-	}
-	p.freeSlot()
-}
+func (p *Proxy) release(c *clientConn) { p.pool.put(c) }
 
 // discard closes a connection that failed: its state is unknown, so it is not reused.
-func (p *Proxy) discard(c *clientConn) {
-	c.close()
-	p.freeSlot()
-}
+func (p *Proxy) discard(c *clientConn) { p.pool.discard(c) }
 
 func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error) {
-	var dialer net.Dialer
-	if p.cfg.CommTimeout > 0 {
-		dialer.Timeout = p.cfg.CommTimeout
+	dial := p.cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: p.cfg.CommTimeout}).DialContext
 	}
-	nc, err := dialer.DialContext(ctx, u.Network(), u.Address())
+	nc, err := dial(ctx, u.Network(), u.Address())
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
@@ -478,7 +396,7 @@ func (p *Proxy) decodeReply(msg *wire.Message) (reply, error) {
 		return reply{}, fmt.Errorf("%w: cannot decode reply: %w", ErrProtocol, err)
 	}
 	if msg.Flags&wire.FlagItemStreamResult != 0 {
-		id, ok := msg.Annotation("STRM")
+		id, ok := msg.Annotation(wire.AnnStream)
 		if !ok {
 			return reply{}, fmt.Errorf("%w: result is an iterator but the server is not configured to allow streaming", ErrProtocol)
 		}

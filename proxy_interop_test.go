@@ -157,9 +157,7 @@ func TestGoProxyUnixSocketAndHMAC(t *testing.T) {
 	if !strings.Contains(uri, "./u:") {
 		t.Fatalf("unix socket uri: %s", uri)
 	}
-	cfg := pyro.DefaultConfig()
-	cfg.HMACKey = []byte("s3cret")
-	p, err := pyro.NewProxy(uri, pyro.WithConfig(cfg))
+	p, err := pyro.NewProxy(uri, pyro.WithHMACKey([]byte("s3cret")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +166,7 @@ func TestGoProxyUnixSocketAndHMAC(t *testing.T) {
 		t.Fatalf("echo over unix socket with hmac: %q %v", s, err)
 	}
 	// Without the key the daemon refuses the connection.
-	nokey, _ := pyro.NewProxy(uri, pyro.WithConfig(pyro.DefaultConfig()))
+	nokey, _ := pyro.NewProxy(uri)
 	defer nokey.Close()
 	if err := nokey.Call(context.Background(), "echo", nil, "x"); !errors.Is(err, pyro.ErrSecurity) {
 		t.Fatalf("without key: %v", err)

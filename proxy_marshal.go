@@ -79,10 +79,7 @@ func (p *Proxy) UnmarshalPython(v any) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := ConfigFromEnv()
-	if err != nil {
-		return err
-	}
+	var cfg ProxyConfig
 	if ser != "" {
 		if _, err := serializer.ByName(ser); err == nil {
 			cfg.Serializer = ser
@@ -98,7 +95,7 @@ func (p *Proxy) UnmarshalPython(v any) error {
 	if meta != nil && (len(meta.Methods) > 0 || len(meta.Attrs) > 0) {
 		np.meta = meta
 	}
-	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.maxIdle, p.slots = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.maxIdle, np.slots
+	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.pool = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.pool
 	return nil
 }
 
@@ -121,14 +118,8 @@ func (d *Daemon) ProxyFor(id string, opts ...ProxyOption) (*Proxy, error) {
 	if r == nil {
 		return nil, fmt.Errorf("pyro: ProxyFor %q: unknown object", id)
 	}
-	cfg := d.cfg
-	if cfg.Serializer == "" {
-		cfg.Serializer = DefaultConfig().Serializer
-	}
-	if cfg.HandshakeData == nil {
-		cfg.HandshakeData = "hello"
-	}
-	p, err := NewProxyURI(d.uriFor(id), append([]ProxyOption{WithConfig(cfg)}, opts...)...)
+	cfg := ProxyConfig{Transport: d.cfg.Transport}
+	p, err := NewProxyURI(d.URIFor(id), append([]ProxyOption{WithConfig(cfg)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}

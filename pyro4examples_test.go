@@ -16,6 +16,7 @@ import (
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/pyrotest"
 	"github.com/gopyro/pyro/pyval"
 )
 
@@ -90,12 +91,11 @@ func TestPyro4ExampleClientsAgainstGoServers(t *testing.T) {
 			}
 			pyURI := pytest.Start(t, nil, "    uri = ", dir+"/server.py")
 			var goURI pyro.URI
-			serveWith(t, pyro.Config{Host: "127.0.0.1"}, func(d *pyro.Daemon) {
-				var err error
-				if goURI, err = ex.register(d); err != nil {
-					t.Fatal(err)
-				}
-			})
+			d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Host: "127.0.0.1"})
+			var err error
+			if goURI, err = ex.register(d); err != nil {
+				t.Fatal(err)
+			}
 			want := runExampleClient(t, dir, pyURI)
 			got := runExampleClient(t, dir, goURI.String())
 			if !bytes.Equal(want, got) {
@@ -212,19 +212,18 @@ func TestPyro4InstanceModeExample(t *testing.T) {
 
 	goNS := startTestNS(t)
 	var uris []pyro.URI
-	serveWith(t, pyro.Config{Host: "127.0.0.1"}, func(d *pyro.Daemon) {
-		for _, r := range []struct {
-			mode    pyro.InstanceMode
-			name    string
-			session bool
-		}{{pyro.Single, "instance.single", false}, {pyro.Session, "instance.session", true}, {pyro.PerCall, "instance.percall", false}} {
-			u, err := d.RegisterFactory(r.mode, newInstance(r.session), pyro.WithParams("Msg", "message"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			uris = append(uris, u)
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Host: "127.0.0.1"})
+	for _, r := range []struct {
+		mode    pyro.InstanceMode
+		name    string
+		session bool
+	}{{pyro.Single, "instance.single", false}, {pyro.Session, "instance.session", true}, {pyro.PerCall, "instance.percall", false}} {
+		u, err := d.RegisterFactory(r.mode, newInstance(r.session), pyro.WithParams("Msg", "message"))
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
+		uris = append(uris, u)
+	}
 	c, err := naming.Locate(context.Background(), goNS.Host, goNS.Port)
 	if err != nil {
 		t.Fatal(err)
@@ -254,9 +253,7 @@ func TestPyro4InstanceModeExample(t *testing.T) {
 
 // startTestNS runs our name server on loopback with a free port.
 func startTestNS(t *testing.T) pyro.URI {
-	cfg := pyro.DefaultConfig()
-	cfg.Host, cfg.Port = "127.0.0.1", -1
-	s, err := naming.Start(naming.Options{Config: cfg, NoBroadcast: true})
+	s, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
 	if err != nil {
 		t.Fatal(err)
 	}

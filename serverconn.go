@@ -116,7 +116,16 @@ func (c *serverConn) sessionInstance(r *registration) reflect.Value {
 	return inst
 }
 
-func (c *serverConn) log() *slog.Logger { return c.d.cfg.logger() }
+// forceClose closes the connection even with a call in flight: its reply can no longer be
+// written, whatever the call does next.
+func (c *serverConn) forceClose() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	c.nc.Close()
+}
+
+func (c *serverConn) log() *slog.Logger { return c.d.cfg.Logger }
 
 func (c *serverConn) serve() {
 	defer c.d.wg.Done()
@@ -177,7 +186,7 @@ func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason stri
 
 // handshake runs the CONNECT exchange and reports whether the connection may go on.
 func (c *serverConn) handshake() bool {
-	limit := c.d.cfg.HandshakeTimeout
+	limit := max(c.d.cfg.HandshakeTimeout, 0) // negative: wait forever
 	if comm := c.d.cfg.CommTimeout; comm > 0 && (limit == 0 || comm < limit) {
 		limit = comm
 	}
@@ -239,7 +248,7 @@ func (c *serverConn) handshake() bool {
 		c.connectFail(msg.Seq, codec, "cannot serialize handshake answer: "+err.Error())
 		return false
 	}
-	reply.SetAnnotation("CORR", c.correlationID(msg))
+	reply.SetAnnotation(wire.AnnCorrelation, c.correlationID(msg))
 	return c.write(reply) == nil
 }
 
@@ -254,7 +263,7 @@ func securityReason(err error) string {
 // correlationID echoes the request's CORR annotation or makes a fresh id. The result is only
 // valid until the next call: it may live in the connection's buffer.
 func (c *serverConn) correlationID(msg *wire.Message) []byte {
-	if v, ok := msg.Annotation("CORR"); ok && len(v) == 16 {
+	if v, ok := msg.Annotation(wire.AnnCorrelation); ok && len(v) == 16 {
 		return v
 	}
 	c.corrCount++
@@ -270,7 +279,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 	switch msg.Type {
 	case wire.Ping:
 		reply := &wire.Message{Type: wire.Ping, Seq: msg.Seq, SerializerID: msg.SerializerID, Data: []byte("pong")}
-		reply.SetAnnotation("CORR", c.correlationID(msg))
+		reply.SetAnnotation(wire.AnnCorrelation, c.correlationID(msg))
 		return c.write(reply) == nil
 	case wire.Invoke:
 		return c.invoke(msg)
@@ -336,7 +345,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		id := c.d.streams.add(c, s)
 		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
 		reply.Flags |= wire.FlagItemStreamResult
-		reply.SetAnnotation("STRM", []byte(id))
+		reply.SetAnnotation(wire.AnnStream, []byte(id))
 		return c.write(reply) == nil
 	}
 	return c.sendResult(msg, codec, c.d.autoproxy(result), 0, c.correlationID(msg))
@@ -355,7 +364,7 @@ type callScope struct {
 
 func (s *callScope) context() context.Context {
 	if s.ctx == nil {
-		corr, ok := s.msg.Annotation("CORR")
+		corr, ok := s.msg.Annotation(wire.AnnCorrelation)
 		if !ok || len(corr) != 16 {
 			corr = bytes.Clone(s.c.correlationID(s.msg))
 		}
@@ -492,7 +501,7 @@ func (c *serverConn) sendResult(req *wire.Message, codec serializer.Codec, resul
 		return true
 	}
 	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
-	reply.SetAnnotation("CORR", corr)
+	reply.SetAnnotation(wire.AnnCorrelation, corr)
 	return c.write(reply) == nil
 }
 

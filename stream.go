@@ -117,6 +117,9 @@ func (t *streamTable) close(id string) {
 	t.mu.Lock()
 	s := t.byID[id]
 	delete(t.byID, id)
+	if s != nil && s.linger != nil {
+		s.linger.Stop() // closed before its linger ran out (or at shutdown): no timer left behind
+	}
 	t.mu.Unlock()
 	if s != nil {
 		s.mu.Lock()
@@ -143,16 +146,22 @@ func (t *streamTable) disconnected(c *serverConn) {
 			t.close(id)
 			continue
 		}
-		id := id
-		time.AfterFunc(linger, func() {
-			t.mu.Lock()
-			s := t.byID[id]
-			orphan := s != nil && s.owner == nil
-			t.mu.Unlock()
-			if orphan {
-				t.close(id)
-			}
-		})
+		t.mu.Lock()
+		if s := t.byID[id]; s != nil {
+			s.linger = time.AfterFunc(linger, func() { t.closeOrphan(id) })
+		}
+		t.mu.Unlock()
+	}
+}
+
+// closeOrphan closes a stream whose client did not come back within the linger time.
+func (t *streamTable) closeOrphan(id string) {
+	t.mu.Lock()
+	s := t.byID[id]
+	orphan := s != nil && s.owner == nil
+	t.mu.Unlock()
+	if orphan {
+		t.close(id)
 	}
 }
 

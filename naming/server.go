@@ -20,7 +20,7 @@ import (
 type Options struct {
 	// Config is the daemon's configuration (Host, Port, UnixSocket, HMACKey, ...). A zero Port
 	// means 9090; use Port -1 for a free port.
-	Config pyro.Config
+	Config pyro.DaemonConfig
 	// Storage is "memory" (default) or "sql:FILE". Store, when set, is used instead.
 	Storage string
 	Store   store.Store
@@ -44,6 +44,7 @@ type Options struct {
 // broadcast responder.
 type Server struct {
 	daemon   *pyro.Daemon
+	ln       net.Listener
 	ns       *NameServer
 	store    store.Store
 	uri      pyro.URI
@@ -95,11 +96,15 @@ func Start(opts Options) (*Server, error) {
 	}
 	cfg.Logger = log
 	d, err := pyro.NewDaemon(cfg)
+	var ln net.Listener
+	if err == nil {
+		ln, err = d.Listen()
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{daemon: d, ns: NewNameServer(st), store: st, log: log, stop: make(chan struct{})}
+	s := &Server{daemon: d, ln: ln, ns: NewNameServer(st), store: st, log: log, stop: make(chan struct{})}
 	s.uri, err = d.Register(s.ns, registerOptions()...)
 	if err == nil {
 		ctx := context.Background()
@@ -168,7 +173,7 @@ func (s *Server) BroadcastAddr() net.Addr {
 
 // Serve handles requests until ctx is done or Shutdown/Close is called.
 func (s *Server) Serve(ctx context.Context) error {
-	err := s.daemon.Serve(ctx)
+	err := s.daemon.Serve(ctx, s.ln)
 	s.Close()
 	return err
 }
@@ -190,6 +195,7 @@ func (s *Server) closeRest() error {
 	var err error
 	s.once.Do(func() {
 		close(s.stop)
+		s.ln.Close() // in case Serve never ran
 		if s.bc != nil {
 			s.bc.Close()
 		}

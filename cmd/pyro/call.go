@@ -51,7 +51,11 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(kwargs) > 0 {
 		callArgs = append(callArgs, kwargs)
 	}
-	p, err := pyro.NewProxy(fs.Arg(0), pyro.WithSerializer(ser))
+	env, code := toolConfig("", stderr)
+	if code >= 0 {
+		return code
+	}
+	p, err := pyro.NewProxy(fs.Arg(0), pyro.WithConfig(env.proxy), pyro.WithSerializer(ser))
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 2

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -28,10 +29,11 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	cfg, key, code := toolConfig(key, stderr)
+	env, code := toolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
+	cfg := env.daemon
 	if verbose {
 		quiet = false
 	}
@@ -40,7 +42,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		out = io.Discard
 	}
 	fmt.Fprintln(out, "Starting Pyro's built-in test echo server.")
-	if key == "" {
+	if env.key == "" {
 		fmt.Fprintln(out, "Warning: HMAC key not set. Anyone can connect to this server!")
 	}
 	cfg.Host, cfg.Port, cfg.UnixSocket = host, port, unixSocket
@@ -57,6 +59,10 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		nsHost, nsPort = uri.Host, uri.Port
 	}
 	d, err := pyro.NewDaemon(cfg)
+	var ln net.Listener
+	if err == nil {
+		ln, err = d.Listen()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
@@ -69,7 +75,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	if naming {
-		ns, err := pyro.LocateNS(ctx, nsHost, nsPort, pyro.WithConfig(cfg))
+		ns, err := pyro.LocateNS(ctx, nsHost, nsPort, pyro.WithConfig(env.proxy))
 		if err != nil {
 			fmt.Fprintln(stderr, "error:", err)
 			return 1
@@ -98,7 +104,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		case <-serveCtx.Done():
 		}
 	}()
-	err = d.Serve(serveCtx)
+	err = d.Serve(serveCtx, ln)
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	d.Shutdown(shutdownCtx)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -39,10 +40,11 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	cfg, key, code := toolConfig(key, stderr)
+	env, code := toolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
+	cfg := env.daemon
 	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
 	if port == 0 {
 		cfg.Port = -1 // naming.Start: 0 means the default port, -1 a free one
@@ -78,7 +80,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Persistent store contains %d existing registrations.\n", n)
 	}
 	fmt.Fprintf(stdout, "NS running on %s (%s)\n", s.Daemon().Location(), hostIP)
-	if key == "" {
+	if env.key == "" {
 		fmt.Fprintln(stdout, "Warning: HMAC key not set. Anyone can connect to this server!")
 	}
 	if natHost != "" {
@@ -96,32 +98,43 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// toolConfig is the configuration every subcommand starts from: Pyro4's environment
-// variables, and the HMAC key from -k or PYRO_HMAC_KEY (both at once is refused, as Pyro4's
-// tools do). It returns the key too, for the "HMAC key not set" warning, and an exit status
-// (-1 to go on).
-func toolConfig(flagKey string, stderr io.Writer) (pyro.Config, string, int) {
-	key := flagKey
-	if env, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
+// toolEnv is the configuration every subcommand starts from: Pyro4's environment variables,
+// and the HMAC key from -k or PYRO_HMAC_KEY. The key is kept for the "HMAC key not set"
+// warning.
+type toolEnv struct {
+	daemon pyro.DaemonConfig
+	proxy  pyro.ProxyConfig
+	key    string
+}
+
+// toolConfig reads the environment (refusing -k and PYRO_HMAC_KEY at once, as Pyro4's tools
+// do) and returns an exit status, -1 to go on.
+func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
+	var env toolEnv
+	env.key = flagKey
+	if v, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
 		if flagKey != "" {
 			fmt.Fprintln(stderr, "error: don't use -k and PYRO_HMAC_KEY at the same time")
-			return pyro.Config{}, "", 2
+			return env, 2
 		}
-		key = env
+		env.key = v
 	}
-	cfg, err := pyro.ConfigFromEnv()
-	if err != nil {
+	var derr, perr error
+	env.daemon, derr = pyro.DaemonConfigFromEnv()
+	env.proxy, perr = pyro.ProxyConfigFromEnv()
+	if err := errors.Join(derr, perr); err != nil {
 		fmt.Fprintln(stderr, err)
-		return pyro.Config{}, "", 2
+		return env, 2
 	}
-	if key != "" {
-		cfg.HMACKey = []byte(key)
+	if env.key != "" {
+		env.daemon.HMACKey = []byte(env.key)
+		env.proxy.HMACKey = []byte(env.key)
 	}
-	return cfg, key, -1
+	return env, -1
 }
 
 // startEmbeddedNameServer runs a name server in this process (echoserver -N), on host:9090.
-func startEmbeddedNameServer(ctx context.Context, cfg pyro.Config, host string) (func(), pyro.URI, error) {
+func startEmbeddedNameServer(ctx context.Context, cfg pyro.DaemonConfig, host string) (func(), pyro.URI, error) {
 	cfg.Host, cfg.Port, cfg.UnixSocket = host, 9090, ""
 	s, err := naming.Start(naming.Options{Config: cfg})
 	if err != nil {

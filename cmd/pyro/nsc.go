@@ -41,7 +41,7 @@ func runNSC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	cfg, _, code := toolConfig(key, stderr)
+	env, code := toolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -53,7 +53,7 @@ func runNSC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ns, err := naming.Locate(ctx, host, port, pyro.WithConfig(cfg))
+	ns, err := naming.Locate(ctx, host, port, pyro.WithConfig(env.proxy))
 	if err != nil {
 		fmt.Fprintf(stdout, "Error: %v\n", err)
 		return 1

@@ -5,27 +5,18 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/pyrotest"
 	"github.com/gopyro/pyro/examples/currency"
 )
 
 // benchWorker serves a worker on loopback and returns a proxy to it.
 func benchWorker(b *testing.B) *pyro.Proxy {
-	d, err := pyro.NewDaemon(loopback())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
+	d := pyrotest.NewDaemon(b, loopbackDaemon())
 	uri, err := currency.RegisterWorker(d, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	go d.Serve(context.Background())
-	p, err := pyro.NewProxyURI(uri, pyro.WithConfig(loopback()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close() })
-	return p
+	return pyrotest.NewProxy(b, uri, pyro.WithConfig(loopback()))
 }
 
 // BenchmarkGetRate is one get_rate round trip over loopback: a percall Worker, a cross rate.

@@ -12,20 +12,22 @@ import (
 // A worker served by a daemon, and a master asking it directly by its PYRO URI (the
 // walkthrough in README.md goes through a name server instead).
 func Example() {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
+	d, err := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
 	if err != nil {
 		panic(err)
 	}
 	defer d.Close()
+	ln, err := d.Listen()
+	if err != nil {
+		panic(err)
+	}
+	go d.Serve(context.Background(), ln)
 	uri, err := currency.RegisterWorker(d, currency.ECB())
 	if err != nil {
 		panic(err)
 	}
-	go d.Serve(context.Background())
 
-	m, err := currency.NewMaster(cfg, []currency.Endpoint{{Name: "MyWorker", URI: uri.String()}}, currency.MasterOptions{})
+	m, err := currency.NewMaster(pyro.ProxyConfig{}, []currency.Endpoint{{Name: "MyWorker", URI: uri.String()}}, currency.MasterOptions{})
 	if err != nil {
 		panic(err)
 	}
@@ -73,11 +75,8 @@ func ExampleECB() {
 // rates with the timings of both passes.
 func ExampleRunMaster() {
 	ctx := context.Background()
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	nsCfg := cfg
-	nsCfg.Port = -1 // any free port
-	ns, err := naming.Start(naming.Options{Config: nsCfg, NoBroadcast: true})
+	cfg := pyro.DaemonConfig{Host: "127.0.0.1"} // any free port
+	ns, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
 	if err != nil {
 		panic(err)
 	}
@@ -93,7 +92,7 @@ func ExampleRunMaster() {
 	}
 
 	// Name "" means every worker tagged currency.Tag; "MyWorker" would ask that one only.
-	rep, err := currency.RunMaster(ctx, cfg, ns.URI(), "", []string{"EURUSD", "USDJPY", "EURGBP", "XXXYYY"}, currency.MasterOptions{})
+	rep, err := currency.RunMaster(ctx, pyro.ProxyConfig{}, ns.URI(), "", []string{"EURUSD", "USDJPY", "EURGBP", "XXXYYY"}, currency.MasterOptions{})
 	if err != nil {
 		panic(err)
 	}

@@ -17,12 +17,9 @@ import (
 
 // loopback is the configuration of every daemon and proxy in these tests: nothing leaves
 // 127.0.0.1.
-func loopback() pyro.Config {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	cfg.NSHost = "127.0.0.1"
-	return cfg
-}
+func loopback() pyro.ProxyConfig { return pyro.ProxyConfig{NSHost: "127.0.0.1"} }
+
+func loopbackDaemon() pyro.DaemonConfig { return pyro.DaemonConfig{Host: "127.0.0.1"} }
 
 // startGoNS runs our name server for the test; startPythonNS runs Pyro4's.
 func startGoNS(t testing.TB) pyro.URI { return nstest.StartGoNS(t) }
@@ -71,7 +68,7 @@ type syncBuffer = nstest.SyncBuffer
 // startGoWorker starts an in-process worker, stopped when the test ends.
 func startGoWorker(t testing.TB, ns pyro.URI, name string, src currency.Source, opts ...currency.WorkerOption) *currency.WorkerServer {
 	t.Helper()
-	w, err := currency.StartWorker(context.Background(), loopback(), ns, name, src, opts...)
+	w, err := currency.StartWorker(context.Background(), loopbackDaemon(), ns, name, src, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

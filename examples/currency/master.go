@@ -28,7 +28,7 @@ type Endpoint struct {
 
 // FindWorkers lists every worker registered with the name server at ns (zero: located as
 // pyro.LocateNS does) with the metadata tag (empty: Tag), sorted by name.
-func FindWorkers(ctx context.Context, cfg pyro.Config, ns pyro.URI, tag string) ([]Endpoint, error) {
+func FindWorkers(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI, tag string) ([]Endpoint, error) {
 	if tag == "" {
 		tag = Tag
 	}
@@ -143,7 +143,7 @@ type remoteWorker struct {
 }
 
 // NewMaster prepares proxies for the workers; it connects on first use.
-func NewMaster(cfg pyro.Config, workers []Endpoint, opts MasterOptions) (*Master, error) {
+func NewMaster(cfg pyro.ProxyConfig, workers []Endpoint, opts MasterOptions) (*Master, error) {
 	if len(workers) == 0 {
 		return nil, ErrNoWorkers
 	}
@@ -391,7 +391,7 @@ type Report struct {
 // reports both. With a name it uses the worker registered under it (PYRONAME:name, through the
 // name server at ns); with name "" it finds every worker tagged Tag and spreads the pairs
 // over them. A zero ns means the name server pyro.LocateNS finds with cfg.
-func RunMaster(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string, pairs []string, opts MasterOptions) (*Report, error) {
+func RunMaster(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI, name string, pairs []string, opts MasterOptions) (*Report, error) {
 	var eps []Endpoint
 	if name != "" {
 		u := pyro.URI{Protocol: pyro.ProtocolPyroName, Object: name, Host: ns.Host, Port: ns.Port}

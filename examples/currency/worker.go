@@ -104,8 +104,9 @@ func (w *Worker) rate(ctx context.Context, pair string) (Quote, error) {
 type WorkerOption func(*workerOptions)
 
 type workerOptions struct {
-	log  io.Writer
-	tags []string
+	log   io.Writer
+	tags  []string
+	nsCfg *pyro.ProxyConfig
 }
 
 // WithLog makes the worker write a line per request to w, as Pyro4's example prints them.
@@ -113,6 +114,12 @@ func WithLog(w io.Writer) WorkerOption { return func(o *workerOptions) { o.log =
 
 // WithTags replaces the name server metadata the worker registers with (default: Tag).
 func WithTags(tags ...string) WorkerOption { return func(o *workerOptions) { o.tags = tags } }
+
+// WithNameServerConfig configures the proxy StartWorker and Stop use to reach the name
+// server (default: the daemon's transport settings, everything else zero).
+func WithNameServerConfig(cfg pyro.ProxyConfig) WorkerOption {
+	return func(o *workerOptions) { o.nsCfg = &cfg }
+}
 
 // RegisterWorker registers a percall Worker pricing pairs from src (nil: ECB()) on d, for a
 // program that serves its own daemon; StartWorker does this and more. Of the options only
@@ -134,7 +141,7 @@ func RegisterWorker(d *pyro.Daemon, src Source, opts ...WorkerOption) (pyro.URI,
 // server registration.
 type WorkerServer struct {
 	d    *pyro.Daemon
-	cfg  pyro.Config
+	cfg  pyro.ProxyConfig // for the name server
 	ns   pyro.URI
 	name string
 	uri  pyro.URI
@@ -145,9 +152,9 @@ type WorkerServer struct {
 // StartWorker starts a daemon with cfg (host, port, serializers...), registers a percall
 // Worker pricing pairs from src (nil: ECB()), and registers it with the name server at ns
 // under name (empty: DefaultName) with metadata Tag. A zero ns means pyro.LocateNS with
-// cfg.NSHost and cfg.NSPort. Give each of several workers its own name ("MyWorker.2"); a
+// the name server configuration (WithNameServerConfig). Give each of several workers its own name ("MyWorker.2"); a
 // master finds them all by their metadata. The worker serves until ctx ends, Stop or Close.
-func StartWorker(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string, src Source, opts ...WorkerOption) (*WorkerServer, error) {
+func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name string, src Source, opts ...WorkerOption) (*WorkerServer, error) {
 	o := workerOptions{tags: []string{Tag}}
 	for _, opt := range opts {
 		opt(&o)
@@ -155,21 +162,29 @@ func StartWorker(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string,
 	if name == "" {
 		name = DefaultName
 	}
+	nsCfg := pyro.ProxyConfig{Transport: cfg.Transport}
+	if o.nsCfg != nil {
+		nsCfg = *o.nsCfg
+	}
 	d, err := pyro.NewDaemon(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
+	}
+	ln, err := d.Listen()
 	if err != nil {
 		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
 	}
 	uri, err := RegisterWorker(d, src, opts...)
 	if err != nil {
-		d.Close()
+		ln.Close()
 		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
 	}
-	s := &WorkerServer{d: d, cfg: cfg, ns: ns, name: name, uri: uri, done: make(chan struct{})}
+	s := &WorkerServer{d: d, cfg: nsCfg, ns: ns, name: name, uri: uri, done: make(chan struct{})}
 	go func() {
-		s.err = d.Serve(ctx)
+		s.err = d.Serve(ctx, ln)
 		close(s.done)
 	}()
-	nsp, err := openNS(ctx, cfg, ns)
+	nsp, err := openNS(ctx, nsCfg, ns)
 	if err == nil {
 		defer nsp.Close()
 		err = nsp.Call(ctx, "register", nil, name, uri.String(), pyro.Kwargs{"metadata": o.tags})
@@ -183,9 +198,9 @@ func StartWorker(ctx context.Context, cfg pyro.Config, ns pyro.URI, name string,
 }
 
 // openNS returns a proxy to the name server at ns, or the one pyro.LocateNS finds.
-func openNS(ctx context.Context, cfg pyro.Config, ns pyro.URI) (*pyro.Proxy, error) {
+func openNS(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*pyro.Proxy, error) {
 	if ns.Protocol == "" {
-		return pyro.LocateNS(ctx, "", cfg.NSPort, pyro.WithConfig(cfg))
+		return pyro.LocateNS(ctx, "", 0, pyro.WithConfig(cfg))
 	}
 	return pyro.NewProxyURI(ns, pyro.WithConfig(cfg))
 }

@@ -21,19 +21,21 @@ type GoDaemon struct {
 
 // StartGoDaemon starts a daemon on a free 127.0.0.1 port with Pyro4's default settings.
 func StartGoDaemon() (*GoDaemon, error) {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
+	d, err := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := d.Listen()
 	if err != nil {
 		return nil, err
 	}
 	uri, err := d.Register(&Echo{}, pyro.WithID(ObjectID))
 	if err != nil {
-		d.Close()
+		ln.Close()
 		return nil, err
 	}
 	g := &GoDaemon{D: d, URI: uri, done: make(chan error, 1)}
-	go func() { g.done <- d.Serve(context.Background()) }()
+	go func() { g.done <- d.Serve(context.Background(), ln) }()
 	return g, nil
 }
 

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pairs) == 0 {
 		pairs = currency.DefaultPairs()
 	}
-	cfg, err := pyro.ConfigFromEnv()
+	cfg, err := pyro.ProxyConfigFromEnv()
 	if err != nil {
 		fmt.Fprintln(stderr, "master:", err)
 		return 1
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var ns pyro.URI
 	if *nsHost != "" {
-		ns = pyro.URI{Protocol: pyro.ProtocolPyro, Object: pyro.NameServerObjectID, Host: *nsHost, Port: cfg.NSPort}
+		ns = pyro.URI{Protocol: pyro.ProtocolPyro, Object: pyro.NameServerObjectID, Host: *nsHost, Port: cmp.Or(cfg.NSPort, pyro.DefaultNSPort)}
 	}
 	worker := *name
 	if *all {

@@ -12,8 +12,7 @@ import (
 )
 
 func startWorker(t *testing.T, ns pyro.URI, name string) {
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
+	cfg := pyro.DaemonConfig{Host: "127.0.0.1"}
 	w, err := currency.StartWorker(context.Background(), cfg, ns, name, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -50,7 +51,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "worker: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	cfg, err := pyro.ConfigFromEnv()
+	cfg, err := pyro.DaemonConfigFromEnv()
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 1
+	}
+	nsCfg, err := pyro.ProxyConfigFromEnv()
 	if err != nil {
 		fmt.Fprintln(stderr, "worker:", err)
 		return 1
@@ -59,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.Host = *host
 	}
 	cfg.Port = *port
-	ns := nameServer(&cfg, *nsHost, *nsPort)
+	ns := nameServer(&nsCfg, *nsHost, *nsPort)
 
 	var src currency.Source
 	what := "rates: ECB euro foreign exchange reference rates of " + currency.ECB().Date
@@ -72,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *latency > 0 {
 		src = currency.WithLatency(src, *latency)
 	}
-	var opts []currency.WorkerOption
+	opts := []currency.WorkerOption{currency.WithNameServerConfig(nsCfg)}
 	if !*quiet {
 		opts = append(opts, currency.WithLog(stdout))
 	}
@@ -99,12 +105,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // nameServer returns the name server's URI when its host is given, and otherwise the zero URI
 // (locate it), with cfg's port set.
-func nameServer(cfg *pyro.Config, host string, port int) pyro.URI {
+func nameServer(cfg *pyro.ProxyConfig, host string, port int) pyro.URI {
 	if port != 0 {
 		cfg.NSPort = port
 	}
 	if host == "" {
 		return pyro.URI{}
 	}
-	return pyro.URI{Protocol: pyro.ProtocolPyro, Object: pyro.NameServerObjectID, Host: host, Port: cfg.NSPort}
+	return pyro.URI{Protocol: pyro.ProtocolPyro, Object: pyro.NameServerObjectID, Host: host, Port: cmp.Or(cfg.NSPort, pyro.DefaultNSPort)}
 }

@@ -31,7 +31,7 @@ func TestWorkerCommand(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	cfg := pyro.DefaultConfig()
+	cfg := pyro.ProxyConfig{}
 	rep, err := currency.RunMaster(ctx, cfg, ns, "MyWorker.7", []string{"EURUSD", "XXXYYY"}, currency.MasterOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,10 +15,7 @@ import (
 // broadcast, until the test ends, and returns its URI.
 func StartGoNS(t testing.TB) pyro.URI {
 	t.Helper()
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	cfg.Port = -1
-	s, err := naming.Start(naming.Options{Config: cfg, NoBroadcast: true})
+	s, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
