@@ -1,5 +1,5 @@
 // Command pyro is the command-line companion of pyro for Go: a name server, its control tool,
-// an echo server, a shell caller and a demo, each a drop-in for the pyro4-* tool it names.
+// an echo server and a shell caller, each a drop-in for the pyro4-* tool it names.
 package main
 
 import (
@@ -26,7 +26,6 @@ var commands = []command{
 	{"echoserver", "serve the test echo object (test.echoserver)", "pyro4-test-echoserver", runEchoServer},
 	{"ns", "start a name server", "pyro4-ns", runNS},
 	{"nsc", "name server control: list, lookup, register, remove, metadata", "pyro4-nsc", runNSC},
-	{"demo", "run the currency example (name server, workers, master) in one process", "", runDemo},
 	{"call", "call a method of a remote object and print the result", "", runCall},
 	{"bench", "measure calls per second on loopback against raw TCP, net/rpc and Python", "", runBench},
 }
