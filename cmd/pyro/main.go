@@ -1,5 +1,5 @@
 // Command pyro is the command-line companion of pyro for Go: a name server, its control tool,
-// an echo server, a shell caller and a demo, each a drop-in for the pyro4-* tool it names.
+// an echo server and a shell caller, each a drop-in for the pyro4-* tool it names.
 package main
 
 import (
@@ -26,10 +26,12 @@ var commands = []command{
 	{"echoserver", "serve the test echo object (test.echoserver)", "pyro4-test-echoserver", runEchoServer},
 	{"ns", "start a name server", "pyro4-ns", runNS},
 	{"nsc", "name server control: list, lookup, register, remove, metadata", "pyro4-nsc", runNSC},
-	{"demo", "run the currency example (name server, workers, master) in one process", "", runDemo},
 	{"call", "call a method of a remote object and print the result", "", runCall},
-	{"bench", "measure calls per second on loopback against raw TCP, net/rpc and Python", "", runBench},
 }
+
+// benchHint answers `pyro bench` in builds without it (bench.go, build tag pyrobench).
+const benchHint = `pyro bench is a developer tool left out of this build; run it from the source tree with
+  go run -tags pyrobench ./cmd/pyro bench [flags]`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -50,6 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
+	}
+	if args[0] == "bench" {
+		fmt.Fprintln(stderr, benchHint)
+		return 2
 	}
 	fmt.Fprintf(stderr, "pyro: unknown command %q\n\n", args[0])
 	usage(stderr)

@@ -309,16 +309,3 @@ func TestEchoServerAndCall(t *testing.T) {
 		t.Fatal("echoserver did not exit after shutdown()")
 	}
 }
-
-// TestDemo runs `pyro demo` end to end: a name server, workers and the master in one process.
-func TestDemo(t *testing.T) {
-	out, errOut, code := runPyro("demo", "-w", "2", "--latency", "1ms", "EURUSD", "USDJPY", "XXXYYY")
-	if code != 0 {
-		t.Fatalf("pyro demo: exit %d\n%s%s", code, out, errOut)
-	}
-	for _, want := range []string{"EURUSD  1.0705", "USDJPY  160.617", "XXXYYY", "ValueError", "sequential:", "fan-out:", "MyWorker.2"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out)
-		}
-	}
-}

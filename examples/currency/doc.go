@@ -16,6 +16,6 @@
 // all with the metadata Tag; a master started without a name finds them all (FindWorkers),
 // spreads the pairs over them and, when one goes away mid-run, asks the others for its pairs.
 //
-// The library parts let one program do it all, as `pyro demo` does: StartWorker a few
+// The library parts let one program do it all, as cmd/demo does: StartWorker a few
 // workers against a name server, RunMaster, and print the Report with WriteTable.
 package currency

@@ -70,7 +70,7 @@ func ExampleECB() {
 	// unknown currency pair: 'EURO' (want six letters such as EURUSD)
 }
 
-// Everything in one process, as `pyro demo` does it: a name server, two workers registered
+// Everything in one process, as cmd/demo does it: a name server, two workers registered
 // with it, and a master spreading the pairs over both. Report.WriteTable would print the
 // rates with the timings of both passes.
 func ExampleRunMaster() {

@@ -1,7 +1,7 @@
 // Package benchkit measures small-call throughput on loopback: a Go proxy calling a Go daemon,
 // a raw TCP ping-pong of the same frame sizes, net/rpc, and Python Pyro4 clients and daemons.
-// The root package's benchmarks and the pyro bench command share it, so both measure the same
-// thing the same way.
+// The root package's benchmarks and the pyro bench command (Command) share it, so both measure
+// the same thing the same way.
 package benchkit
 
 import (

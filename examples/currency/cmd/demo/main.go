@@ -1,10 +1,21 @@
+// Command demo runs the currency example in one process, on real loopback sockets: a name
+// server, several workers registered as MyWorker, MyWorker.2, ... and a master that looks them
+// up and asks for exchange rates, one at a time and fanned out. It prints the rates and both
+// timings, and needs nothing but Go.
+//
+//	go run ./examples/currency/cmd/demo
+//	go run ./examples/currency/cmd/demo -w 5 --latency 50ms -s msgpack EURUSD USDJPY XXXYYY
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -12,24 +23,39 @@ import (
 	"github.com/gopyro/pyro/naming"
 )
 
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flagSet("demo", "[flags] [PAIR...]\n\n"+
-		"Runs the currency example in one process, on real loopback sockets: a name server, several\n"+
-		"workers registered as MyWorker, MyWorker.2, ... and a master that looks them up and asks\n"+
-		"for exchange rates, one at a time and fanned out. Prints the rates and both timings.", stderr)
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main with its environment passed in, for the tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: demo [flags] [PAIR...]")
+		fs.PrintDefaults()
+	}
 	var (
 		workers int
 		latency time.Duration
 		ser     string
 	)
-	intFlag(fs, &workers, "w", "workers", 3, "number of workers")
+	fs.IntVar(&workers, "workers", 3, "number of workers")
+	fs.IntVar(&workers, "w", 3, "short for -workers")
 	fs.DurationVar(&latency, "latency", 20*time.Millisecond, "simulated lookup time of each rate (as if fetched from a web service)")
-	stringFlag(fs, &ser, "s", "serializer", "serpent", "serializer: serpent, json, marshal or msgpack")
-	if code := parse(fs, args); code >= 0 {
-		return code
+	fs.StringVar(&ser, "serializer", "serpent", "serializer: serpent, json, marshal or msgpack")
+	fs.StringVar(&ser, "s", "serpent", "short for -serializer")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
 	}
 	if workers < 1 {
-		fmt.Fprintln(stderr, "pyro demo: need at least one worker")
+		fmt.Fprintln(stderr, "demo: need at least one worker")
 		return 2
 	}
 	pairs := fs.Args()
@@ -39,7 +65,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg := pyro.DefaultConfig()
 	cfg.Host, cfg.Serializer = "127.0.0.1", ser
 	nsCfg := cfg
-	nsCfg.Port = -1
+	nsCfg.Port = -1 // any free port
 	ns, err := naming.Start(naming.Options{Config: nsCfg, NoBroadcast: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "error: name server:", err)

@@ -1,4 +1,4 @@
-package main
+package benchkit_test
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"github.com/gopyro/pyro/internal/pytest"
 )
 
-func TestBenchTable(t *testing.T) {
+func TestCommandTable(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"bench", "--calls", "200", "--rounds", "2", "-c", "1,2", "-s", "msgpack", "-v"}, &stdout, &stderr)
+	code := benchkit.Command(context.Background(), []string{"--calls", "200", "--rounds", "2", "-c", "1,2", "-s", "msgpack", "-v"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
@@ -34,10 +34,10 @@ func TestBenchTable(t *testing.T) {
 	}
 }
 
-func TestBenchPython(t *testing.T) {
+func TestCommandPython(t *testing.T) {
 	pytest.Require(t)
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"bench", "--calls", "40", "--rounds", "1", "--callers", "1", "--python"}, &stdout, &stderr)
+	code := benchkit.Command(context.Background(), []string{"--calls", "40", "--rounds", "1", "--callers", "1", "--python"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
@@ -48,7 +48,7 @@ func TestBenchPython(t *testing.T) {
 	}
 }
 
-func TestBenchUsageErrors(t *testing.T) {
+func TestCommandUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--callers", "0"},
 		{"--callers", "1,x"},
@@ -58,17 +58,17 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"--no-such-flag"},
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), append([]string{"bench"}, args...), &stdout, &stderr); code != 2 {
-			t.Errorf("bench %v: exit %d, want 2", args, code)
+		if code := benchkit.Command(context.Background(), args, &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"bench", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "--callers") {
+	if code := benchkit.Command(context.Background(), []string{"--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "--callers") {
 		t.Errorf("--help: exit %d, output:\n%s", code, stderr.String())
 	}
 	// A target that is not there is an error, not a hang.
 	stderr.Reset()
-	if code := run(context.Background(), []string{"bench", "--calls", "10", "--target", "PYRO:x@127.0.0.1:1"}, &stdout, &stderr); code != 1 {
+	if code := benchkit.Command(context.Background(), []string{"--calls", "10", "--target", "PYRO:x@127.0.0.1:1"}, &stdout, &stderr); code != 1 {
 		t.Errorf("unreachable target: exit %d, stderr:\n%s", code, stderr.String())
 	}
 }
