@@ -21,14 +21,14 @@ import (
 	"github.com/gopyro/pyro/echoserver"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // startNS runs our name server on loopback with a free port.
 func startNS(t testing.TB, opts naming.Options) *naming.Server {
 	t.Helper()
 	if opts.Config.Host == "" && opts.Config.UnixSocket == "" {
-		opts.Config = pyro.DefaultConfig()
-		opts.Config.Host = "127.0.0.1"
+		opts.Config = pyro.DaemonConfig{Host: "127.0.0.1"}
 	}
 	if opts.Config.Port == 0 {
 		opts.Config.Port = -1
@@ -55,18 +55,11 @@ func client(t testing.TB, uri pyro.URI) *naming.Client {
 // startEcho serves our echo server, for PYRONAME/PYROMETA proxies to reach.
 func startEcho(t testing.TB) pyro.URI {
 	t.Helper()
-	cfg := pyro.DefaultConfig()
-	cfg.Host = "127.0.0.1"
-	d, err := pyro.NewDaemon(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
 	uri, err := echoserver.New(io.Discard).Register(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go d.Serve(context.Background())
-	t.Cleanup(func() { d.Close() })
 	return uri
 }
 
@@ -377,17 +370,12 @@ func TestStorageThatIsNotADatabase(t *testing.T) {
 	}
 }
 
-func loopback() pyro.Config {
-	c := pyro.DefaultConfig()
-	c.Host, c.Port = "127.0.0.1", -1
-	return c
-}
+func loopback() pyro.DaemonConfig { return pyro.DaemonConfig{Host: "127.0.0.1", Port: -1} }
 
 // TestBroadcastDiscovery: a name server bound to all interfaces answers GET_NSURI; both our
 // BroadcastLookup and Python's locateNS find it (the datagrams go to 127.0.0.1 only).
 func TestBroadcastDiscovery(t *testing.T) {
-	cfg := pyro.DefaultConfig()
-	cfg.Host, cfg.Port = "0.0.0.0", -1
+	cfg := pyro.DaemonConfig{Host: "0.0.0.0", Port: -1}
 	s := startNS(t, naming.Options{Config: cfg, BCHost: "127.0.0.1", BCPort: freeUDPPort(t)})
 	bc := s.BroadcastAddr()
 	if bc == nil {

@@ -62,11 +62,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pairs) == 0 {
 		pairs = currency.DefaultPairs()
 	}
-	cfg := pyro.DefaultConfig()
-	cfg.Host, cfg.Serializer = "127.0.0.1", ser
-	nsCfg := cfg
-	nsCfg.Port = -1 // any free port
-	ns, err := naming.Start(naming.Options{Config: nsCfg, NoBroadcast: true})
+	cfg := pyro.DaemonConfig{Host: "127.0.0.1"} // any free port
+	pcfg := pyro.ProxyConfig{Serializer: ser}
+	ns, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "error: name server:", err)
 		return 1
@@ -81,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if i > 1 {
 			name = fmt.Sprintf("%s.%d", currency.DefaultName, i)
 		}
-		w, err := currency.StartWorker(ctx, cfg, ns.URI(), name, src)
+		w, err := currency.StartWorker(ctx, cfg, ns.URI(), name, src, currency.WithNameServerConfig(pcfg))
 		if err != nil {
 			fmt.Fprintln(stderr, "error: worker:", err)
 			return 1
@@ -91,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "master        asks for %d pairs through PYROMETA:%s (%s)\n\n", len(pairs), currency.Tag, ser)
 
-	rep, err := currency.RunMaster(ctx, cfg, ns.URI(), "", pairs, currency.MasterOptions{})
+	rep, err := currency.RunMaster(ctx, pcfg, ns.URI(), "", pairs, currency.MasterOptions{})
 	if err != nil {
 		fmt.Fprintln(stderr, "error: master:", err)
 		return 1
