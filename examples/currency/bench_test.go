@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/pyrotest"
 	"github.com/gopyro/pyro/examples/currency"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // benchWorker serves a worker on loopback and returns a proxy to it.
