@@ -16,6 +16,7 @@ import (
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 	"github.com/gopyro/pyro/pyval"
 )
 
@@ -255,8 +256,8 @@ func TestPyro4InstanceModeExample(t *testing.T) {
 // startTestNS runs our name server on loopback with a free port.
 func startTestNS(t *testing.T) pyro.URI {
 	cfg := pyro.DefaultConfig()
-	cfg.Host, cfg.Port = "127.0.0.1", -1
-	s, err := naming.Start(naming.Options{Config: cfg, NoBroadcast: true})
+	cfg.Host = "127.0.0.1"
+	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, NoBroadcast: true})
 	if err != nil {
 		t.Fatal(err)
 	}

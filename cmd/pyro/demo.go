@@ -9,7 +9,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -38,9 +38,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := pyro.DefaultConfig()
 	cfg.Host, cfg.Serializer = "127.0.0.1", ser
-	nsCfg := cfg
-	nsCfg.Port = -1
-	ns, err := naming.Start(naming.Options{Config: nsCfg, NoBroadcast: true})
+	ns, err := nameserver.Start(nameserver.Config{Daemon: cfg, NoBroadcast: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "error: name server:", err)
 		return 1

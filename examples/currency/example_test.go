@@ -6,7 +6,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
 // A worker served by a daemon, and a master asking it directly by its PYRO URI (the
@@ -75,9 +75,7 @@ func ExampleRunMaster() {
 	ctx := context.Background()
 	cfg := pyro.DefaultConfig()
 	cfg.Host = "127.0.0.1"
-	nsCfg := cfg
-	nsCfg.Port = -1 // any free port
-	ns, err := naming.Start(naming.Options{Config: nsCfg, NoBroadcast: true})
+	ns, err := nameserver.Start(nameserver.Config{Daemon: cfg, NoBroadcast: true}) // cfg.Port 0: any free port
 	if err != nil {
 		panic(err)
 	}

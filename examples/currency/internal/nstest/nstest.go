@@ -8,17 +8,16 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
-// StartGoNS runs our name server (package naming) on a free loopback port, without
-// broadcast, until the test ends, and returns its URI.
+// StartGoNS runs our name server (package naming/nameserver) on a free loopback port,
+// without broadcast, until the test ends, and returns its URI.
 func StartGoNS(t testing.TB) pyro.URI {
 	t.Helper()
 	cfg := pyro.DefaultConfig()
 	cfg.Host = "127.0.0.1"
-	cfg.Port = -1
-	s, err := naming.Start(naming.Options{Config: cfg, NoBroadcast: true})
+	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, NoBroadcast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
