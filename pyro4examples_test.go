@@ -16,6 +16,7 @@ import (
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 	"github.com/gopyro/pyro/pyrotest"
 	"github.com/gopyro/pyro/pyval"
 )
@@ -253,11 +254,5 @@ func TestPyro4InstanceModeExample(t *testing.T) {
 
 // startTestNS runs our name server on loopback with a free port.
 func startTestNS(t *testing.T) pyro.URI {
-	s, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(context.Background())
-	t.Cleanup(func() { s.Close() })
-	return s.URI()
+	return pyrotest.NewNameServer(t, nameserver.Config{}).URI()
 }

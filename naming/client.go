@@ -1,3 +1,9 @@
+// Package naming is the client of a Pyro4 name server: a typed [Client] for lookups,
+// registrations and listings, working alike against Python's pyro4-ns and ours.
+//
+// It imports no server code and no storage, so a program that only looks names up stays
+// small. The name server itself (the Pyro.NameServer object, its daemon, the broadcast
+// responder and autoclean) is package naming/nameserver; its storages are naming/store.
 package naming
 
 import (
@@ -6,15 +12,35 @@ import (
 	"slices"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/naming/store"
 	"github.com/gopyro/pyro/pyval"
 )
 
-// Filter selects names in List and ListWithMetadata: at most one field set.
-type Filter = store.Filter
+// SelfMetadata is the tag a Pyro4 name server (Python's or ours) gives its own registration,
+// so PYROMETA:class:Pyro4.naming.NameServer finds it.
+const SelfMetadata = "class:Pyro4.naming.NameServer"
 
-// Entry is one registration as List reports it.
-type Entry = store.Entry
+// Filter selects names, as the filters of Pyro4's NameServer.list do. At most one field may
+// be set; the zero Filter selects every name.
+type Filter struct {
+	// Prefix selects names that start with it. Our name server takes it literally and
+	// case-sensitively; pyro4-ns with SQL storage reads it as a LIKE pattern.
+	Prefix string
+	// Regex selects names that Python's re.match would match: anchored at the start only.
+	Regex string
+	// MetadataAll selects names having every one of these tags.
+	MetadataAll []string
+	// MetadataAny selects names having at least one of these tags.
+	MetadataAny []string
+}
+
+// Entry is one registration: a name, its URI in text form and its metadata tags.
+type Entry struct {
+	Name string
+	// URI is the registered URI's text, unparsed.
+	URI string
+	// Metadata is the set of tags, sorted, without duplicates; nil when empty.
+	Metadata []string
+}
 
 // Client is a typed handle on a name server, Go's or Python's pyro4-ns. It is safe for
 // concurrent use.

@@ -1,6 +1,6 @@
 // Package pyrotest provides daemons and proxies for tests, in the manner of net/http/httptest:
 // each is started on loopback and cleaned up when the test ends. Package
-// github.com/gopyro/pyro/naming/nameserver/nstest adds name servers.
+// NewNameServer starts our name server the same way.
 //
 //	uri := pyrotest.Serve(t, &Greeter{}, pyro.WithID("greeter"))
 //	p := pyrotest.NewProxy(t, uri)

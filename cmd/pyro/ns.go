@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
 func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -22,11 +22,11 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		autoClean                                       time.Duration
 	)
 	stringFlag(fs, &host, "n", "host", "localhost", "hostname to bind server on")
-	intFlag(fs, &port, "p", "port", 9090, "port to bind server on (0=random)")
+	intFlag(fs, &port, "p", "port", nameserver.DefaultPort, "port to bind server on (0=random)")
 	stringFlag(fs, &unixSocket, "u", "unixsocket", "", "Unix domain socket name to bind server on")
 	stringFlag(fs, &storage, "s", "storage", "memory", "storage system to use (memory, sql:file)")
 	stringFlag(fs, &bcHost, "", "bchost", "", "hostname to bind broadcast server on (default is all interfaces)")
-	intFlag(fs, &bcPort, "", "bcport", 9091, "port to bind broadcast server on")
+	intFlag(fs, &bcPort, "", "bcport", nameserver.DefaultBCPort, "port to bind broadcast server on")
 	stringFlag(fs, &natHost, "", "nathost", "", "external hostname in case of NAT")
 	intFlag(fs, &natPort, "", "natport", 0, "external port in case of NAT")
 	boolFlag(fs, &noBC, "x", "nobc", "don't start a broadcast server")
@@ -46,9 +46,6 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := env.daemon
 	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
-	if port == 0 {
-		cfg.Port = -1 // naming.Start: 0 means the default port, -1 a free one
-	}
 	if autoClean == 0 {
 		if v := os.Getenv("PYRO_NS_AUTOCLEAN"); v != "" {
 			var secs float64
@@ -59,7 +56,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			autoClean = time.Duration(secs * float64(time.Second))
 		}
 	}
-	s, err := naming.Start(naming.Options{Config: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean})
+	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
@@ -133,10 +130,11 @@ func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	return env, -1
 }
 
-// startEmbeddedNameServer runs a name server in this process (echoserver -N), on host:9090.
+// startEmbeddedNameServer runs a name server in this process (echoserver -N) on Pyro4's
+// ports, as pyro4-test-echoserver does.
 func startEmbeddedNameServer(ctx context.Context, cfg pyro.DaemonConfig, host string) (func(), pyro.URI, error) {
-	cfg.Host, cfg.Port, cfg.UnixSocket = host, 9090, ""
-	s, err := naming.Start(naming.Options{Config: cfg})
+	cfg.Host, cfg.Port, cfg.UnixSocket = host, nameserver.DefaultPort, ""
+	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, BCPort: nameserver.DefaultBCPort})
 	if err != nil {
 		return nil, pyro.URI{}, err
 	}

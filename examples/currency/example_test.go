@@ -6,7 +6,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
 // A worker served by a daemon, and a master asking it directly by its PYRO URI (the
@@ -76,7 +76,7 @@ func ExampleECB() {
 func ExampleRunMaster() {
 	ctx := context.Background()
 	cfg := pyro.DaemonConfig{Host: "127.0.0.1"} // any free port
-	ns, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
+	ns, err := nameserver.Start(nameserver.Config{Daemon: cfg, NoBroadcast: true})
 	if err != nil {
 		panic(err)
 	}

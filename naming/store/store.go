@@ -34,6 +34,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gopyro/pyro/naming"
 )
 
 // Sentinel errors, matchable with errors.Is.
@@ -58,27 +60,12 @@ var (
 	ErrClosed = errors.New("store: closed")
 )
 
-// Entry is one registration.
-type Entry struct {
-	Name string
-	// URI is the object's URI in text form. The store does not parse it.
-	URI string
-	// Metadata is the entry's set of tags: sorted, without duplicates, nil when empty.
-	Metadata []string
-}
+// Entry is one registration. The store keeps its URI as text and does not parse it.
+type Entry = naming.Entry
 
 // Filter selects entries for List and RemoveMatching. At most one field may be set; the zero
 // Filter selects every entry in List and none in RemoveMatching.
-type Filter struct {
-	// Prefix selects names that start with it (case-sensitive, no wildcards).
-	Prefix string
-	// Regex selects names that Python's re.match would match: anchored at the start only.
-	Regex string
-	// MetadataAll selects entries having every one of these tags.
-	MetadataAll []string
-	// MetadataAny selects entries having at least one of these tags.
-	MetadataAny []string
-}
+type Filter = naming.Filter
 
 // Store is a name server's registration table. Implementations are safe for concurrent use.
 type Store interface {

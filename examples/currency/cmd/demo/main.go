@@ -20,7 +20,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/examples/currency"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
 func main() {
@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := pyro.DaemonConfig{Host: "127.0.0.1"} // any free port
 	pcfg := pyro.ProxyConfig{Serializer: ser}
-	ns, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
+	ns, err := nameserver.Start(nameserver.Config{Daemon: pyro.DaemonConfig{Host: "127.0.0.1"}, NoBroadcast: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "error: name server:", err)
 		return 1

@@ -2,26 +2,20 @@
 package nstest
 
 import (
-	"context"
 	"os/exec"
 	"testing"
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
-	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
-// StartGoNS runs our name server (package naming) on a free loopback port, without
-// broadcast, until the test ends, and returns its URI.
+// StartGoNS runs our name server (package naming/nameserver) on a free loopback port,
+// without broadcast, until the test ends, and returns its URI.
 func StartGoNS(t testing.TB) pyro.URI {
 	t.Helper()
-	s, err := naming.Start(naming.Options{Config: pyro.DaemonConfig{Host: "127.0.0.1", Port: -1}, NoBroadcast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(context.Background())
-	t.Cleanup(func() { s.Close() })
-	return s.URI()
+	return pyrotest.NewNameServer(t, nameserver.Config{}).URI()
 }
 
 // StartPythonNS runs Python Pyro4's name server on a free loopback port, without broadcast,

@@ -1,4 +1,4 @@
-package naming
+package nameserver
 
 import (
 	"context"
@@ -12,22 +12,31 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/naming/store"
 )
 
-// Options configure a name server. The zero value plus a Config from pyro.DefaultConfig
-// gives Pyro4's defaults: port 9090, memory storage, broadcast responder on 9091.
-type Options struct {
-	// Config is the daemon's configuration (Host, Port, UnixSocket, HMACKey, ...). A zero Port
-	// means 9090; use Port -1 for a free port.
-	Config pyro.DaemonConfig
+// Pyro4's ports for a name server; a zero port in Config means any free port instead, as for
+// a daemon.
+const (
+	DefaultPort   = 9090 // the name server's TCP port (Pyro4's NS_PORT)
+	DefaultBCPort = 9091 // the broadcast responder's UDP port (Pyro4's NS_BCPORT)
+)
+
+// Config configures a name server. A zero field means its default; Pyro4's defaults are Port
+// DefaultPort, BCPort DefaultBCPort and memory storage.
+type Config struct {
+	// Daemon is the daemon's configuration (Host, Port, UnixSocket, HMACKey, ...). An empty
+	// Host (without UnixSocket) means "localhost"; Port 0 means any free port.
+	Daemon pyro.DaemonConfig
 	// Storage is "memory" (default) or "sql:FILE". Store, when set, is used instead.
 	Storage string
 	Store   store.Store
 	// NoBroadcast disables the UDP broadcast responder. It is also off when the name server
 	// is bound to a loopback or IPv6 address or a unix socket, as in Pyro4.
 	NoBroadcast bool
-	// BCHost and BCPort are where the responder listens ("" = all interfaces, 0 = 9091).
+	// BCHost and BCPort are where the responder listens ("" = all interfaces, 0 = any free
+	// port).
 	BCHost string
 	BCPort int
 	// AutoClean, when non-zero (at least 3 s), makes the name server check every registered
@@ -65,32 +74,26 @@ func OpenStorage(spec string) (store.Store, error) {
 	case strings.HasPrefix(spec, "sql:"):
 		return store.OpenSQL(spec[len("sql:"):])
 	case strings.HasPrefix(spec, "dbm:"):
-		return nil, fmt.Errorf("naming: storage %q: dbm is not supported (it drops metadata); use sql:FILE", spec)
+		return nil, fmt.Errorf("nameserver: storage %q: dbm is not supported (it drops metadata); use sql:FILE", spec)
 	}
-	return nil, fmt.Errorf("naming: invalid storage type %q (use memory or sql:FILE)", spec)
+	return nil, fmt.Errorf("nameserver: invalid storage type %q (use memory or sql:FILE)", spec)
 }
 
 // Start creates the name server: it listens, registers its own entry and starts the
 // broadcast responder. Call Serve to handle requests.
-func Start(opts Options) (*Server, error) {
-	cfg := opts.Config
+func Start(c Config) (*Server, error) {
+	cfg := c.Daemon
 	if cfg.Host == "" && cfg.UnixSocket == "" {
 		cfg.Host = "localhost"
 	}
-	switch cfg.Port {
-	case 0:
-		cfg.Port = 9090
-	case -1:
-		cfg.Port = 0
-	}
-	st := opts.Store
+	st := c.Store
 	if st == nil {
 		var err error
-		if st, err = OpenStorage(opts.Storage); err != nil {
+		if st, err = OpenStorage(c.Storage); err != nil {
 			return nil, err
 		}
 	}
-	log := opts.Logger
+	log := c.Logger
 	if log == nil {
 		log = slog.Default()
 	}
@@ -104,27 +107,27 @@ func Start(opts Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{daemon: d, ln: ln, ns: NewNameServer(st), store: st, log: log, stop: make(chan struct{})}
+	s := &Server{daemon: d, ln: ln, ns: New(st), store: st, log: log, stop: make(chan struct{})}
 	s.uri, err = d.Register(s.ns, registerOptions()...)
 	if err == nil {
 		ctx := context.Background()
 		if s.existing, err = st.Count(ctx); err == nil {
-			err = st.Register(ctx, pyro.NameServerObjectID, s.uri.String(), []string{SelfMetadata}, false)
+			err = st.Register(ctx, pyro.NameServerObjectID, s.uri.String(), []string{naming.SelfMetadata}, false)
 		}
 	}
-	if err == nil && !opts.NoBroadcast && broadcastable(d.Addr()) {
-		err = s.startBroadcast(opts.BCHost, opts.BCPort)
+	if err == nil && !c.NoBroadcast && broadcastable(d.Addr()) {
+		err = s.startBroadcast(c.BCHost, c.BCPort)
 	}
-	if err == nil && opts.AutoClean > 0 {
-		if opts.AutoClean < 3*time.Second {
-			err = errors.New("naming: AutoClean cannot be smaller than 3 seconds")
+	if err == nil && c.AutoClean > 0 {
+		if c.AutoClean < 3*time.Second {
+			err = errors.New("nameserver: AutoClean cannot be smaller than 3 seconds")
 		} else {
-			after := opts.AutoCleanAfter
+			after := c.AutoCleanAfter
 			if after <= 0 {
 				after = 20 * time.Second
 			}
 			s.wg.Add(1)
-			go s.autoClean(opts.AutoClean, after)
+			go s.autoClean(c.AutoClean, after)
 		}
 	}
 	if err != nil {
@@ -207,12 +210,9 @@ func (s *Server) closeRest() error {
 
 // startBroadcast answers "GET_NSURI" datagrams with the name server's URI.
 func (s *Server) startBroadcast(host string, port int) error {
-	if port == 0 {
-		port = 9091
-	}
 	pc, err := net.ListenPacket("udp4", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return fmt.Errorf("naming: broadcast responder: %w", err)
+		return fmt.Errorf("nameserver: broadcast responder: %w", err)
 	}
 	s.bc = pc
 	s.wg.Add(1)
@@ -292,7 +292,7 @@ func (s *Server) autoClean(period, unreachableFor time.Duration) {
 				down[e.Name] = time.Now()
 			} else if time.Since(since) >= unreachableFor {
 				if removed, _ := s.store.Remove(context.Background(), e.Name); removed {
-					s.log.Info("naming: autoclean removed unreachable registration", "name", e.Name, "uri", e.URI)
+					s.log.Info("nameserver: autoclean removed unreachable registration", "name", e.Name, "uri", e.URI)
 				}
 				delete(down, e.Name)
 			}

@@ -1,11 +1,12 @@
-// Package naming is Pyro4's name server in Go: the Pyro.NameServer object with every method
-// of Pyro4 4.82 and its semantics, the UDP broadcast responder that lets clients find it, a
-// typed client, and the storages (package naming/store: memory, or SQLite in Pyro4's own
-// table layout).
+// Package nameserver is Pyro4's name server in Go: the Pyro.NameServer object with every
+// method of Pyro4 4.82 and its semantics ([NameServer]), and a [Server] that serves it on a
+// daemon with the UDP broadcast responder that lets clients find it and optional autoclean.
+// Registrations live in a storage of package naming/store: memory, or SQLite in Pyro4's own
+// table layout.
 //
-// Python programs use it unchanged (Pyro4.locateNS(), Proxy("PYRONAME:...")), and the Go
-// client works against Python's pyro4-ns as well.
-package naming
+// Python programs use it unchanged (Pyro4.locateNS(), Proxy("PYRONAME:...")). Programs that
+// only use a name server want package naming, the client, which links none of this.
+package nameserver
 
 import (
 	"context"
@@ -18,9 +19,6 @@ import (
 	"github.com/gopyro/pyro/naming/store"
 	"github.com/gopyro/pyro/pyval"
 )
-
-// SelfMetadata is the tag Pyro4's name server gives its own registration.
-const SelfMetadata = "class:Pyro4.naming.NameServer"
 
 // Limits that keep one client from filling the name server with a single call.
 const (
@@ -38,8 +36,8 @@ type NameServer struct {
 	store store.Store
 }
 
-// NewNameServer returns the name server object over a store.
-func NewNameServer(s store.Store) *NameServer { return &NameServer{store: s} }
+// New returns the name server object over a store; [Start] serves one on a daemon.
+func New(s store.Store) *NameServer { return &NameServer{store: s} }
 
 // registerOptions gives the methods Pyro4's parameter names, so that Python callers may pass
 // keyword arguments and leave optional ones out.

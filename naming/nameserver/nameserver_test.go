@@ -1,4 +1,4 @@
-package naming_test
+package nameserver_test
 
 import (
 	"bytes"
@@ -21,25 +21,13 @@ import (
 	"github.com/gopyro/pyro/echoserver"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 	"github.com/gopyro/pyro/pyrotest"
 )
 
-// startNS runs our name server on loopback with a free port.
-func startNS(t testing.TB, opts naming.Options) *naming.Server {
-	t.Helper()
-	if opts.Config.Host == "" && opts.Config.UnixSocket == "" {
-		opts.Config = pyro.DaemonConfig{Host: "127.0.0.1"}
-	}
-	if opts.Config.Port == 0 {
-		opts.Config.Port = -1
-	}
-	s, err := naming.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(context.Background())
-	t.Cleanup(func() { s.Close() })
-	return s
+// startNS runs our name server, on a free loopback port unless c says otherwise.
+func startNS(t testing.TB, c nameserver.Config) *nameserver.Server {
+	return pyrotest.NewNameServer(t, c)
 }
 
 func client(t testing.TB, uri pyro.URI) *naming.Client {
@@ -94,7 +82,7 @@ func TestPythonProgramsCannotTellNameServersApart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			goNS := startNS(t, naming.Options{}).URI()
+			goNS := startNS(t, nameserver.Config{}).URI()
 			want := nsTranscript(t, pyNS.Host, pyNS.Port, echo.String(), ser)
 			got := nsTranscript(t, goNS.Host, goNS.Port, echo.String(), ser)
 			for key, w := range want {
@@ -145,7 +133,7 @@ func TestNSCAgainstOurNameServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goNS := startNS(t, naming.Options{}).URI()
+	goNS := startNS(t, nameserver.Config{}).URI()
 	verbs := [][]string{
 		{"ping"},
 		{"register", "demo.a", "PYRO:a@localhost:1111"},
@@ -181,97 +169,11 @@ func TestNSCAgainstOurNameServer(t *testing.T) {
 	}
 }
 
-// TestGoClientAgainstPythonNameServer uses our client and PYRONAME/PYROMETA proxies with pyro4-ns.
-func TestGoClientAgainstPythonNameServer(t *testing.T) {
-	for _, which := range []string{"pyro4-ns", "ours"} {
-		t.Run(which, func(t *testing.T) {
-			var nsURI pyro.URI
-			if which == "pyro4-ns" {
-				nsURI, _ = pyro.ParseURI(pytest.StartNameServer(t))
-			} else {
-				nsURI = startNS(t, naming.Options{}).URI()
-			}
-			exerciseClient(t, nsURI)
-		})
-	}
-}
-
-func exerciseClient(t *testing.T, nsURI pyro.URI) {
-	ctx := context.Background()
-	c := client(t, nsURI)
-	echo := startEcho(t)
-	if err := c.Ping(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Register(ctx, "go.echo", echo, naming.RegisterOptions{Metadata: []string{"echo", "go"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Register(ctx, "go.echo", echo, naming.RegisterOptions{Safe: true}); !errors.Is(err, pyro.ErrNaming) {
-		t.Fatalf("safe re-register: %v", err)
-	}
-	u, meta, err := c.LookupWithMetadata(ctx, "go.echo")
-	if err != nil || !u.Equal(echo) || fmt.Sprint(meta) != "[echo go]" {
-		t.Fatalf("lookup: %v %v %v", u, meta, err)
-	}
-	if _, err := c.Lookup(ctx, "missing"); !errors.Is(err, pyro.ErrNaming) {
-		t.Fatalf("lookup missing: %v", err)
-	}
-	self, err := c.Lookup(ctx, pyro.NameServerObjectID)
-	if err != nil || self.Object != pyro.NameServerObjectID {
-		t.Fatalf("self lookup: %v %v", self, err)
-	}
-	for _, f := range []naming.Filter{{Prefix: "go."}, {Regex: `go\.e`}, {MetadataAll: []string{"echo", "go"}}, {MetadataAny: []string{"x", "go"}}} {
-		l, err := c.List(ctx, f)
-		if err != nil || len(l) != 1 || l["go.echo"] != echo.String() {
-			t.Errorf("list %+v: %v %v", f, l, err)
-		}
-	}
-	entries, err := c.ListWithMetadata(ctx, naming.Filter{})
-	if err != nil || len(entries) != 2 || entries[0].Name != "Pyro.NameServer" || fmt.Sprint(entries[1].Metadata) != "[echo go]" {
-		t.Fatalf("list with metadata: %+v %v", entries, err)
-	}
-	if _, err := c.List(ctx, naming.Filter{Regex: "(unclosed"}); !errors.Is(err, pyro.ErrNaming) {
-		t.Errorf("bad regex: %v", err)
-	}
-	// PYRONAME and PYROMETA proxies resolve through this name server.
-	for _, uri := range []string{
-		fmt.Sprintf("PYRONAME:go.echo@%s", nsURI.Location()),
-		fmt.Sprintf("PYROMETA:echo,go@%s", nsURI.Location()),
-	} {
-		p, err := pyro.NewProxy(uri)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s, err := pyro.CallT[string](ctx, p, "echo", "resolved"); err != nil || s != "resolved" {
-			t.Errorf("%s: %q %v", uri, s, err)
-		}
-		if r, _ := p.ResolvedURI(ctx); !r.Equal(echo) {
-			t.Errorf("%s resolved to %v", uri, r)
-		}
-		p.Close()
-	}
-	if err := c.SetMetadata(ctx, "go.echo", []string{"new"}); err != nil {
-		t.Fatal(err)
-	}
-	if l, _ := c.List(ctx, naming.Filter{MetadataAny: []string{"go"}}); len(l) != 0 {
-		t.Errorf("after set_metadata: %v", l)
-	}
-	if n, err := c.RemovePrefix(ctx, "go."); err != nil || n != 1 {
-		t.Errorf("remove prefix: %v %v", n, err)
-	}
-	if n, err := c.RemoveRegex(ctx, ".*"); err != nil || n != 0 {
-		t.Errorf("remove regex: %v %v (the name server's own entry must stay)", n, err)
-	}
-	if n, err := c.Count(ctx); err != nil || n != 1 {
-		t.Errorf("count: %v %v", n, err)
-	}
-}
-
 // TestConcurrentRegistrations: 50 clients × 200 registrations at once, none lost.
 func TestConcurrentRegistrations(t *testing.T) {
 	for _, storage := range []string{"memory", "sql"} {
 		t.Run(storage, func(t *testing.T) {
-			opts := naming.Options{}
+			opts := nameserver.Config{}
 			if storage == "sql" {
 				opts.Storage = "sql:" + t.TempDir() + "/ns.sqlite"
 			}
@@ -316,7 +218,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 
 // TestBadInputKeepsNameServerRunning sends malformed names, bad regexes and huge metadata.
 func TestBadInputKeepsNameServerRunning(t *testing.T) {
-	nsURI := startNS(t, naming.Options{}).URI()
+	nsURI := startNS(t, nameserver.Config{}).URI()
 	ctx := context.Background()
 	c := client(t, nsURI)
 	p := c.Proxy()
@@ -334,14 +236,14 @@ func TestBadInputKeepsNameServerRunning(t *testing.T) {
 		{"bad regex", func() error { return p.Call(ctx, "list", nil, pyro.Kwargs{"regex": "(?P<x"}) }, "Pyro4.errors.NamingError"},
 		{"bad remove regex", func() error { return p.Call(ctx, "remove", nil, pyro.Kwargs{"regex": "["}) }, "Pyro4.errors.NamingError"},
 		{"huge metadata", func() error {
-			tags := make([]string, naming.MaxTags+1)
+			tags := make([]string, nameserver.MaxTags+1)
 			for i := range tags {
 				tags[i] = fmt.Sprint("t", i)
 			}
 			return p.Call(ctx, "register", nil, "x", "PYRO:x@localhost:1", false, tags)
 		}, "Pyro4.errors.NamingError"},
 		{"long tag", func() error {
-			return p.Call(ctx, "set_metadata", nil, pyro.NameServerObjectID, []string{strings.Repeat("t", naming.MaxTagLen+1)})
+			return p.Call(ctx, "set_metadata", nil, pyro.NameServerObjectID, []string{strings.Repeat("t", nameserver.MaxTagLen+1)})
 		}, "Pyro4.errors.NamingError"},
 		{"metadata not iterable", func() error { return p.Call(ctx, "register", nil, "x", "PYRO:x@localhost:1", false, 5) }, "builtins.TypeError"},
 		{"two filters", func() error { return p.Call(ctx, "list", nil, pyro.Kwargs{"prefix": "a", "regex": "b"}) }, "builtins.ValueError"},
@@ -364,19 +266,21 @@ func TestStorageThatIsNotADatabase(t *testing.T) {
 	if err := writeFile(path, "this is not a database, just text\n"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := naming.Start(naming.Options{Config: loopback(), Storage: "sql:" + path})
+	_, err := nameserver.Start(nameserver.Config{Daemon: loopback(), Storage: "sql:" + path})
 	if err == nil || !strings.Contains(err.Error(), "not") {
 		t.Fatalf("opening a text file as storage: %v", err)
 	}
 }
 
-func loopback() pyro.DaemonConfig { return pyro.DaemonConfig{Host: "127.0.0.1", Port: -1} }
+// loopback is a daemon configuration for 127.0.0.1 and any free port.
+func loopback() pyro.DaemonConfig { return pyro.DaemonConfig{Host: "127.0.0.1"} }
 
 // TestBroadcastDiscovery: a name server bound to all interfaces answers GET_NSURI; both our
-// BroadcastLookup and Python's locateNS find it (the datagrams go to 127.0.0.1 only).
+// BroadcastLookup and Python's locateNS find it (the datagrams go to 127.0.0.1 only, and the
+// responder has a free port: BCPort 0).
 func TestBroadcastDiscovery(t *testing.T) {
-	cfg := pyro.DaemonConfig{Host: "0.0.0.0", Port: -1}
-	s := startNS(t, naming.Options{Config: cfg, BCHost: "127.0.0.1", BCPort: freeUDPPort(t)})
+	cfg := pyro.DaemonConfig{Host: "0.0.0.0"}
+	s := startNS(t, nameserver.Config{Daemon: cfg, BCHost: "127.0.0.1"})
 	bc := s.BroadcastAddr()
 	if bc == nil {
 		t.Fatal("no broadcast responder")
@@ -399,15 +303,6 @@ func TestBroadcastDiscovery(t *testing.T) {
 	}
 }
 
-func freeUDPPort(t testing.TB) int {
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
 // closedPort returns a loopback TCP port nothing listens on.
 func closedPort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -424,7 +319,7 @@ func writeFile(path, content string) error { return os.WriteFile(path, []byte(co
 // TestAutoClean: with AutoClean on, a name whose address stops answering is removed, one that
 // answers stays.
 func TestAutoClean(t *testing.T) {
-	s := startNS(t, naming.Options{AutoClean: 3 * time.Second, AutoCleanAfter: time.Second})
+	s := startNS(t, nameserver.Config{AutoClean: 3 * time.Second, AutoCleanAfter: time.Second})
 	c := client(t, s.URI())
 	ctx := context.Background()
 	alive := startEcho(t)

@@ -1,4 +1,4 @@
-package naming_test
+package nameserver_test
 
 import (
 	"bytes"
@@ -15,12 +15,13 @@ import (
 	"github.com/gopyro/pyro/internal/benchkit"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
 )
 
 // Name server throughput, ours against Python's pyro4-ns, in one run so that the figures share
 // the machine's load:
 //
-//	go test -run '^$' -bench 'NS' -benchmem -count 3 ./naming/
+//	go test -run '^$' -bench 'NS' -benchmem -count 3 ./naming/nameserver/
 //
 // BenchmarkNSLookup and BenchmarkNSRegister call through our Go client (naming.Client, one
 // shared by the N callers, as a program would); BenchmarkNSPythonClient runs
@@ -47,10 +48,10 @@ type nsKind struct {
 
 var nsKinds = []nsKind{
 	{"go-memory", func(b *testing.B) pyro.URI {
-		return startNS(b, naming.Options{Storage: "memory", NoBroadcast: true}).URI()
+		return startNS(b, nameserver.Config{Storage: "memory", NoBroadcast: true}).URI()
 	}},
 	{"go-sql", func(b *testing.B) pyro.URI {
-		return startNS(b, naming.Options{Storage: "sql:" + filepath.Join(b.TempDir(), "ns.sqlite"), NoBroadcast: true}).URI()
+		return startNS(b, nameserver.Config{Storage: "sql:" + filepath.Join(b.TempDir(), "ns.sqlite"), NoBroadcast: true}).URI()
 	}},
 	{"pyro4-ns-memory", func(b *testing.B) pyro.URI {
 		return parseURI(b, pytest.StartNameServer(b))
@@ -222,7 +223,7 @@ func BenchmarkNSPythonClient(b *testing.B) {
 // known to work without running the benchmarks.
 func TestNSBenchScript(t *testing.T) {
 	pytest.Require(t)
-	s := startNS(t, naming.Options{NoBroadcast: true})
+	s := startNS(t, nameserver.Config{NoBroadcast: true})
 	r := runPyBench(t, s.URI(), 2, 100*time.Millisecond)
 	c := client(t, s.URI())
 	u, meta, err := c.LookupWithMetadata(context.Background(), "pybench.register.000")
