@@ -31,8 +31,14 @@ type Raw interface{}
 
 // ConvertError reports a value that could not be converted, and where it sits.
 type ConvertError struct {
-	// Path locates the value from the root given by the caller, e.g. `args[1]["EUR"]` or
-	// `.Rates[2]`. Dict keys and indexes are written in brackets, Go struct fields after a dot.
+	// Path locates the offending value inside the converted one, e.g. `["EUR"]` or `.Rates[2]`;
+	// it is empty for the converted value itself. Dict keys and indexes are written in
+	// brackets, Go struct fields after a dot. A caller that names the converted value prepends
+	// that name, as an RPC layer does to read `args[1]["EUR"]: cannot use str as float64`:
+	//
+	//	if ce, ok := err.(*ConvertError); ok {
+	//		ce.Path = "args[1]" + ce.Path
+	//	}
 	Path string
 	// Value is the Python type name of the offending value (ToGo), or its Go type (FromGo).
 	Value string

@@ -2,7 +2,6 @@ package pyval
 
 import (
 	"encoding/base64"
-	"errors"
 	"math"
 	"math/big"
 	"reflect"
@@ -13,11 +12,7 @@ import (
 )
 
 // ToGo stores the canonical Python value v into the Go variable ptr points to, the reverse of
-// [FromGo]. It is ToGoPath with an empty root path.
-func ToGo(v any, ptr any) error { return ToGoPath(v, ptr, "") }
-
-// ToGoPath is ToGo with root naming v in error paths, e.g. "args[1]", so that a failure reads
-// `args[1]["EUR"]: cannot use str as float64`.
+// [FromGo].
 //
 // Into an interface (any), values take their natural Go form: None is nil, bool, int64 (or
 // *big.Int beyond int64), float64, complex128, string, []byte; tuples, lists, sets and
@@ -46,15 +41,16 @@ func ToGo(v any, ptr any) error { return ToGoPath(v, ptr, "") }
 //   - a type whose pointer implements Unmarshaler decodes itself (None included), one whose
 //     pointer implements encoding.TextUnmarshaler decodes from str.
 //
-// ptr must be a non-nil pointer. Errors are *ConvertError.
-func ToGoPath(v any, ptr any, root string) error {
+// ptr must be a non-nil pointer. Errors are *ConvertError, whose Path locates the offending
+// part of v.
+func ToGo(v any, ptr any) error {
 	// The commonest targets skip reflection.
 	switch p := ptr.(type) {
 	case *any:
 		if p != nil {
 			n, err := natural(v, 0)
 			if err != nil {
-				return withRoot(err, root)
+				return err
 			}
 			*p = n
 			return nil
@@ -82,27 +78,17 @@ func ToGoPath(v any, ptr any, root string) error {
 	}
 	rv := reflect.ValueOf(ptr)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return &ConvertError{Path: root, Value: pyTypeName(v), Type: reflect.TypeOf(ptr),
+		return &ConvertError{Value: pyTypeName(v), Type: reflect.TypeOf(ptr),
 			Msg: "ToGo needs a non-nil pointer, not " + typeString(reflect.TypeOf(ptr))}
 	}
 	e := rv.Elem()
-	return withRoot(typeDecoder(e.Type())(v, e, 0), root)
+	return typeDecoder(e.Type())(v, e, 0)
 }
 
-// ToGoValue stores v into dst, which must be settable (an element of a slice, a field of an
-// addressable struct, reflect.New(t).Elem()). The RPC layer uses it to convert each argument
-// straight into a method's parameter; root names the argument in errors.
-func ToGoValue(v any, dst reflect.Value, root string) error {
-	if !dst.CanSet() {
-		return &ConvertError{Path: root, Value: pyTypeName(v), Msg: "ToGoValue needs a settable reflect.Value"}
-	}
-	return withRoot(typeDecoder(dst.Type())(v, dst, 0), root)
-}
-
-// Convert returns v converted to type t, as a reflect.Value ready for reflect.Value.Call.
-// root names v in errors, e.g. "args[0]". Canonical scalars already of type t (int64, float64,
-// string, bool) are returned without a copy.
-func Convert(v any, t reflect.Type, root string) (reflect.Value, error) {
+// Convert returns v converted to a new value of type t by the rules of [ToGo], as a
+// reflect.Value ready for reflect.Value.Call. Canonical scalars already of type t (int64,
+// float64, string, bool, complex128) are returned without a copy. Errors are *ConvertError.
+func Convert(v any, t reflect.Type) (reflect.Value, error) {
 	if v != nil && reflect.TypeOf(v) == t {
 		switch t.Kind() {
 		case reflect.Bool, reflect.Int64, reflect.Float64, reflect.String, reflect.Complex128:
@@ -110,21 +96,10 @@ func Convert(v any, t reflect.Type, root string) (reflect.Value, error) {
 		}
 	}
 	dst := reflect.New(t).Elem()
-	if err := withRoot(typeDecoder(t)(v, dst, 0), root); err != nil {
+	if err := typeDecoder(t)(v, dst, 0); err != nil {
 		return reflect.Value{}, err
 	}
 	return dst, nil
-}
-
-func withRoot(err error, root string) error {
-	if err == nil || root == "" {
-		return err
-	}
-	var ce *ConvertError
-	if errors.As(err, &ce) {
-		ce.Path = root + ce.Path
-	}
-	return err
 }
 
 func typeString(t reflect.Type) string {
@@ -143,7 +118,7 @@ func outOfRange(v any, t reflect.Type) error {
 		Msg: "cannot use " + pyTypeName(v) + " " + Repr(v) + " as " + t.String() + ": out of range"}
 }
 
-// natural gives v the Go form it takes in an `any` (see ToGoPath).
+// natural gives v the Go form it takes in an `any` (see ToGo).
 func natural(v any, depth int) (any, error) {
 	switch x := v.(type) {
 	case nil, bool, int64, float64, complex128, string:
