@@ -27,6 +27,11 @@ type Unmarshaler interface {
 // Raw is a Go variable, field or element type that receives the canonical value unconverted:
 // decoding into a Raw (or []Raw, map[string]Raw, a struct field of type Raw) keeps *Dict, Tuple,
 // *Set and *big.Int as they are, where decoding into any would give Go maps and slices.
+//
+// Raw only marks a decoding target; it tells nothing about a value at run time. Being an empty
+// interface, every value is a Raw: in a type switch `case Raw:` matches whatever reached it (as
+// `case any:` would), and v.(Raw) never fails. Switch on the canonical forms it holds instead
+// (Tuple, []any, *Dict, ...).
 type Raw interface{}
 
 // ConvertError reports a value that could not be converted, and where it sits.

@@ -234,10 +234,6 @@ func deepEqual(a, b any) bool {
 		y := b.(rates)
 		return x.When.Equal(y.When) && reflect.DeepEqual(x.Rates, y.Rates) &&
 			x.Base == y.Base && x.ExchangeRate == y.ExchangeRate && reflect.DeepEqual(x.Next, y.Next)
-	case Raw:
-		if _, ok := x.(Tuple); ok {
-			return Equal(x, b)
-		}
 	case []Raw:
 		y := b.([]Raw)
 		for i := range x {
