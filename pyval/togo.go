@@ -138,12 +138,9 @@ func natural(v any, depth int) (any, error) {
 			return nil, nil
 		}
 		return append([]byte{}, x...), nil
-	case []any:
-		return naturalList(x, depth)
-	case Tuple:
-		return naturalList(x, depth)
-	case *Set:
-		return naturalList(x.Items(), depth)
+	case []any, Tuple, *Set:
+		items, _ := Items(x)
+		return naturalList(items, depth)
 	case *Dict:
 		if x == nil {
 			return nil, nil
@@ -717,19 +714,6 @@ func pointerDecoder(t reflect.Type) decoderFunc {
 	}
 }
 
-// sequence returns the members of a list, tuple, set or frozenset.
-func sequence(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case []any:
-		return x, true
-	case Tuple:
-		return x, true
-	case *Set:
-		return x.Items(), true
-	}
-	return nil, false
-}
-
 // serpentBytes recognises serpent's rendering of bytes, {"data": base64, "encoding": "base64"}.
 func serpentBytes(d *Dict) ([]byte, bool, error) {
 	if d.Len() != 2 {
@@ -774,7 +758,7 @@ func sliceDecoder(t reflect.Type) decoderFunc {
 				return nil
 			}
 		}
-		items, ok := sequence(v)
+		items, ok := Items(v)
 		if !ok {
 			return mismatch(v, t)
 		}
@@ -809,7 +793,7 @@ func arrayDecoder(t reflect.Type) decoderFunc {
 			reflect.Copy(dst, reflect.ValueOf(b))
 			return nil
 		}
-		items, ok := sequence(v)
+		items, ok := Items(v)
 		if !ok {
 			return mismatch(v, t)
 		}
