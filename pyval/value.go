@@ -30,7 +30,7 @@ import (
 	"strings"
 )
 
-// Tuple is a Python tuple. A Python list is a plain []any.
+// Tuple is a Python tuple. A Python list is a plain []any; [Items] reads either, or a set.
 type Tuple []any
 
 // Item is one key/value pair of a [Dict].
