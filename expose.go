@@ -416,8 +416,11 @@ func wereWas(n int) string {
 }
 
 func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
-	rv, err := pyval.Convert(v, t, argPath(i))
+	rv, err := pyval.Convert(v, t)
 	if err != nil {
+		if ce, ok := err.(*pyval.ConvertError); ok {
+			ce.Path = argPath(i) + ce.Path
+		}
 		return reflect.Value{}, &Error{Class: classTypeError, Msg: err.Error(), Err: err}
 	}
 	return rv, nil

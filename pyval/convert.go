@@ -27,12 +27,23 @@ type Unmarshaler interface {
 // Raw is a Go variable, field or element type that receives the canonical value unconverted:
 // decoding into a Raw (or []Raw, map[string]Raw, a struct field of type Raw) keeps *Dict, Tuple,
 // *Set and *big.Int as they are, where decoding into any would give Go maps and slices.
+//
+// Raw only marks a decoding target; it tells nothing about a value at run time. Being an empty
+// interface, every value is a Raw: in a type switch `case Raw:` matches whatever reached it (as
+// `case any:` would), and v.(Raw) never fails. Switch on the canonical forms it holds instead
+// (Tuple, []any, *Dict, ...).
 type Raw interface{}
 
 // ConvertError reports a value that could not be converted, and where it sits.
 type ConvertError struct {
-	// Path locates the value from the root given by the caller, e.g. `args[1]["EUR"]` or
-	// `.Rates[2]`. Dict keys and indexes are written in brackets, Go struct fields after a dot.
+	// Path locates the offending value inside the converted one, e.g. `["EUR"]` or `.Rates[2]`;
+	// it is empty for the converted value itself. Dict keys and indexes are written in
+	// brackets, Go struct fields after a dot. A caller that names the converted value prepends
+	// that name, as an RPC layer does to read `args[1]["EUR"]: cannot use str as float64`:
+	//
+	//	if ce, ok := err.(*ConvertError); ok {
+	//		ce.Path = "args[1]" + ce.Path
+	//	}
 	Path string
 	// Value is the Python type name of the offending value (ToGo), or its Go type (FromGo).
 	Value string

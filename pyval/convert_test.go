@@ -384,7 +384,7 @@ func BenchmarkConvert(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for i, a := range args.([]any) {
-			if _, err := pyval.Convert(a, types[i], "args"); err != nil {
+			if _, err := pyval.Convert(a, types[i]); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -408,7 +408,7 @@ var fuzzTargets = []reflect.Type{
 func checkDecodeAll(t *testing.T, v any) {
 	t.Helper()
 	for _, rt := range fuzzTargets {
-		got, err := pyval.Convert(v, rt, "v")
+		got, err := pyval.Convert(v, rt)
 		if err != nil {
 			if _, ok := err.(*pyval.ConvertError); !ok {
 				t.Fatalf("Convert(%s, %v): %T %v", pyval.Repr(v), rt, err, err)
@@ -419,7 +419,7 @@ func checkDecodeAll(t *testing.T, v any) {
 		if err != nil {
 			t.Fatalf("FromGo(Convert(%s, %v)): %v", pyval.Repr(v), rt, err)
 		}
-		again, err := pyval.Convert(back, rt, "v")
+		again, err := pyval.Convert(back, rt)
 		if err != nil {
 			t.Fatalf("Convert(%s, %v) worked, its FromGo %s does not: %v", pyval.Repr(v), rt, pyval.Repr(back), err)
 		}

@@ -43,9 +43,9 @@ func ExampleToGo() {
 	}
 	fmt.Println(len(opts), opts["a"] == nil)
 
-	// Errors say where the bad value sits, from a root the caller names.
+	// Errors say where the bad value sits inside the converted one.
 	var values []int
-	err := pyval.ToGoPath(in[1], &values, "args[1]")
+	err := pyval.ToGo(in[1], &values)
 	fmt.Println(err)
 	var ce *pyval.ConvertError
 	if errors.As(err, &ce) {
@@ -54,8 +54,8 @@ func ExampleToGo() {
 	// Output:
 	// []interface {}{3, []interface {}{1.5, 2}, map[string]interface {}{"a":interface {}(nil)}}
 	// 1 true
-	// args[1][0]: cannot use float 1.5 as int: not an integer
-	// args[1][0] float int
+	// [0]: cannot use float 1.5 as int: not an integer
+	// [0] float int
 }
 
 // A Go struct travels as a dict with str keys; tags rename fields, and on the way in keys also
@@ -65,30 +65,34 @@ func Example_struct() {
 		Currency     string  `pyro:"currency"`
 		ExchangeRate float64 // Python may call it exchange_rate
 		Note         string  `pyro:"note,omitempty"`
-		internal     int
+		internal     int     // unexported fields are neither sent nor filled
 	}
-	out, _ := pyval.FromGo(Rate{Currency: "EUR", ExchangeRate: 1.08})
+	out, _ := pyval.FromGo(Rate{Currency: "EUR", ExchangeRate: 1.08, internal: 7})
 	fmt.Println(pyval.Repr(out))
 
 	var r Rate
 	err := pyval.ToGo(pyval.DictOf("currency", "GBP", "exchange_rate", int64(1), "unknown", true), &r)
 	fmt.Printf("%+v %v\n", r, err)
 
-	err = pyval.ToGoPath(pyval.DictOf("exchange_rate", "high"), &r, "args[0]")
+	err = pyval.ToGo(pyval.DictOf("exchange_rate", "high"), &r)
 	fmt.Println(err)
 	// Output:
 	// {'currency': 'EUR', 'ExchangeRate': 1.08}
 	// {Currency:GBP ExchangeRate:1 Note: internal:0} <nil>
-	// args[0]["exchange_rate"]: cannot use str as float64
+	// ["exchange_rate"]: cannot use str as float64
 }
 
-// The RPC layer converts each argument straight into a method's parameter type.
+// The RPC layer converts each argument straight into a method's parameter type, and names the
+// argument in the error's path.
 func ExampleConvert() {
 	method := func(name string, counts map[string]int) {}
 	mt := reflect.TypeOf(method)
 	args := []any{"stock", pyval.DictOf("apples", int64(3), "pears", "many")}
 	for i, a := range args {
-		_, err := pyval.Convert(a, mt.In(i), fmt.Sprintf("args[%d]", i))
+		_, err := pyval.Convert(a, mt.In(i))
+		if ce, ok := err.(*pyval.ConvertError); ok {
+			ce.Path = fmt.Sprintf("args[%d]", i) + ce.Path
+		}
 		fmt.Println(i, err)
 	}
 	// Output:

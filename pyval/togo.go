@@ -2,7 +2,6 @@ package pyval
 
 import (
 	"encoding/base64"
-	"errors"
 	"math"
 	"math/big"
 	"reflect"
@@ -13,11 +12,7 @@ import (
 )
 
 // ToGo stores the canonical Python value v into the Go variable ptr points to, the reverse of
-// [FromGo]. It is ToGoPath with an empty root path.
-func ToGo(v any, ptr any) error { return ToGoPath(v, ptr, "") }
-
-// ToGoPath is ToGo with root naming v in error paths, e.g. "args[1]", so that a failure reads
-// `args[1]["EUR"]: cannot use str as float64`.
+// [FromGo].
 //
 // Into an interface (any), values take their natural Go form: None is nil, bool, int64 (or
 // *big.Int beyond int64), float64, complex128, string, []byte; tuples, lists, sets and
@@ -46,15 +41,16 @@ func ToGo(v any, ptr any) error { return ToGoPath(v, ptr, "") }
 //   - a type whose pointer implements Unmarshaler decodes itself (None included), one whose
 //     pointer implements encoding.TextUnmarshaler decodes from str.
 //
-// ptr must be a non-nil pointer. Errors are *ConvertError.
-func ToGoPath(v any, ptr any, root string) error {
+// ptr must be a non-nil pointer. Errors are *ConvertError, whose Path locates the offending
+// part of v.
+func ToGo(v any, ptr any) error {
 	// The commonest targets skip reflection.
 	switch p := ptr.(type) {
 	case *any:
 		if p != nil {
 			n, err := natural(v, 0)
 			if err != nil {
-				return withRoot(err, root)
+				return err
 			}
 			*p = n
 			return nil
@@ -82,27 +78,17 @@ func ToGoPath(v any, ptr any, root string) error {
 	}
 	rv := reflect.ValueOf(ptr)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return &ConvertError{Path: root, Value: pyTypeName(v), Type: reflect.TypeOf(ptr),
+		return &ConvertError{Value: pyTypeName(v), Type: reflect.TypeOf(ptr),
 			Msg: "ToGo needs a non-nil pointer, not " + typeString(reflect.TypeOf(ptr))}
 	}
 	e := rv.Elem()
-	return withRoot(typeDecoder(e.Type())(v, e, 0), root)
+	return typeDecoder(e.Type())(v, e, 0)
 }
 
-// ToGoValue stores v into dst, which must be settable (an element of a slice, a field of an
-// addressable struct, reflect.New(t).Elem()). The RPC layer uses it to convert each argument
-// straight into a method's parameter; root names the argument in errors.
-func ToGoValue(v any, dst reflect.Value, root string) error {
-	if !dst.CanSet() {
-		return &ConvertError{Path: root, Value: pyTypeName(v), Msg: "ToGoValue needs a settable reflect.Value"}
-	}
-	return withRoot(typeDecoder(dst.Type())(v, dst, 0), root)
-}
-
-// Convert returns v converted to type t, as a reflect.Value ready for reflect.Value.Call.
-// root names v in errors, e.g. "args[0]". Canonical scalars already of type t (int64, float64,
-// string, bool) are returned without a copy.
-func Convert(v any, t reflect.Type, root string) (reflect.Value, error) {
+// Convert returns v converted to a new value of type t by the rules of [ToGo], as a
+// reflect.Value ready for reflect.Value.Call. Canonical scalars already of type t (int64,
+// float64, string, bool, complex128) are returned without a copy. Errors are *ConvertError.
+func Convert(v any, t reflect.Type) (reflect.Value, error) {
 	if v != nil && reflect.TypeOf(v) == t {
 		switch t.Kind() {
 		case reflect.Bool, reflect.Int64, reflect.Float64, reflect.String, reflect.Complex128:
@@ -110,21 +96,10 @@ func Convert(v any, t reflect.Type, root string) (reflect.Value, error) {
 		}
 	}
 	dst := reflect.New(t).Elem()
-	if err := withRoot(typeDecoder(t)(v, dst, 0), root); err != nil {
+	if err := typeDecoder(t)(v, dst, 0); err != nil {
 		return reflect.Value{}, err
 	}
 	return dst, nil
-}
-
-func withRoot(err error, root string) error {
-	if err == nil || root == "" {
-		return err
-	}
-	var ce *ConvertError
-	if errors.As(err, &ce) {
-		ce.Path = root + ce.Path
-	}
-	return err
 }
 
 func typeString(t reflect.Type) string {
@@ -143,7 +118,7 @@ func outOfRange(v any, t reflect.Type) error {
 		Msg: "cannot use " + pyTypeName(v) + " " + Repr(v) + " as " + t.String() + ": out of range"}
 }
 
-// natural gives v the Go form it takes in an `any` (see ToGoPath).
+// natural gives v the Go form it takes in an `any` (see ToGo).
 func natural(v any, depth int) (any, error) {
 	switch x := v.(type) {
 	case nil, bool, int64, float64, complex128, string:
@@ -163,12 +138,9 @@ func natural(v any, depth int) (any, error) {
 			return nil, nil
 		}
 		return append([]byte{}, x...), nil
-	case []any:
-		return naturalList(x, depth)
-	case Tuple:
-		return naturalList(x, depth)
-	case *Set:
-		return naturalList(x.Items(), depth)
+	case []any, Tuple, *Set:
+		items, _ := Items(x)
+		return naturalList(items, depth)
 	case *Dict:
 		if x == nil {
 			return nil, nil
@@ -246,196 +218,35 @@ func typeDecoder(t reflect.Type) decoderFunc {
 	})
 }
 
+// newTypeDecoder builds the decoder of t. The order of the checks is the order of precedence:
+// an Unmarshaler beats pyval's own rules for special types, which beat TextUnmarshaler, which
+// beats the rules for t's kind.
 func newTypeDecoder(t reflect.Type) decoderFunc {
-	if t == rawType {
-		return func(v any, dst reflect.Value, _ int) error {
-			if v == nil {
-				dst.SetZero()
-			} else {
-				dst.Set(reflect.ValueOf(v))
-			}
-			return nil
-		}
-	}
 	k := t.Kind()
-	if k != reflect.Pointer && k != reflect.Interface {
-		if reflect.PointerTo(t).Implements(unmarshalerType) {
-			return func(v any, dst reflect.Value, _ int) error {
-				if err := dst.Addr().Interface().(Unmarshaler).UnmarshalPython(v); err != nil {
-					return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "UnmarshalPython of " + t.String(), Err: err}
-				}
-				return nil
-			}
-		}
+	// Pointers and interfaces are decoded through their element or dynamic value instead.
+	byAddr := k != reflect.Pointer && k != reflect.Interface
+	if byAddr && reflect.PointerTo(t).Implements(unmarshalerType) {
+		return unmarshalerDecoder(t)
 	}
-	switch t {
-	case timeType:
-		return decodeTime
-	case durationType:
-		return decodeDuration
-	case bigIntType, bigFloatType, bigRatType:
-		return decodeBig
-	case tupleType:
-		return func(v any, dst reflect.Value, _ int) error {
-			switch x := v.(type) {
-			case nil:
-				dst.SetZero()
-			case Tuple:
-				dst.Set(reflect.ValueOf(x))
-			case []any:
-				dst.Set(reflect.ValueOf(Tuple(x)))
-			default:
-				return mismatch(v, t)
-			}
-			return nil
-		}
-	case dictType: // by value: a copy, so that the two never share their items
-		return func(v any, dst reflect.Value, _ int) error {
-			x, ok := v.(*Dict)
-			if !ok || x == nil {
-				return mismatch(v, t)
-			}
-			c := NewDict(x.Len())
-			for _, it := range x.items {
-				c.Set(it.Key, it.Value)
-			}
-			dst.Set(reflect.ValueOf(c).Elem())
-			return nil
-		}
-	case setType:
-		return func(v any, dst reflect.Value, _ int) error {
-			x, ok := v.(*Set)
-			if !ok || x == nil {
-				return mismatch(v, t)
-			}
-			c := NewSet(x.Items()...)
-			c.Frozen = x.Frozen
-			dst.Set(reflect.ValueOf(c).Elem())
-			return nil
-		}
-	case dictPtrType, setPtrType:
-		return func(v any, dst reflect.Value, _ int) error {
-			if v == nil {
-				dst.SetZero()
-				return nil
-			}
-			if reflect.TypeOf(v) != t {
-				return mismatch(v, t)
-			}
-			dst.Set(reflect.ValueOf(v))
-			return nil
-		}
+	if dec, ok := specialDecoders[t]; ok {
+		return dec
 	}
-	if k != reflect.Pointer && k != reflect.Interface && reflect.PointerTo(t).Implements(textUnmarshalerType) {
-		return func(v any, dst reflect.Value, _ int) error {
-			var text []byte
-			switch x := v.(type) {
-			case string:
-				text = []byte(x)
-			case []byte:
-				text = x
-			default:
-				return mismatch(v, t)
-			}
-			u := dst.Addr().Interface().(interface{ UnmarshalText([]byte) error })
-			if err := u.UnmarshalText(text); err != nil {
-				return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "UnmarshalText of " + t.String(), Err: err}
-			}
-			return nil
-		}
+	if byAddr && reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return textUnmarshalerDecoder(t)
 	}
-
 	switch k {
 	case reflect.Bool:
-		return func(v any, dst reflect.Value, _ int) error {
-			b, ok := v.(bool)
-			if !ok {
-				return mismatch(v, t)
-			}
-			dst.SetBool(b)
-			return nil
-		}
+		return boolDecoder(t)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(v any, dst reflect.Value, _ int) error {
-			n, err := toInt64(v, t)
-			if err != nil {
-				return err
-			}
-			if dst.OverflowInt(n) {
-				return outOfRange(v, t)
-			}
-			dst.SetInt(n)
-			return nil
-		}
+		return intDecoder(t)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(v any, dst reflect.Value, _ int) error {
-			n, err := toUint64(v, t)
-			if err != nil {
-				return err
-			}
-			if dst.OverflowUint(n) {
-				return outOfRange(v, t)
-			}
-			dst.SetUint(n)
-			return nil
-		}
+		return uintDecoder(t)
 	case reflect.Float32, reflect.Float64:
-		return func(v any, dst reflect.Value, _ int) error {
-			var f float64
-			switch x := noneIfNil(v).(type) {
-			case float64:
-				f = x
-			case int64:
-				f = float64(x)
-			case int:
-				f = float64(x)
-			case *big.Int:
-				f, _ = new(big.Float).SetInt(x).Float64()
-			default:
-				return mismatch(v, t)
-			}
-			if dst.OverflowFloat(f) || math.IsInf(f, 0) && !isInf(v) {
-				return outOfRange(v, t)
-			}
-			dst.SetFloat(f)
-			return nil
-		}
+		return floatDecoder(t)
 	case reflect.Complex64, reflect.Complex128:
-		return func(v any, dst reflect.Value, _ int) error {
-			var c complex128
-			switch x := v.(type) {
-			case complex128:
-				c = x
-			case float64:
-				c = complex(x, 0)
-			case int64:
-				c = complex(float64(x), 0)
-			case int:
-				c = complex(float64(x), 0)
-			default:
-				return mismatch(v, t)
-			}
-			if dst.OverflowComplex(c) {
-				return outOfRange(v, t)
-			}
-			dst.SetComplex(c)
-			return nil
-		}
+		return complexDecoder(t)
 	case reflect.String:
-		return func(v any, dst reflect.Value, _ int) error {
-			switch x := v.(type) {
-			case string:
-				dst.SetString(x)
-			case []byte:
-				if !utf8.Valid(x) {
-					return &ConvertError{Value: "bytes", Type: t, Msg: "cannot use bytes as " + t.String() + ": not valid UTF-8"}
-				}
-				dst.SetString(string(x))
-			default:
-				return mismatch(v, t)
-			}
-			return nil
-		}
+		return stringDecoder(t)
 	case reflect.Interface:
 		return interfaceDecoder(t)
 	case reflect.Pointer:
@@ -449,8 +260,224 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 	case reflect.Struct:
 		return structDecoder(t)
 	}
+	return unsupportedDecoder(t)
+}
+
+// specialDecoders hold pyval's own rules for types that are not decoded by their kind.
+var specialDecoders = map[reflect.Type]decoderFunc{
+	rawType:      decodeRaw,
+	timeType:     decodeTime,
+	durationType: decodeDuration,
+	bigIntType:   decodeBig,
+	bigFloatType: decodeBig,
+	bigRatType:   decodeBig,
+	tupleType:    decodeTuple,
+	dictType:     decodeDictValue,
+	setType:      decodeSetValue,
+	dictPtrType:  canonicalPointerDecoder(dictPtrType),
+	setPtrType:   canonicalPointerDecoder(setPtrType),
+}
+
+func unsupportedDecoder(t reflect.Type) decoderFunc {
 	return func(v any, _ reflect.Value, _ int) error {
 		return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "cannot convert a Python value into Go " + t.String()}
+	}
+}
+
+// decodeRaw stores v as it is.
+func decodeRaw(v any, dst reflect.Value, _ int) error {
+	if v == nil {
+		dst.SetZero()
+	} else {
+		dst.Set(reflect.ValueOf(v))
+	}
+	return nil
+}
+
+func unmarshalerDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		if err := dst.Addr().Interface().(Unmarshaler).UnmarshalPython(v); err != nil {
+			return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "UnmarshalPython of " + t.String(), Err: err}
+		}
+		return nil
+	}
+}
+
+func textUnmarshalerDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		var text []byte
+		switch x := v.(type) {
+		case string:
+			text = []byte(x)
+		case []byte:
+			text = x
+		default:
+			return mismatch(v, t)
+		}
+		u := dst.Addr().Interface().(interface{ UnmarshalText([]byte) error })
+		if err := u.UnmarshalText(text); err != nil {
+			return &ConvertError{Value: pyTypeName(v), Type: t, Msg: "UnmarshalText of " + t.String(), Err: err}
+		}
+		return nil
+	}
+}
+
+// decodeTuple also takes a list, which is how json carries tuples.
+func decodeTuple(v any, dst reflect.Value, _ int) error {
+	switch x := v.(type) {
+	case nil:
+		dst.SetZero()
+	case Tuple:
+		dst.Set(reflect.ValueOf(x))
+	case []any:
+		dst.Set(reflect.ValueOf(Tuple(x)))
+	default:
+		return mismatch(v, tupleType)
+	}
+	return nil
+}
+
+// decodeDictValue fills a Dict held by value with a copy, so that the two never share items.
+func decodeDictValue(v any, dst reflect.Value, _ int) error {
+	x, ok := v.(*Dict)
+	if !ok || x == nil {
+		return mismatch(v, dictType)
+	}
+	c := NewDict(x.Len())
+	for _, it := range x.items {
+		c.Set(it.Key, it.Value)
+	}
+	dst.Set(reflect.ValueOf(c).Elem())
+	return nil
+}
+
+// decodeSetValue fills a Set held by value with a copy, as decodeDictValue does.
+func decodeSetValue(v any, dst reflect.Value, _ int) error {
+	x, ok := v.(*Set)
+	if !ok || x == nil {
+		return mismatch(v, setType)
+	}
+	c := NewSet(x.Items()...)
+	c.Frozen = x.Frozen
+	dst.Set(reflect.ValueOf(c).Elem())
+	return nil
+}
+
+// canonicalPointerDecoder takes a *Dict or *Set (t) unchanged.
+func canonicalPointerDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		if v == nil {
+			dst.SetZero()
+			return nil
+		}
+		if reflect.TypeOf(v) != t {
+			return mismatch(v, t)
+		}
+		dst.Set(reflect.ValueOf(v))
+		return nil
+	}
+}
+
+func boolDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		b, ok := v.(bool)
+		if !ok {
+			return mismatch(v, t)
+		}
+		dst.SetBool(b)
+		return nil
+	}
+}
+
+func intDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		n, err := toInt64(v, t)
+		if err != nil {
+			return err
+		}
+		if dst.OverflowInt(n) {
+			return outOfRange(v, t)
+		}
+		dst.SetInt(n)
+		return nil
+	}
+}
+
+func uintDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		n, err := toUint64(v, t)
+		if err != nil {
+			return err
+		}
+		if dst.OverflowUint(n) {
+			return outOfRange(v, t)
+		}
+		dst.SetUint(n)
+		return nil
+	}
+}
+
+func floatDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		var f float64
+		switch x := noneIfNil(v).(type) {
+		case float64:
+			f = x
+		case int64:
+			f = float64(x)
+		case int:
+			f = float64(x)
+		case *big.Int:
+			f, _ = new(big.Float).SetInt(x).Float64()
+		default:
+			return mismatch(v, t)
+		}
+		// An int too big for float64 becomes ±Inf: out of range, unlike a float inf.
+		if dst.OverflowFloat(f) || math.IsInf(f, 0) && !isInf(v) {
+			return outOfRange(v, t)
+		}
+		dst.SetFloat(f)
+		return nil
+	}
+}
+
+func complexDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		var c complex128
+		switch x := v.(type) {
+		case complex128:
+			c = x
+		case float64:
+			c = complex(x, 0)
+		case int64:
+			c = complex(float64(x), 0)
+		case int:
+			c = complex(float64(x), 0)
+		default:
+			return mismatch(v, t)
+		}
+		if dst.OverflowComplex(c) {
+			return outOfRange(v, t)
+		}
+		dst.SetComplex(c)
+		return nil
+	}
+}
+
+func stringDecoder(t reflect.Type) decoderFunc {
+	return func(v any, dst reflect.Value, _ int) error {
+		switch x := v.(type) {
+		case string:
+			dst.SetString(x)
+		case []byte:
+			if !utf8.Valid(x) {
+				return &ConvertError{Value: "bytes", Type: t, Msg: "cannot use bytes as " + t.String() + ": not valid UTF-8"}
+			}
+			dst.SetString(string(x))
+		default:
+			return mismatch(v, t)
+		}
+		return nil
 	}
 }
 
@@ -687,19 +714,6 @@ func pointerDecoder(t reflect.Type) decoderFunc {
 	}
 }
 
-// sequence returns the members of a list, tuple, set or frozenset.
-func sequence(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case []any:
-		return x, true
-	case Tuple:
-		return x, true
-	case *Set:
-		return x.Items(), true
-	}
-	return nil, false
-}
-
 // serpentBytes recognises serpent's rendering of bytes, {"data": base64, "encoding": "base64"}.
 func serpentBytes(d *Dict) ([]byte, bool, error) {
 	if d.Len() != 2 {
@@ -744,7 +758,7 @@ func sliceDecoder(t reflect.Type) decoderFunc {
 				return nil
 			}
 		}
-		items, ok := sequence(v)
+		items, ok := Items(v)
 		if !ok {
 			return mismatch(v, t)
 		}
@@ -779,7 +793,7 @@ func arrayDecoder(t reflect.Type) decoderFunc {
 			reflect.Copy(dst, reflect.ValueOf(b))
 			return nil
 		}
-		items, ok := sequence(v)
+		items, ok := Items(v)
 		if !ok {
 			return mismatch(v, t)
 		}

@@ -30,7 +30,7 @@ import (
 	"strings"
 )
 
-// Tuple is a Python tuple. A Python list is a plain []any.
+// Tuple is a Python tuple. A Python list is a plain []any; [Items] reads either, or a set.
 type Tuple []any
 
 // Item is one key/value pair of a [Dict].
@@ -219,6 +219,24 @@ func (s *Set) Items() []any {
 
 // String renders the set as Python would print it.
 func (s *Set) String() string { return Repr(s) }
+
+// Items returns the members of a Python list ([]any), tuple ([Tuple]), set or frozenset
+// ([*Set]), and whether v is one: what Python code takes as "an iterable of values", and what
+// [ToGo] accepts into a slice. A list or tuple gives its own slice, not a copy; a set gives a new
+// slice in insertion order, which Python does not promise, so positions only mean something
+// for lists and tuples. A nil *Set is empty, as for its methods. Any other value (None, str,
+// bytes, dict) gives nil, false.
+func Items(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case Tuple:
+		return x, true
+	case *Set:
+		return x.Items(), true
+	}
+	return nil, false
+}
 
 // ClassOf returns the "__class__" entry of a class-dict, such as "Pyro4.core.URI" or
 // "builtins.ValueError", and whether v is one.

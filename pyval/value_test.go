@@ -53,3 +53,35 @@ func TestNilSetIsSafe(t *testing.T) {
 		t.Error("nil *Set")
 	}
 }
+
+func TestItems(t *testing.T) {
+	frozen := NewSet("b", "a")
+	frozen.Frozen = true
+	for _, c := range []struct {
+		in   any
+		want any // a list, or nil for "not a sequence"
+		ok   bool
+	}{
+		{[]any{int64(1), "x"}, []any{int64(1), "x"}, true},
+		{Tuple{int64(1)}, []any{int64(1)}, true},
+		{NewSet(int64(3), int64(1)), []any{int64(3), int64(1)}, true},
+		{frozen, []any{"b", "a"}, true},
+		{[]any(nil), []any{}, true},
+		{(*Set)(nil), []any{}, true},
+		{nil, nil, false},
+		{"ab", nil, false},
+		{[]byte("ab"), nil, false},
+		{DictOf("a", 1), nil, false},
+		{[]string{"a"}, nil, false},
+	} {
+		got, ok := Items(c.in)
+		if ok != c.ok || ok && !Equal(append([]any{}, got...), c.want) || !ok && got != nil {
+			t.Errorf("Items(%s) = %s, %v", Repr(c.in), Repr(got), ok)
+		}
+	}
+	// lists and tuples are not copied
+	l := []any{int64(1)}
+	if got, _ := Items(l); &got[0] != &l[0] {
+		t.Error("Items copied a list")
+	}
+}

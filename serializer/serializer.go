@@ -172,23 +172,17 @@ func UnmarshalCall(c Codec, data []byte) (Call, error) {
 		return Call{}, err
 	}
 	var obj, method, args, kwargs any
-	switch x := v.(type) {
-	case *pyval.Dict:
-		obj, _ = x.GetString("object")
-		method, _ = x.GetString("method")
-		args, _ = x.GetString("params")
-		kwargs, _ = x.GetString("kwargs")
-	case pyval.Tuple:
-		if len(x) != 4 {
-			return Call{}, fmt.Errorf("call is a %d-tuple, want 4: %w", len(x), ErrMalformed)
+	if d, ok := v.(*pyval.Dict); ok {
+		obj, _ = d.GetString("object")
+		method, _ = d.GetString("method")
+		args, _ = d.GetString("params")
+		kwargs, _ = d.GetString("kwargs")
+	} else if parts, ok := pyval.Items(v); ok {
+		if len(parts) != 4 {
+			return Call{}, fmt.Errorf("call is a %s of %d, want 4: %w", pyval.TypeName(v), len(parts), ErrMalformed)
 		}
-		obj, method, args, kwargs = x[0], x[1], x[2], x[3]
-	case []any:
-		if len(x) != 4 {
-			return Call{}, fmt.Errorf("call is a list of %d, want 4: %w", len(x), ErrMalformed)
-		}
-		obj, method, args, kwargs = x[0], x[1], x[2], x[3]
-	default:
+		obj, method, args, kwargs = parts[0], parts[1], parts[2], parts[3]
+	} else {
 		return Call{}, fmt.Errorf("call is a %s, want a 4-tuple: %w", pyval.TypeName(v), ErrMalformed)
 	}
 	var call Call
@@ -199,14 +193,10 @@ func UnmarshalCall(c Codec, data []byte) (Call, error) {
 	if call.Method, ok = method.(string); !ok {
 		return Call{}, fmt.Errorf("call method is a %s, want str: %w", pyval.TypeName(method), ErrMalformed)
 	}
-	switch a := args.(type) {
-	case pyval.Tuple:
-		call.Args = a
-	case []any:
-		call.Args = a
-	case nil:
-	default:
-		return Call{}, fmt.Errorf("call arguments are a %s, want a tuple: %w", pyval.TypeName(args), ErrMalformed)
+	if args != nil {
+		if call.Args, ok = pyval.Items(args); !ok {
+			return Call{}, fmt.Errorf("call arguments are a %s, want a tuple: %w", pyval.TypeName(args), ErrMalformed)
+		}
 	}
 	switch k := kwargs.(type) {
 	case *pyval.Dict:

@@ -32,13 +32,7 @@ func (q Quote) MarshalPython() (any, error) { return pyval.Tuple{q.Pair, q.Rate}
 
 // UnmarshalPython reads a (pair, rate) tuple, or the list json makes of it.
 func (q *Quote) UnmarshalPython(v any) error {
-	var items []any
-	switch t := v.(type) {
-	case pyval.Tuple:
-		items = t
-	case []any:
-		items = t
-	}
+	items, _ := pyval.Items(v)
 	if len(items) != 2 {
 		return fmt.Errorf("currency: want a (pair, rate) tuple, got %s", pyval.TypeName(v))
 	}
