@@ -190,12 +190,9 @@ func remoteErrorFrom(v any) *RemoteError {
 	class, _ := pyval.ClassOf(d)
 	re := &RemoteError{Class: class}
 	if a, ok := d.GetString("args"); ok {
-		switch a := a.(type) {
-		case pyval.Tuple:
-			re.Args = a
-		case []any:
-			re.Args = a
-		default:
+		if items, ok := pyval.Items(a); ok {
+			re.Args = items
+		} else {
 			re.Args = []any{a}
 		}
 	}
@@ -218,15 +215,11 @@ func remoteErrorFrom(v any) *RemoteError {
 }
 
 func tracebackLines(v any) []string {
-	switch t := v.(type) {
-	case string:
-		return []string{t}
-	case []any:
-		return stringsOf(t)
-	case pyval.Tuple:
-		return stringsOf(t)
+	if s, ok := v.(string); ok {
+		return []string{s}
 	}
-	return nil
+	lines, _ := pyval.Items(v)
+	return stringsOf(lines)
 }
 
 func stringsOf(vs []any) []string {

@@ -269,15 +269,7 @@ func metadataFrom(v any) *metadata {
 	d, _ := v.(*pyval.Dict)
 	names := func(key string) []string {
 		x, _ := d.GetString(key)
-		var items []any
-		switch x := x.(type) {
-		case []any:
-			items = x
-		case pyval.Tuple:
-			items = x
-		case *pyval.Set:
-			items = x.Items()
-		}
+		items, _ := pyval.Items(x)
 		out := stringsOf(items)
 		slices.Sort(out)
 		return out

@@ -100,13 +100,7 @@ func (p *Proxy) UnmarshalPython(v any) error {
 }
 
 func namesOf(v any) []string {
-	var items []any
-	switch x := v.(type) {
-	case *pyval.Set:
-		items = x.Items()
-	default:
-		items, _ = asList(v)
-	}
+	items, _ := pyval.Items(v)
 	return stringsOf(items)
 }
 

@@ -449,13 +449,7 @@ func (m *exposedMethod) results(out []reflect.Value) (any, []string, error) {
 func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.Codec, r *registration, recv reflect.Value, call serializer.Call) bool {
 	results := make([]any, 0, len(call.Args))
 	for _, item := range call.Args {
-		var sub []any
-		switch x := item.(type) {
-		case pyval.Tuple:
-			sub = x
-		case []any:
-			sub = x
-		}
+		sub, _ := pyval.Items(item)
 		if len(sub) != 3 {
 			c.sendException(msg, codec, NewError(classProtocolError, "batch item must be (method, args, kwargs)"), nil)
 			return true
@@ -482,16 +476,12 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 	return c.sendResult(msg, codec, results, wire.FlagBatch, c.correlationID(msg))
 }
 
+// asList reads a Python sequence, taking None as empty.
 func asList(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case pyval.Tuple:
-		return x, true
-	case []any:
-		return x, true
-	case nil:
+	if v == nil {
 		return nil, true
 	}
-	return nil, false
+	return pyval.Items(v)
 }
 
 func (c *serverConn) sendResult(req *wire.Message, codec serializer.Codec, result any, flags uint16, corr []byte) bool {

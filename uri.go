@@ -139,8 +139,6 @@ func splitObject(rest string) (object, location string, ok bool) {
 	return "", "", false
 }
 
-const utf8RuneError = '\uFFFD'
-
 // pyIsSpace is Python's str.isspace, which is what `\s` and int() use: Unicode White_Space
 // plus the ASCII separators U+001C..U+001F.
 func pyIsSpace(r rune) bool {
@@ -454,13 +452,7 @@ func uriFromClassDict(d *pyval.Dict) (URI, error) {
 		return URI{}, fmt.Errorf("%w: class-dict of class %q is not a URI", ErrInvalidURI, class)
 	}
 	raw, _ := d.GetString("state")
-	var state []any
-	switch s := raw.(type) {
-	case pyval.Tuple:
-		state = s
-	case []any:
-		state = s
-	}
+	state, _ := pyval.Items(raw)
 	if len(state) != 5 {
 		return URI{}, fmt.Errorf("%w: URI state must be a 5-tuple, not %s", ErrInvalidURI, pyval.Repr(raw))
 	}
@@ -515,17 +507,11 @@ func stateError(field string, v any) error {
 // tagsOf reads a PYROMETA object: a set (Pyro4's own form), or a str, tuple or list, which
 // serializers without sets (json) or an older serpent produce.
 func tagsOf(v any) ([]string, bool) {
-	var items []any
-	switch v := v.(type) {
-	case string:
-		return strings.Split(v, ","), true
-	case *pyval.Set:
-		items = v.Items()
-	case pyval.Tuple:
-		items = v
-	case []any:
-		items = v
-	default:
+	if s, ok := v.(string); ok {
+		return strings.Split(s, ","), true
+	}
+	items, ok := pyval.Items(v)
+	if !ok {
 		return nil, false
 	}
 	tags := make([]string, len(items))

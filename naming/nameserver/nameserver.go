@@ -85,19 +85,14 @@ func checkName(v any) (string, error) {
 
 // tags reads a metadata argument: None, or a list, tuple or set of str (not a str itself).
 func tags(v any, what string) ([]string, error) {
-	var items []any
-	switch x := v.(type) {
+	switch v.(type) {
 	case nil:
 		return nil, nil
 	case string:
 		return nil, typeError(what + " should not be a str, but another iterable (set, list, etc)")
-	case []any:
-		items = x
-	case pyval.Tuple:
-		items = x
-	case *pyval.Set:
-		items = x.Items()
-	default:
+	}
+	items, ok := pyval.Items(v)
+	if !ok {
 		return nil, typeError(fmt.Sprintf("%s must be an iterable of str, not %s", what, pyval.TypeName(v)))
 	}
 	if len(items) > MaxTags {

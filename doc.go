@@ -1,0 +1,30 @@
+// Package pyro is Pyro ("Python Remote Objects") for Go: call methods of objects that live in
+// another process as if they were local, speaking Pyro4's own wire protocol, so Go and
+// Python programs call each other's objects.
+//
+// A Daemon serves Go objects; a Proxy stands for a remote object in the caller; a name server
+// (package naming for the client, naming/nameserver to run one) maps names to URIs.
+//
+// Serving, in net/http's shape:
+//
+//	d, _ := pyro.NewDaemon(pyro.DaemonConfig{})           // no I/O; zero fields are defaults
+//	ln, _ := d.Listen()                                     // localhost, a free port
+//	uri, _ := pyro.RegisterAs[Greeter](d, &greeter{})       // publish an interface's methods
+//	go d.Serve(ctx, ln)                                     // or ServeConn, ListenAndServe
+//
+// Calling, from Go (or from Python with Pyro4.Proxy(uri)):
+//
+//	p, _ := pyro.NewProxy(uri.String())                     // or "PYRONAME:greeter"
+//	s, err := pyro.CallT[string](ctx, p, "hello", "world")
+//
+// Methods are exposed under their Go and snake_case names; a first context.Context parameter
+// receives the call's context (CallInfoFrom tells who called); errors become Python
+// exceptions (NewError picks the class) and a remote exception is a *RemoteError. Values
+// convert between Go and Python as package pyval describes; serializers are serpent (Pyro's
+// default), json, marshal and msgpack.
+//
+// Configuration is DaemonConfig and ProxyConfig, whose zero fields mean the documented
+// defaults; nothing reads PYRO_* environment variables unless DaemonConfigFromEnv or
+// ProxyConfigFromEnv is called. Package pyrotest starts daemons, proxies and name servers
+// for tests.
+package pyro
