@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/naming/nameserver"
 )
 
@@ -34,4 +35,16 @@ func NewNameServer(t testing.TB, cfg nameserver.Config) *nameserver.Server {
 		}
 	})
 	return s
+}
+
+// NewNameServerClient returns a name server client for the name server at uri (such as
+// NewNameServer's URI()), closed when the test ends.
+func NewNameServerClient(t testing.TB, uri pyro.URI, opts ...pyro.ProxyOption) *naming.Client {
+	t.Helper()
+	c, err := naming.Locate(context.Background(), uri.Host, uri.Port, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

@@ -31,13 +31,7 @@ func startNS(t testing.TB, c nameserver.Config) *nameserver.Server {
 }
 
 func client(t testing.TB, uri pyro.URI) *naming.Client {
-	t.Helper()
-	c, err := naming.Locate(context.Background(), uri.Host, uri.Port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return pyrotest.NewNameServerClient(t, uri)
 }
 
 // startEcho serves our echo server, for PYRONAME/PYROMETA proxies to reach.
