@@ -1,6 +1,5 @@
-// Package pyrotest provides daemons and proxies for tests, in the manner of net/http/httptest:
-// each is started on loopback and cleaned up when the test ends. Package
-// NewNameServer starts our name server the same way.
+// Package pyrotest provides daemons, proxies and name servers for tests, in the manner of
+// net/http/httptest: each is started on loopback and cleaned up when the test ends.
 //
 //	uri := pyrotest.Serve(t, &Greeter{}, pyro.WithID("greeter"))
 //	p := pyrotest.NewProxy(t, uri)

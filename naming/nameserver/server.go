@@ -40,7 +40,7 @@ type Config struct {
 	BCHost string
 	BCPort int
 	// AutoClean, when non-zero (at least 3 s), makes the name server check every registered
-	// address and remove names unreachable for 20 seconds, as Pyro4's NS_AUTOCLEAN does.
+	// address and remove names unreachable for AutoCleanAfter, as Pyro4's NS_AUTOCLEAN does.
 	AutoClean time.Duration
 	// AutoCleanAfter is how long an address must stay unreachable before autoclean removes
 	// its name (Pyro4: 20 s).
