@@ -166,7 +166,8 @@ type proxyOptions struct {
 
 func (o *proxyOptions) set(f func(*ProxyConfig)) { o.overrides = append(o.overrides, f) }
 
-// config applies the options: the base configuration, the overrides in order, the defaults.
+// proxyConfigOf applies the options: the base configuration, then the overrides in order.
+// Defaults are not filled in yet (withDefaults does that), so a caller can tell what was set.
 func proxyConfigOf(opts []ProxyOption) ProxyConfig {
 	var o proxyOptions
 	for _, opt := range opts {
@@ -176,7 +177,7 @@ func proxyConfigOf(opts []ProxyOption) ProxyConfig {
 	for _, f := range o.overrides {
 		f(&cfg)
 	}
-	return cfg.withDefaults()
+	return cfg
 }
 
 // WithConfig gives the proxy a whole configuration (for example ProxyConfigFromEnv's); the
@@ -201,11 +202,6 @@ func WithMaxConns(n int) ProxyOption {
 // (DefaultMaxIdleConns when 0; negative keeps none).
 func WithMaxIdleConns(n int) ProxyOption {
 	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.MaxIdleConns = n }) }
-}
-
-// WithTransport sets the transport settings (message size, compression, HMAC key, timeout).
-func WithTransport(t Transport) ProxyOption {
-	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Transport = t }) }
 }
 
 // WithDialer sets the function that opens the proxy's connections (see ProxyConfig.Dial).

@@ -42,6 +42,9 @@ type Daemon struct {
 	streams streamTable
 	wg      sync.WaitGroup // connection goroutines and oneway calls
 
+	shutdownOnce sync.Once
+	shutdownDone chan struct{} // closed when the first Shutdown returns
+
 	// baseCtx parents every call's context; a forced shutdown cancels it, after closing the
 	// connections, so methods that honour their context stop.
 	baseCtx    context.Context
@@ -63,13 +66,14 @@ type registration struct {
 func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 	cfg = cfg.withDefaults()
 	d := &Daemon{
-		cfg:       cfg,
-		accepted:  map[uint16]serializer.Codec{},
-		listeners: map[net.Listener]struct{}{},
-		objects:   map[string]*registration{},
-		byPtr:     map[any]string{},
-		conns:     map[*serverConn]struct{}{},
-		wcfg:      wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
+		cfg:          cfg,
+		accepted:     map[uint16]serializer.Codec{},
+		listeners:    map[net.Listener]struct{}{},
+		objects:      map[string]*registration{},
+		byPtr:        map[any]string{},
+		conns:        map[*serverConn]struct{}{},
+		shutdownDone: make(chan struct{}),
+		wcfg:         wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
 	}
 	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
 	for _, name := range cfg.SerializersAccepted {
@@ -138,6 +142,9 @@ func (d *Daemon) adoptLocationLocked(a net.Addr, host string) {
 	case *net.TCPAddr:
 		if host == "" {
 			host = a.IP.String()
+			if a.IP.IsUnspecified() {
+				host = DefaultHost // "::" or "0.0.0.0" is nowhere to connect to
+			}
 		}
 		d.location = d.withNAT(URI{Protocol: ProtocolPyro, Host: host, Port: a.Port})
 	default:

@@ -14,7 +14,7 @@
 //
 // Calling, from Go (or from Python with Pyro4.Proxy(uri)):
 //
-//	p, _ := pyro.NewProxy(uri.String())                     // or "PYRONAME:greeter"
+//	p, _ := pyro.NewProxyURI(uri)                           // or NewProxy("PYRONAME:greeter")
 //	s, err := pyro.CallT[string](ctx, p, "hello", "world")
 //
 // Methods are exposed under their Go and snake_case names; a first context.Context parameter

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gopyro/pyro/serializer"
 )
 
 // DaemonConfigFromEnv returns a DaemonConfig from the PYRO_* environment variables Pyro4
@@ -23,7 +25,14 @@ func DaemonConfigFromEnv() (DaemonConfig, error) {
 	e.str("NATHOST", &c.NATHost)
 	e.integer("NATPORT", &c.NATPort)
 	if v, ok := os.LookupEnv("PYRO_SERIALIZERS_ACCEPTED"); ok && v != "" {
-		c.SerializersAccepted = strings.Split(v, ",")
+		for _, name := range strings.Split(v, ",") {
+			name = strings.TrimSpace(name)
+			if _, err := serializer.ByName(name); err != nil {
+				e.errs = append(e.errs, fmt.Sprintf("PYRO_SERIALIZERS_ACCEPTED=%q: %v", v, err))
+				continue
+			}
+			c.SerializersAccepted = append(c.SerializersAccepted, name)
+		}
 	}
 	e.transport(&c.Transport)
 	e.seconds("ITER_STREAM_LINGER", &c.StreamLinger)

@@ -126,7 +126,8 @@ func ExampleDaemon_ServeConn() {
 
 	server, client := net.Pipe()
 	go d.ServeConn(ctx, server)
-	p, _ := pyro.NewProxyURI(uri, pyro.WithDialer(func(context.Context, string, string) (net.Conn, error) {
+	// One pipe is one connection: the proxy may use only one.
+	p, _ := pyro.NewProxyURI(uri, pyro.WithMaxConns(1), pyro.WithDialer(func(context.Context, string, string) (net.Conn, error) {
 		return client, nil
 	}))
 	defer p.Close()

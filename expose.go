@@ -362,6 +362,10 @@ func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kw
 		if err != nil {
 			return nil, err
 		}
+		if m.params[i] == proxyType {
+			// A callback proxy talks back the way its caller talked to us.
+			v.Interface().(*Proxy).inherit(ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name()})
+		}
 		in = append(in, v)
 	}
 	if m.variadic {

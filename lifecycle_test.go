@@ -3,6 +3,7 @@ package pyro_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -150,11 +151,10 @@ func TestServeTakesURIsFromTheListener(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		go d.Serve(context.Background(), ln)
-		// Serve adopts the listener asynchronously: wait for it.
-		for i := 0; d.Addr() == nil && i < 500; i++ {
-			time.Sleep(2 * time.Millisecond)
+		if err := d.Attach(ln); err != nil {
+			t.Fatal(err)
 		}
+		go d.Serve(context.Background(), ln)
 		u := d.URIFor("x")
 		wantPort := ln.Addr().(*net.TCPAddr).Port
 		if tc.natPort != 0 {
@@ -246,12 +246,219 @@ func TestRegisterAsPublishesOnlyTheInterface(t *testing.T) {
 	if err := p.Call(context.Background(), "shutdown", nil); !errors.Is(err, pyro.ErrNoSuchMethod) {
 		t.Errorf("calling a method outside the interface: %v", err)
 	}
-	// The daemon refuses it too, for a client that skips the metadata check.
-	raw := pyrotest.NewProxy(t, uri)
-	if err := raw.Oneway(context.Background(), "Shutdown"); err != nil {
-		t.Fatal(err)
+	// The daemon refuses it too, for a client that skips the metadata check (a batch does).
+	_, err = p.Batch().Add("Shutdown").Run(context.Background())
+	var re *pyro.RemoteError
+	if !errors.As(err, &re) || re.Class != "builtins.AttributeError" {
+		t.Errorf("a batch calling a method outside the interface: %v", err)
 	}
 	if _, err := d.Register(Greeter{}, pyro.WithInterface[interface{ Missing() }]()); err == nil {
 		t.Error("registering a type that lacks the interface's methods succeeded")
 	}
 }
+
+// neverYields streams from a channel that never delivers.
+type neverYields struct{}
+
+func (neverYields) Items() <-chan int { return make(chan int) }
+
+// TestCloseWithAPullerBlockedInAStream: Close returns although a client is waiting for an item
+// that never comes, and the waiting client sees its connection closed.
+func TestCloseWithAPullerBlockedInAStream(t *testing.T) {
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	ln, _ := d.Listen()
+	go d.Serve(context.Background(), ln)
+	uri, _ := d.Register(neverYields{})
+	p := pyrotest.NewProxy(t, uri)
+	pulled := make(chan error, 1)
+	go func() {
+		for _, err := range p.Stream(context.Background(), "items") {
+			pulled <- err
+			return
+		}
+		pulled <- nil
+	}()
+	time.Sleep(200 * time.Millisecond) // the client is now waiting for the first item
+	closed := make(chan error, 1)
+	go func() { closed <- d.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return while a client waited on a stream")
+	}
+	if err := <-pulled; !errors.Is(err, pyro.ErrCommunication) {
+		t.Fatalf("the waiting client got %v", err)
+	}
+}
+
+// slowWork takes a while, then records that it finished.
+type slowWork struct{ finished chan struct{} }
+
+func (s *slowWork) Work() string {
+	time.Sleep(300 * time.Millisecond)
+	close(s.finished)
+	return "done"
+}
+
+// TestServeWaitsForTheShutdownItsContextStarts: when Serve's context ends, Serve returns only
+// after the calls in flight have finished and been answered.
+func TestServeWaitsForTheShutdownItsContextStarts(t *testing.T) {
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	ln, _ := d.Listen()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- d.Serve(ctx, ln) }()
+	w := &slowWork{finished: make(chan struct{})}
+	uri, _ := d.Register(w)
+	p := pyrotest.NewProxy(t, uri)
+	answer := make(chan string, 1)
+	go func() { s, _ := pyro.CallT[string](context.Background(), p, "work"); answer <- s }()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if err := <-served; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Serve: %v", err)
+	}
+	select {
+	case <-w.finished:
+	default:
+		t.Fatal("Serve returned while a call was still running")
+	}
+	if s := <-answer; s != "done" {
+		t.Fatalf("the call in flight got %q", s)
+	}
+}
+
+// TestDaemonOwnsListenersFromListen: a listener from Listen closes with the daemon even if it
+// was never served, and Listen after Close refuses.
+func TestDaemonOwnsListenersFromListen(t *testing.T) {
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	ln, err := d.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
+		t.Fatal("the listener from Listen still accepts after Close")
+	}
+	if _, err := d.Listen(); !errors.Is(err, pyro.ErrDaemonClosed) {
+		t.Fatalf("Listen after Close: %v", err)
+	}
+}
+
+// TestServeConnSaysWhyItEnded: ServeConn returns ctx's error when its context closed the
+// connection, and a protocol error when the client sent garbage.
+func TestServeConnSaysWhyItEnded(t *testing.T) {
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{})
+	defer d.Close()
+	uri, _ := d.Register(&Greeter{}, pyro.WithID("g"))
+	server, client := net.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.ServeConn(ctx, server) }()
+	p, _ := pyro.NewProxyURI(uri, pyro.WithMaxConns(1), pyro.WithDialer(func(context.Context, string, string) (net.Conn, error) { return client, nil }))
+	defer p.Close()
+	if _, err := pyro.CallT[string](context.Background(), p, "hello", "x"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("ServeConn after its ctx was cancelled: %v", err)
+	}
+
+	server, client = net.Pipe()
+	go func() { done <- d.ServeConn(context.Background(), server) }()
+	client.Write([]byte("GET / HTTP/1.0\r\n\r\n-- not a Pyro frame, but long enough for a header --"))
+	io.Copy(io.Discard, client) // the daemon may answer CONNECTFAIL before it hangs up
+	if err := <-done; !errors.Is(err, pyro.ErrCommunication) {
+		t.Fatalf("ServeConn after garbage: %v", err)
+	}
+}
+
+// TestWildcardListenerAdvertisesDefaultHost: a listener on all interfaces gives URIs the
+// default host, not "::" where nobody can connect.
+func TestWildcardListenerAdvertisesDefaultHost(t *testing.T) {
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{})
+	defer d.Close()
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Attach(ln)
+	if u := d.URIFor("x"); u.Host != pyro.DefaultHost {
+		t.Fatalf("uri %s", u)
+	}
+}
+
+type child struct{}
+
+func (*child) Name() string { return "child" }
+
+type parent struct{ c *child }
+
+func (p *parent) Child() *child { return p.c }
+
+// TestAutoproxyFromAJSONOnlyDaemon: a proxy the daemon hands out does not pin a serializer
+// (Pyro4 sends None), so the received proxy talks as the proxy that received it: json here.
+func TestAutoproxyFromAJSONOnlyDaemon(t *testing.T) {
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{SerializersAccepted: []string{"json"}})
+	c := &child{}
+	d.Register(c)
+	uri, _ := d.Register(&parent{c: c})
+	p := pyrotest.NewProxy(t, uri, pyro.WithSerializer("json"))
+	var cp *pyro.Proxy
+	if err := p.Call(context.Background(), "child", &cp); err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	if s, err := pyro.CallT[string](context.Background(), cp, "name"); err != nil || s != "child" {
+		t.Fatalf("calling the autoproxy: %q %v", s, err)
+	}
+}
+
+// hangupWatcher reports when its call's context ends.
+type hangupWatcher struct{ ended chan error }
+
+func (h *hangupWatcher) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		h.ended <- context.Cause(ctx)
+	case <-time.After(10 * time.Second):
+		h.ended <- nil
+	}
+	return nil
+}
+
+// TestCallContextEndsWhenTheClientHangsUp: a client that gives up on a call closes its
+// connection; the method's context is cancelled at once, with ErrConnectionClosed as cause,
+// and the daemon goes on serving.
+func TestCallContextEndsWhenTheClientHangsUp(t *testing.T) {
+	h := &hangupWatcher{ended: make(chan error, 1)}
+	uri := pyrotest.Serve(t, h)
+	p := pyrotest.NewProxy(t, uri)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := p.Call(ctx, "wait", nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the caller: %v", err)
+	}
+	select {
+	case cause := <-h.ended:
+		if !errors.Is(cause, pyro.ErrConnectionClosed) {
+			t.Fatalf("the method's context ended with %v", cause)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the method's context was not cancelled after the client hung up")
+	}
+	// Calls that finish normally end their watch and leave the one connection usable.
+	one := pyrotest.NewProxy(t, uri, pyro.WithMaxConns(1))
+	for i := range 20 {
+		if s, err := pyro.CallT[string](context.Background(), one, "quick", "x"); err != nil || s != "x" {
+			t.Fatalf("call %d: %q %v", i, s, err)
+		}
+	}
+}
+
+func (h *hangupWatcher) Quick(ctx context.Context, s string) string { return s }

@@ -20,7 +20,7 @@ const NameServerObjectID = "Pyro.NameServer"
 // on the port given (or NSBCPort), then NSHost:NSPort. The options configure the returned
 // proxy and say where to look (WithNameServer, WithConfig); the environment is not read.
 func LocateNS(ctx context.Context, host string, port int, opts ...ProxyOption) (*Proxy, error) {
-	cfg := proxyConfigOf(opts)
+	cfg := proxyConfigOf(opts).withDefaults()
 	if host != "" {
 		return bindNS(ctx, nsURI(host, orDefault(port, cfg.NSPort)), opts)
 	}
@@ -48,7 +48,7 @@ func bindNS(ctx context.Context, u URI, opts []ProxyOption) (*Proxy, error) {
 		return nil, err
 	}
 	if err := p.Bind(ctx); err != nil {
-		return nil, fmt.Errorf("%w: failed to locate the nameserver at %s (is `pyro ns` running? set PYRO_NS_HOST/PYRO_NS_PORT): %w",
+		return nil, fmt.Errorf("%w: failed to locate the nameserver at %s (is a name server running there? give its host and port, or WithNameServer): %w",
 			ErrNaming, u.Location(), err)
 	}
 	return p, nil

@@ -32,6 +32,8 @@ type Proxy struct {
 	wcfg  wire.Config
 	pool  *connPool
 
+	serializerSet bool // the serializer was chosen, not defaulted: it travels with the proxy
+
 	mu       sync.Mutex // guards resolved and meta
 	resolved URI        // the PYRO uri connections go to, once resolved
 	meta     *metadata
@@ -51,16 +53,21 @@ func NewProxy(uri string, opts ...ProxyOption) (*Proxy, error) {
 
 // NewProxyURI is NewProxy for a parsed URI.
 func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
-	cfg := proxyConfigOf(opts)
+	given := proxyConfigOf(opts)
+	cfg := given.withDefaults()
 	codec, err := serializer.ByName(cfg.Serializer)
 	if err != nil {
 		return nil, fmt.Errorf("pyro: proxy serializer: %w", err)
 	}
 	p := &Proxy{uri: u, cfg: cfg, codec: codec, pool: newConnPool(cfg.MaxConns, cfg.MaxIdleConns),
 		wcfg: wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression}}
+	if u.Protocol == "" {
+		return nil, fmt.Errorf("%w: a proxy needs a PYRO, PYRONAME or PYROMETA URI, got the zero URI", ErrInvalidURI)
+	}
 	if u.Protocol == ProtocolPyro {
 		p.resolved = u
 	}
+	p.serializerSet = given.Serializer != ""
 	return p, nil
 }
 
@@ -124,8 +131,10 @@ func (p *Proxy) Metadata(ctx context.Context) (methods, oneway, attrs []string, 
 	return slices.Clone(p.meta.Methods), slices.Clone(p.meta.Oneway), slices.Clone(p.meta.Attrs), nil
 }
 
-// Close closes the proxy's connections; callers waiting for a connection and later calls
-// fail with ErrProxyClosed.
+// Close closes the proxy's idle connections and each busy one as its call ends; callers
+// waiting for a connection and later calls fail with ErrProxyClosed (which, unlike a broken
+// connection, is not an ErrCommunication). Calls in flight are not interrupted: their
+// contexts bound them.
 func (p *Proxy) Close() error {
 	p.pool.close()
 	return nil
@@ -466,15 +475,18 @@ func (p *Proxy) Call(ctx context.Context, method string, out any, args ...any) e
 		p.closeStream(r.streamID)
 		return fmt.Errorf("pyro: %s returned an item stream: use Proxy.Stream", method)
 	}
-	return decodeInto(r.value, out, method)
+	return p.decodeInto(r.value, out, method)
 }
 
-func decodeInto(v, out any, method string) error {
+func (p *Proxy) decodeInto(v, out any, method string) error {
 	if out == nil {
 		return nil
 	}
 	if err := pyval.ToGo(v, out); err != nil {
 		return fmt.Errorf("pyro: result of %s: %w", method, err)
+	}
+	if pp, ok := out.(**Proxy); ok {
+		(*pp).inherit(p.cfg) // a proxy in the result talks as this one does
 	}
 	return nil
 }
@@ -507,7 +519,7 @@ func (p *Proxy) GetAttr(ctx context.Context, name string, out any) error {
 	if err != nil {
 		return err
 	}
-	return decodeInto(r.value, out, name)
+	return p.decodeInto(r.value, out, name)
 }
 
 // SetAttr writes a remote attribute.

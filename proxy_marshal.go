@@ -3,6 +3,7 @@ package pyro
 import (
 	"encoding/base64"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/gopyro/pyro/pyval"
@@ -25,12 +26,15 @@ func (p *Proxy) MarshalPython() (any, error) {
 		meta = *p.meta
 	}
 	p.mu.Unlock()
-	var key any
+	var key, ser any
+	if p.serializerSet {
+		ser = p.cfg.Serializer // Pyro4 sends None unless the proxy's serializer was chosen
+	}
 	if len(p.cfg.HMACKey) > 0 {
 		key = "b64:" + base64.StdEncoding.EncodeToString(p.cfg.HMACKey)
 	}
 	state := pyval.Tuple{u.String(), stringTuple(meta.Oneway), stringTuple(meta.Methods), stringTuple(meta.Attrs),
-		0.0, key, p.cfg.HandshakeData, int64(0), p.cfg.Serializer}
+		0.0, key, p.cfg.HandshakeData, int64(0), ser}
 	return pyval.DictOf("__class__", proxyClass, "state", state), nil
 }
 
@@ -43,8 +47,9 @@ func stringTuple(s []string) pyval.Tuple {
 }
 
 // UnmarshalPython makes the proxy from a Pyro4 proxy class-dict (or a URI string), as a
-// method parameter of type *pyro.Proxy receives a callback object. The proxy takes the
-// environment's configuration; it does not connect until used.
+// method parameter of type *pyro.Proxy receives a callback object. The proxy has the
+// default configuration, with the serializer and HMAC key the sender put in it; it does
+// not connect until used.
 func (p *Proxy) UnmarshalPython(v any) error {
 	var (
 		uriText string
@@ -95,8 +100,31 @@ func (p *Proxy) UnmarshalPython(v any) error {
 	if meta != nil && (len(meta.Methods) > 0 || len(meta.Attrs) > 0) {
 		np.meta = meta
 	}
-	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.pool = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.pool
+	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.pool, p.serializerSet = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.pool, np.serializerSet
 	return nil
+}
+
+// proxyType is the parameter type that receives callback proxies.
+var proxyType = reflect.TypeFor[*Proxy]()
+
+// inherit gives a proxy that arrived in a message the settings of the side that received it:
+// base's, with the serializer and HMAC key the sender put in it, when it did. It is only
+// called before the proxy is used.
+func (p *Proxy) inherit(base ProxyConfig) {
+	if p == nil {
+		return
+	}
+	if p.serializerSet {
+		base.Serializer = p.cfg.Serializer
+	}
+	if len(p.cfg.HMACKey) > 0 {
+		base.HMACKey = p.cfg.HMACKey
+	}
+	np, err := NewProxyURI(p.uri, WithConfig(base))
+	if err != nil {
+		return
+	}
+	p.cfg, p.codec, p.wcfg, p.pool = np.cfg, np.codec, np.wcfg, np.pool
 }
 
 func namesOf(v any) []string {

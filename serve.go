@@ -11,8 +11,12 @@ import (
 )
 
 // Listen opens the listener the configuration names (UnixSocket, or Host and Port) and sets
-// the daemon's URIs from it. Pass it to Serve; ListenAndServe does both.
+// the daemon's URIs from it. Pass it to Serve; ListenAndServe does both. The daemon owns the
+// listener from here on: shutting down closes it, served or not.
 func (d *Daemon) Listen() (net.Listener, error) {
+	if d.isClosing() {
+		return nil, ErrDaemonClosed
+	}
 	var (
 		ln  net.Listener
 		err error
@@ -27,9 +31,29 @@ func (d *Daemon) Listen() (net.Listener, error) {
 		return nil, fmt.Errorf("pyro: daemon listen: %w", err)
 	}
 	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closing {
+		ln.Close()
+		return nil, ErrDaemonClosed
+	}
+	d.listeners[ln] = struct{}{}
 	d.adoptLocationLocked(ln.Addr(), host)
-	d.mu.Unlock()
 	return ln, nil
+}
+
+// Attach makes ln one of the daemon's listeners and takes the URIs' location from it, as
+// Serve does, but at once: objects registered after Attach get URIs with ln's address before
+// Serve(ctx, ln) runs on another goroutine.
+func (d *Daemon) Attach(ln net.Listener) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closing {
+		ln.Close()
+		return ErrDaemonClosed
+	}
+	d.listeners[ln] = struct{}{}
+	d.adoptLocationLocked(ln.Addr(), d.cfg.Host)
+	return nil
 }
 
 // ListenAndServe listens on the configured address and serves it (see Listen and Serve).
@@ -42,20 +66,19 @@ func (d *Daemon) ListenAndServe(ctx context.Context) error {
 }
 
 // Serve accepts connections on ln until Shutdown or Close (it then returns ErrDaemonClosed)
-// or until ctx is done (it then shuts the daemon down gracefully and returns ctx's error).
-// The daemon owns ln and closes it at shutdown. The first listener the daemon serves gives
-// its URIs their location, unless Listen did: the configured Host (or, without one, the
-// listener's address) and the listener's port, or NATHost and NATPort.
+// or until ctx is done: it then shuts the whole daemon down gracefully (every listener and
+// connection), waits for that to finish and returns ctx's error. The daemon owns ln and
+// closes it at shutdown.
+//
+// The first listener the daemon serves gives its URIs their location, unless Listen did:
+// the configured Host (or, without one, the listener's address; DefaultHost for a wildcard
+// address) and the listener's port, or NATHost and NATPort. Serve takes it before it
+// accepts, but it usually runs on another goroutine: to register objects before, call
+// Listen or Attach first.
 func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
-	d.mu.Lock()
-	if d.closing {
-		d.mu.Unlock()
-		ln.Close()
-		return ErrDaemonClosed
+	if err := d.Attach(ln); err != nil {
+		return err
 	}
-	d.listeners[ln] = struct{}{}
-	d.adoptLocationLocked(ln.Addr(), d.cfg.Host)
-	d.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { d.Shutdown(context.Background()) })
 	defer stop()
 	var tempDelay time.Duration
@@ -64,6 +87,7 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			if d.isClosing() {
 				if ctx.Err() != nil {
+					<-d.shutdownDone // the graceful shutdown ctx started
 					return ctx.Err()
 				}
 				return ErrDaemonClosed
@@ -93,8 +117,10 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // ServeConn serves one client connection (a socketpair, a TLS connection, ...) and returns
-// when it ends: nil when the client hung up or broke the protocol, ErrDaemonClosed when the
-// daemon is shut down. Cancelling ctx closes the connection once its current call is answered.
+// when it ends. Cancelling ctx closes this connection (not the daemon) once its current call
+// is answered. It returns nil when the client hung up, ErrDaemonClosed when the daemon shut
+// down, ctx's error when ctx ended it, and the failure (a refused handshake, a protocol or
+// HMAC error wrapping ErrCommunication) when the client broke the protocol.
 func (d *Daemon) ServeConn(ctx context.Context, nc net.Conn) error {
 	sc := newServerConn(d, nc)
 	if !d.track(sc) {
@@ -104,10 +130,13 @@ func (d *Daemon) ServeConn(ctx context.Context, nc net.Conn) error {
 	stop := context.AfterFunc(ctx, sc.closeIfIdle)
 	defer stop()
 	sc.serve()
-	if d.isClosing() {
+	switch {
+	case d.isClosing():
 		return ErrDaemonClosed
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
-	return nil
+	return sc.failure
 }
 
 // track adds a connection to the daemon's set unless the daemon is shutting down.
@@ -139,6 +168,7 @@ func (d *Daemon) isClosing() bool {
 // a cancellation as a reply: it sees its connection closed (ErrCommunication). ctx's error
 // is then returned without waiting for those calls.
 func (d *Daemon) Shutdown(ctx context.Context) error {
+	defer d.shutdownOnce.Do(func() { close(d.shutdownDone) })
 	d.mu.Lock()
 	d.closing = true
 	lns := make([]net.Listener, 0, len(d.listeners))

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"reflect"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type serverConn struct {
 	busy     bool // a request has been read and its reply is not yet written
 	closed   bool
 	sessions map[*registration]reflect.Value
+	failure  error // why the client's connection was dropped, when it broke the protocol
 	writeMu  sync.Mutex
 
 	// Fresh correlation ids for replies to requests without one: a random per-connection
@@ -140,6 +142,7 @@ func (c *serverConn) serve() {
 		msg, err := c.read(c.d.cfg.CommTimeout)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.failure = connError(err)
 				c.log().Debug("pyro: closing connection", "remote", c.nc.RemoteAddr(), "err", err)
 			}
 			return
@@ -171,9 +174,22 @@ func (c *serverConn) write(m *wire.Message) error {
 	return wire.Write(c.nc, m, &c.d.wcfg)
 }
 
+// connError classifies a read failure the way a proxy's errors are: ErrSecurity, ErrProtocol,
+// or ErrCommunication.
+func connError(err error) error {
+	switch {
+	case errors.Is(err, wire.ErrSecurity):
+		return fmt.Errorf("%w: %w", ErrSecurity, err)
+	case errors.Is(err, wire.ErrProtocol), errors.Is(err, wire.ErrTooLarge):
+		return fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	return fmt.Errorf("%w: %w", ErrCommunication, err)
+}
+
 // connectFail refuses the handshake with a reason, in the request's codec when it is known and
 // in marshal otherwise, as Pyro4 does.
 func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason string) {
+	c.failure = fmt.Errorf("%w: %s", ErrConnectFailed, reason)
 	if codec == nil {
 		codec, _ = serializer.ByID(serializer.MarshalID)
 	}
@@ -285,6 +301,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 		return c.invoke(msg)
 	default:
 		// A second CONNECT or a reply-type message: Pyro4 drops the connection without a word.
+		c.failure = fmt.Errorf("%w: unexpected message type %d", ErrProtocol, msg.Type)
 		c.log().Debug("pyro: unexpected message type, closing", "type", msg.Type, "remote", c.nc.RemoteAddr())
 		return false
 	}
@@ -321,6 +338,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	}
 	recv := r.instanceFor(c)
 	if msg.Flags&wire.FlagBatch != 0 {
+		defer ctx.done()
 		return c.batch(ctx, msg, codec, r, recv, call)
 	}
 	if oneway {
@@ -337,6 +355,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return true
 	}
 	result, tb, err := c.run(ctx, r, recv, call.Method, call.Args, call.Kwargs)
+	ctx.done()
 	if err != nil {
 		c.sendException(msg, codec, err, tb)
 		return true
@@ -360,6 +379,15 @@ type callScope struct {
 	codec  serializer.Codec
 	parent context.Context
 	ctx    context.Context
+	stop   func() // ends the hang-up watch of a call that made a context
+}
+
+// done ends the call's hang-up watch, if its context started one.
+func (s *callScope) done() {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
 }
 
 func (s *callScope) context() context.Context {
@@ -371,8 +399,35 @@ func (s *callScope) context() context.Context {
 		info := &CallInfo{RemoteAddr: s.c.nc.RemoteAddr(), ObjectID: s.call.Object, Method: s.call.Method,
 			CorrelationID: corr, Serializer: s.codec.Name(), Oneway: s.msg.Flags&wire.FlagOneway != 0}
 		s.ctx = context.WithValue(s.parent, callInfoKey{}, info)
+		if !info.Oneway {
+			s.ctx, s.stop = s.c.watchHangup(s.ctx)
+		}
 	}
 	return s.ctx
+}
+
+// aLongTimeAgo is a read deadline that ends a blocked read at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// watchHangup cancels ctx when the client hangs up while its call runs, as net/http's
+// background read does: the protocol is lock-step, so the client sends nothing until the
+// reply, and a read that ends means the connection did. Only calls whose method takes a
+// context pay for it. The returned stop ends the watch before the reply is written.
+func (c *serverConn) watchHangup(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		if _, err := c.br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			cancel(fmt.Errorf("%w: the client hung up", ErrConnectionClosed))
+		}
+	}()
+	return ctx, func() {
+		c.nc.SetReadDeadline(aLongTimeAgo)
+		<-watching
+		c.nc.SetReadDeadline(time.Time{}) // the next read sets CommTimeout's again
+		cancel(nil)
+	}
 }
 
 // run calls one method (or reads or writes an attribute), turning a panic into an exception.
@@ -460,7 +515,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 		res, tb, err := c.run(ctx, r, recv, method, args, kwargs)
 		if err == nil {
 			if s, ok := res.(*stream); ok {
-				s.stop()
+				s.shut()
 				err = NewError(classPyroError, "streaming results are not supported in batch calls")
 			}
 		}

@@ -13,12 +13,29 @@ import (
 // stream is a method result that is delivered item by item: Go iterators (iter.Seq,
 // iter.Seq2 with an error) and channels. A Python client sees a generator.
 type stream struct {
-	mu      sync.Mutex // one get_next_stream_item at a time
-	next    func() (any, bool, error)
-	stop    func()
-	created time.Time
-	owner   *serverConn // nil once the client disconnected
-	linger  *time.Timer
+	mu       sync.Mutex // one get_next_stream_item at a time; next and stop run under it
+	next     func(ctx context.Context) (any, bool, error)
+	stop     func()
+	stopOnce sync.Once
+	created  time.Time
+	owner    *serverConn // nil once the client disconnected
+	linger   *time.Timer
+}
+
+// shut stops the stream's producer once. A puller may be blocked inside next (an iterator
+// that does not yield), so the stop waits for it on a goroutine of its own rather than
+// holding up the caller (Shutdown among them).
+func (s *stream) shut() {
+	if s.mu.TryLock() {
+		s.stopOnce.Do(s.stop)
+		s.mu.Unlock()
+		return
+	}
+	go func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.stopOnce.Do(s.stop)
+	}()
 }
 
 func newStream(kind streamKind, v reflect.Value) *stream {
@@ -31,7 +48,7 @@ func newStream(kind streamKind, v reflect.Value) *stream {
 			})})
 		}
 		next, stop := iter.Pull(seq)
-		s.next = func() (any, bool, error) { item, ok := next(); return item, ok, nil }
+		s.next = func(context.Context) (any, bool, error) { item, ok := next(); return item, ok, nil }
 		s.stop = stop
 	case streamSeq2:
 		seq := func(yield func(any, error) bool) {
@@ -41,14 +58,21 @@ func newStream(kind streamKind, v reflect.Value) *stream {
 			})})
 		}
 		next, stop := iter.Pull2(seq)
-		s.next = func() (any, bool, error) {
+		s.next = func(context.Context) (any, bool, error) {
 			item, err, ok := next()
 			return item, ok, err
 		}
 		s.stop = stop
 	case streamChan:
-		s.next = func() (any, bool, error) {
-			item, ok := v.Recv()
+		s.next = func(ctx context.Context) (any, bool, error) {
+			// A channel that never yields must not outlive the caller's connection.
+			chosen, item, ok := reflect.Select([]reflect.SelectCase{
+				{Dir: reflect.SelectRecv, Chan: v},
+				{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
+			})
+			if chosen == 1 {
+				return nil, false, ctx.Err()
+			}
 			if !ok {
 				return nil, false, nil
 			}
@@ -63,6 +87,7 @@ func newStream(kind streamKind, v reflect.Value) *stream {
 type streamTable struct {
 	mu       sync.Mutex
 	byID     map[string]*stream
+	closed   bool // after closeAll: no stream is kept, none lingers
 	linger   time.Duration
 	lifetime time.Duration
 }
@@ -72,6 +97,8 @@ func (t *streamTable) init(linger, lifetime time.Duration) {
 	t.linger, t.lifetime = linger, lifetime
 }
 
+// add keeps a stream for its owner and returns its id. After closeAll the stream is stopped
+// at once: its id then names no stream, and the client's first pull says so.
 func (t *streamTable) add(owner *serverConn, s *stream) string {
 	var b [16]byte
 	rand.Read(b[:])
@@ -80,8 +107,14 @@ func (t *streamTable) add(owner *serverConn, s *stream) string {
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	s.owner = owner
 	t.mu.Lock()
-	t.byID[id] = s
+	closed := t.closed
+	if !closed {
+		t.byID[id] = s
+	}
 	t.mu.Unlock()
+	if closed {
+		s.shut()
+	}
 	return id
 }
 
@@ -101,7 +134,7 @@ func (t *streamTable) next(ctx context.Context, id string) (any, error) {
 		return nil, NewError(classPyroError, "item stream terminated")
 	}
 	s.mu.Lock()
-	item, ok, err := s.next()
+	item, ok, err := s.next(ctx)
 	s.mu.Unlock()
 	if err != nil || !ok {
 		t.close(id)
@@ -113,6 +146,7 @@ func (t *streamTable) next(ctx context.Context, id string) (any, error) {
 	return item, nil
 }
 
+// close forgets a stream and stops it, without waiting for a puller blocked in it.
 func (t *streamTable) close(id string) {
 	t.mu.Lock()
 	s := t.byID[id]
@@ -122,9 +156,7 @@ func (t *streamTable) close(id string) {
 	}
 	t.mu.Unlock()
 	if s != nil {
-		s.mu.Lock()
-		s.stop()
-		s.mu.Unlock()
+		s.shut()
 	}
 }
 
@@ -140,17 +172,19 @@ func (t *streamTable) disconnected(c *serverConn) {
 		}
 	}
 	linger := t.linger
-	t.mu.Unlock()
+	if t.closed {
+		linger = 0
+	}
 	for _, id := range ids {
-		if linger <= 0 {
+		if linger > 0 {
+			t.byID[id].linger = time.AfterFunc(linger, func() { t.closeOrphan(id) })
+		}
+	}
+	t.mu.Unlock()
+	if linger <= 0 {
+		for _, id := range ids {
 			t.close(id)
-			continue
 		}
-		t.mu.Lock()
-		if s := t.byID[id]; s != nil {
-			s.linger = time.AfterFunc(linger, func() { t.closeOrphan(id) })
-		}
-		t.mu.Unlock()
 	}
 }
 
@@ -165,8 +199,10 @@ func (t *streamTable) closeOrphan(id string) {
 	}
 }
 
+// closeAll closes every stream and keeps none from now on (daemon shutdown).
 func (t *streamTable) closeAll() {
 	t.mu.Lock()
+	t.closed = true
 	ids := make([]string, 0, len(t.byID))
 	for id := range t.byID {
 		ids = append(ids, id)

@@ -58,6 +58,16 @@ func Locate(ctx context.Context, host string, port int, opts ...pyro.ProxyOption
 	return &Client{p: p}, nil
 }
 
+// NewClientURI returns a client for the name server at uri (PYRO:Pyro.NameServer@..., a
+// unix socket one included) without locating it: it connects on first use.
+func NewClientURI(uri pyro.URI, opts ...pyro.ProxyOption) (*Client, error) {
+	p, err := pyro.NewProxyURI(uri, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{p: p}, nil
+}
+
 // NewClient wraps a proxy to a name server.
 func NewClient(p *pyro.Proxy) *Client { return &Client{p: p} }
 

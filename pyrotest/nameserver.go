@@ -41,7 +41,7 @@ func NewNameServer(t testing.TB, cfg nameserver.Config) *nameserver.Server {
 // NewNameServer's URI()), closed when the test ends.
 func NewNameServerClient(t testing.TB, uri pyro.URI, opts ...pyro.ProxyOption) *naming.Client {
 	t.Helper()
-	c, err := naming.Locate(context.Background(), uri.Host, uri.Port, opts...)
+	c, err := naming.NewClientURI(uri, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,9 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			autoClean = time.Duration(secs * float64(time.Second))
 		}
 	}
+	if bcPort == 0 {
+		bcPort = -1 // Pyro4's --bcport 0: any free port
+	}
 	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)

@@ -271,10 +271,10 @@ func loopback() pyro.DaemonConfig { return pyro.DaemonConfig{Host: "127.0.0.1"} 
 
 // TestBroadcastDiscovery: a name server bound to all interfaces answers GET_NSURI; both our
 // BroadcastLookup and Python's locateNS find it (the datagrams go to 127.0.0.1 only, and the
-// responder has a free port: BCPort 0).
+// responder has a free port: BCPort -1).
 func TestBroadcastDiscovery(t *testing.T) {
 	cfg := pyro.DaemonConfig{Host: "0.0.0.0"}
-	s := startNS(t, nameserver.Config{Daemon: cfg, BCHost: "127.0.0.1"})
+	s := startNS(t, nameserver.Config{Daemon: cfg, BCHost: "127.0.0.1", BCPort: -1})
 	bc := s.BroadcastAddr()
 	if bc == nil {
 		t.Fatal("no broadcast responder")
@@ -335,4 +335,36 @@ func TestAutoClean(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Fatal("autoclean did not remove the unreachable registration")
+}
+
+// slowObject answers after a while.
+type slowObject struct{}
+
+func (slowObject) Work() string { time.Sleep(300 * time.Millisecond); return "ok" }
+
+// TestShutdownIsGraceful: a call in flight on the name server's daemon is answered before
+// Shutdown returns, and Serve then reports pyro.ErrDaemonClosed.
+func TestShutdownIsGraceful(t *testing.T) {
+	s, err := nameserver.Start(nameserver.Config{Daemon: loopback()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(context.Background()) }()
+	uri, _ := s.Daemon().Register(slowObject{})
+	p := pyrotest.NewProxy(t, uri)
+	res := make(chan error, 1)
+	go func() { _, err := pyro.CallT[string](context.Background(), p, "work"); res <- err }()
+	time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-res; err != nil {
+		t.Fatalf("call in flight during Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, pyro.ErrDaemonClosed) {
+		t.Fatalf("Serve: %v", err)
+	}
 }

@@ -16,27 +16,32 @@ import (
 	"github.com/gopyro/pyro/naming/store"
 )
 
-// Pyro4's ports for a name server; a zero port in Config means any free port instead, as for
-// a daemon.
+// Pyro4's ports for a name server. A zero Daemon.Port means any free port, as for a daemon
+// (clients that find the name server by broadcast learn it); a zero BCPort means
+// DefaultBCPort, where clients broadcast.
 const (
 	DefaultPort   = 9090 // the name server's TCP port (Pyro4's NS_PORT)
 	DefaultBCPort = 9091 // the broadcast responder's UDP port (Pyro4's NS_BCPORT)
 )
 
-// Config configures a name server. A zero field means its default; Pyro4's defaults are Port
-// DefaultPort, BCPort DefaultBCPort and memory storage.
+// Config configures a name server. A zero field means its default; pyro4-ns's defaults are
+// Daemon.Port DefaultPort, BCPort DefaultBCPort and memory storage.
 type Config struct {
 	// Daemon is the daemon's configuration (Host, Port, UnixSocket, HMACKey, ...). An empty
 	// Host (without UnixSocket) means "localhost"; Port 0 means any free port.
 	Daemon pyro.DaemonConfig
+	// Listener, when set, is served instead of listening on Daemon's address: a TLS
+	// listener, a socket handed over by systemd, ... URIs carry its address (see
+	// pyro.Daemon.Serve).
+	Listener net.Listener
 	// Storage is "memory" (default) or "sql:FILE". Store, when set, is used instead.
 	Storage string
 	Store   store.Store
 	// NoBroadcast disables the UDP broadcast responder. It is also off when the name server
 	// is bound to a loopback or IPv6 address or a unix socket, as in Pyro4.
 	NoBroadcast bool
-	// BCHost and BCPort are where the responder listens ("" = all interfaces, 0 = any free
-	// port).
+	// BCHost and BCPort are where the responder listens ("" = all interfaces, 0 =
+	// DefaultBCPort, negative = any free port).
 	BCHost string
 	BCPort int
 	// AutoClean, when non-zero (at least 3 s), makes the name server check every registered
@@ -99,9 +104,11 @@ func Start(c Config) (*Server, error) {
 	}
 	cfg.Logger = log
 	d, err := pyro.NewDaemon(cfg)
-	var ln net.Listener
-	if err == nil {
+	ln := c.Listener
+	if err == nil && ln == nil {
 		ln, err = d.Listen()
+	} else if err == nil {
+		err = d.Attach(ln)
 	}
 	if err != nil {
 		st.Close()
@@ -116,7 +123,14 @@ func Start(c Config) (*Server, error) {
 		}
 	}
 	if err == nil && !c.NoBroadcast && broadcastable(d.Addr()) {
-		err = s.startBroadcast(c.BCHost, c.BCPort)
+		bcPort := c.BCPort
+		switch {
+		case bcPort == 0:
+			bcPort = DefaultBCPort
+		case bcPort < 0:
+			bcPort = 0
+		}
+		err = s.startBroadcast(c.BCHost, bcPort)
 	}
 	if err == nil && c.AutoClean > 0 {
 		if c.AutoClean < 3*time.Second {
@@ -174,10 +188,17 @@ func (s *Server) BroadcastAddr() net.Addr {
 	return s.bc.LocalAddr()
 }
 
-// Serve handles requests until ctx is done or Shutdown/Close is called.
+// Serve handles requests until Shutdown or Close (it then returns pyro.ErrDaemonClosed) or
+// until ctx is done: it then shuts the name server down gracefully, closes its storage and
+// returns ctx's error.
 func (s *Server) Serve(ctx context.Context) error {
 	err := s.daemon.Serve(ctx, s.ln)
-	s.Close()
+	if !errors.Is(err, pyro.ErrDaemonClosed) {
+		// ctx ended (the daemon has shut down gracefully) or accepting failed: tear down
+		// the rest; after Shutdown or Close those do it themselves.
+		s.daemon.Close()
+		s.closeRest()
+	}
 	return err
 }
 
