@@ -1,0 +1,253 @@
+package wire5
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+)
+
+// readChunk is the most Read allocates ahead of the bytes actually arriving: a header may
+// announce up to 8 GiB, and memory should follow the input, not the claim.
+const readChunk = 1 << 20
+
+var zrPool = sync.Pool{New: func() any { return new(zlibReader) }}
+
+// messageBox allocates a Message together with room for its first annotations and a small
+// frame body, so a typical read costs one allocation. The header is read into small too,
+// before the body replaces it.
+type messageBox struct {
+	m     Message
+	anns  [2]Annotation
+	small [smallFrame]byte
+}
+
+// smallFrame is the body size up to which a frame is read into its messageBox: a typical
+// call or result fits.
+const smallFrame = 256
+
+// Read reads one frame from r and returns it with its payload inflated.
+//
+// Like Pyro5, it reads and checks the tag and version (6 bytes) before the rest of the header,
+// so a peer speaking another protocol is refused without waiting for 40 bytes it may never
+// send. A clean end of stream before the first header byte returns io.EOF itself, so a caller
+// can tell a peer that hung up from a broken frame. Otherwise errors wrap ErrProtocol or
+// ErrTooLarge; an end of stream inside a frame also wraps io.ErrUnexpectedEOF, and other I/O
+// errors are wrapped as they are.
+func Read(r io.Reader, cfg *Config) (*Message, error) {
+	cfg = configOrZero(cfg)
+	box := &messageBox{}
+	h := header(box.small[:HeaderSize])
+
+	n, err := io.ReadFull(r, h[:prefixSize])
+	switch {
+	case err == io.EOF:
+		return nil, io.EOF
+	case err != nil:
+		return nil, truncatedHeader(err, n)
+	}
+	if err := checkPrefix(h); err != nil {
+		return nil, err
+	}
+	if n, err = io.ReadFull(r, h[prefixSize:]); err != nil {
+		return nil, truncatedHeader(err, prefixSize+n)
+	}
+	if mg := h.magic(); mg != Magic {
+		return nil, fmt.Errorf("pyro5 wire: %w: bad magic number %#04x, want %#04x", ErrProtocol, mg, Magic)
+	}
+
+	m := &box.m
+	*m = Message{Type: h.msgType(), SerializerID: h.serializerID(), Flags: h.flags(), Seq: h.seq(), Annotations: box.anns[:0]}
+	copy(m.CorrelationID[:], h[20:36])
+	dataSize, annSize := uint64(h.dataSize()), uint64(h.annotationsSize())
+	total64 := dataSize + annSize
+	if limit := cfg.maxMessageSize(); limit >= 0 && total64 > uint64(limit) {
+		return nil, fmt.Errorf("pyro5 wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, total64, limit)
+	}
+	if total64 > math.MaxInt {
+		return nil, fmt.Errorf("pyro5 wire: %w: a frame of %d bytes does not fit in memory here", ErrTooLarge, total64)
+	}
+	total, annLen := int(total64), int(annSize)
+
+	var body []byte
+	if total <= len(box.small) {
+		// Small frames (most calls) share one allocation with their Message.
+		body = box.small[:total]
+		if got, err := io.ReadFull(r, body); err != nil {
+			return nil, truncated(err, got, total)
+		}
+	} else if body, err = readBody(r, total); err != nil {
+		return nil, err
+	}
+	if m.Annotations, err = parseAnnotations(m.Annotations, body[:annLen]); err != nil {
+		return nil, err
+	}
+	m.Data = body[annLen:total:total]
+
+	if m.Flags&FlagCompressed != 0 {
+		if m.Data, err = inflate(m.Data, cfg.inflateLimit(annLen)); err != nil {
+			return nil, err
+		}
+		m.Flags &^= FlagCompressed
+	}
+	return m, nil
+}
+
+// checkPrefix validates the tag and version, as Pyro5's ReceivingMessage.validate does first.
+func checkPrefix(h header) error {
+	if !bytes.Equal(h.tag(), tag[:]) {
+		return fmt.Errorf("pyro5 wire: %w: bad tag %q, not a Pyro message", ErrProtocol, h.tag())
+	}
+	if v := h.version(); v != ProtocolVersion {
+		hint := ""
+		if v == 48 {
+			hint = " (a Pyro4 peer?)"
+		}
+		return fmt.Errorf("pyro5 wire: %w: unsupported protocol version %d%s, want %d", ErrProtocol, v, hint, ProtocolVersion)
+	}
+	return nil
+}
+
+func truncatedHeader(err error, got int) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("pyro5 wire: %w: truncated header (%d of %d bytes): %w", ErrProtocol, got, HeaderSize, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("pyro5 wire: read header: %w", err)
+}
+
+// readBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n.
+func readBody(r io.Reader, n int) ([]byte, error) {
+	b := make([]byte, 0, min(n, readChunk))
+	for len(b) < n {
+		if len(b) == cap(b) {
+			b = append(b, make([]byte, min(cap(b), n-len(b)))...)[:len(b)]
+		}
+		got, err := io.ReadFull(r, b[len(b):min(cap(b), n)])
+		b = b[:len(b)+got]
+		if err != nil {
+			return nil, truncated(err, len(b), n)
+		}
+	}
+	return b, nil
+}
+
+// truncated wraps an error that cut a frame body short, after got of n bytes.
+func truncated(err error, got, n int) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("pyro5 wire: %w: truncated frame (%d of %d bytes after the header): %w", ErrProtocol, got, n, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("pyro5 wire: read frame body: %w", err)
+}
+
+// smallAnnotationCount is how many annotations are handled with linear scans; more take a map.
+const smallAnnotationCount = 16
+
+// parseAnnotations appends the chunks in b to anns. The chunks must fill b exactly. A repeated
+// key keeps its first position and takes the last value, as the Python dict that Pyro5 reads
+// them into does.
+func parseAnnotations(anns []Annotation, b []byte) ([]Annotation, error) {
+	var index map[string]int // only for messages with many annotations
+	for off := 0; off < len(b); {
+		if len(b)-off < annotationChunkHeaderSize {
+			return nil, fmt.Errorf("pyro5 wire: %w: truncated annotation chunk header at offset %d", ErrProtocol, off)
+		}
+		rawKey := b[off : off+annotationKeySize]
+		size := uint64(b[off+4])<<24 | uint64(b[off+5])<<16 | uint64(b[off+6])<<8 | uint64(b[off+7])
+		off += annotationChunkHeaderSize
+		if size > uint64(len(b)-off) {
+			return nil, fmt.Errorf("pyro5 wire: %w: annotation %q of %d bytes overruns the annotations (%d left)", ErrProtocol, rawKey, size, len(b)-off)
+		}
+		value := b[off : off+int(size) : off+int(size)]
+		off += int(size)
+		for _, c := range rawKey {
+			if c >= 0x80 {
+				return nil, fmt.Errorf("pyro5 wire: %w: annotation key %q is not ASCII", ErrProtocol, rawKey)
+			}
+		}
+
+		at := -1
+		if index != nil {
+			if i, ok := index[string(rawKey)]; ok {
+				at = i
+			}
+		} else {
+			for i := range anns {
+				if anns[i].Key == string(rawKey) {
+					at = i
+					break
+				}
+			}
+		}
+		if at >= 0 {
+			anns[at].Value = value
+			continue
+		}
+		key := internKey(rawKey)
+		anns = append(anns, Annotation{Key: key, Value: value})
+		if index == nil && len(anns) > smallAnnotationCount {
+			index = make(map[string]int, len(anns))
+			for i, a := range anns {
+				index[a.Key] = i
+			}
+		} else if index != nil {
+			index[key] = len(anns) - 1
+		}
+	}
+	return anns, nil
+}
+
+// internKey returns Pyro5's own keys without allocating a string for them.
+func internKey(k []byte) string {
+	switch string(k) {
+	case AnnStream:
+		return AnnStream
+	case AnnBlobInfo:
+		return AnnBlobInfo
+	}
+	return string(k)
+}
+
+// zlibReader is a pooled zlib decompressor with its source.
+type zlibReader struct {
+	src bytes.Reader
+	zr  io.ReadCloser
+}
+
+// inflate decompresses a zlib stream of at most limit bytes of output. Like Python's
+// zlib.decompress it ignores bytes after the end of the stream.
+func inflate(data []byte, limit int) ([]byte, error) {
+	z := zrPool.Get().(*zlibReader)
+	defer zrPool.Put(z)
+	z.src.Reset(data)
+	var err error
+	if z.zr == nil {
+		z.zr, err = zlib.NewReader(&z.src)
+	} else {
+		err = z.zr.(zlib.Resetter).Reset(&z.src, nil)
+	}
+	if err != nil {
+		z.zr = nil // a failed NewReader leaves nothing reusable
+		return nil, fmt.Errorf("pyro5 wire: %w: bad compressed payload: %w", ErrProtocol, err)
+	}
+	// Start from a guess, then grow with the output actually produced.
+	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
+	for {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		n, err := z.zr.Read(out[len(out):min(cap(out), limit+1)])
+		out = out[:len(out)+n]
+		if len(out) > limit {
+			return nil, fmt.Errorf("pyro5 wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("pyro5 wire: %w: bad compressed payload: %w", ErrProtocol, err)
+		}
+	}
+}
