@@ -230,7 +230,7 @@ func inflate(data []byte, limit int) ([]byte, error) {
 	}
 	if err != nil {
 		z.zr = nil // a failed NewReader leaves nothing reusable
-		return nil, fmt.Errorf("pyro5 wire: %w: bad compressed payload: %w", ErrProtocol, err)
+		return nil, badZlib(err)
 	}
 	// Start from a guess, then grow with the output actually produced.
 	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
@@ -247,7 +247,13 @@ func inflate(data []byte, limit int) ([]byte, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("pyro5 wire: %w: bad compressed payload: %w", ErrProtocol, err)
+			return nil, badZlib(err)
 		}
 	}
+}
+
+// badZlib reports a corrupt compressed payload. The zlib error is text only: a stream that
+// ends early is a broken payload inside a whole frame, not a truncated frame.
+func badZlib(err error) error {
+	return fmt.Errorf("pyro5 wire: %w: bad compressed payload: %v", ErrProtocol, err)
 }
