@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -232,11 +233,12 @@ func inflate(data []byte, limit int) ([]byte, error) {
 		z.zr = nil // a failed NewReader leaves nothing reusable
 		return nil, badZlib(err)
 	}
-	// Start from a guess, then grow with the output actually produced.
+	// Start from a guess, then double with the output actually produced (append alone
+	// would grow a large buffer by a quarter at a time).
 	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
 	for {
 		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
+			out = slices.Grow(out, min(cap(out), limit+1-len(out)))
 		}
 		n, err := z.zr.Read(out[len(out):min(cap(out), limit+1)])
 		out = out[:len(out)+n]

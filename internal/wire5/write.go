@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -30,8 +31,10 @@ func Write(w io.Writer, m *Message, cfg *Config) error {
 	}
 	if cap(buf) <= maxPooledBuffer {
 		*bp = buf[:0]
-		bufPool.Put(bp)
+	} else {
+		*bp = nil // the next Append sizes its buffer to its own frame
 	}
+	bufPool.Put(bp)
 	return err
 }
 
@@ -51,6 +54,9 @@ func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
 		return dst, fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), uint64(maxFieldSize))
 	}
 
+	// One allocation for the whole frame when dst is short (a compressed payload is
+	// almost always smaller than the plain one).
+	dst = slices.Grow(dst, HeaderSize+int(annSize)+len(m.Data))
 	dst = append(dst, make([]byte, HeaderSize)...)
 	for _, a := range m.Annotations {
 		dst = append(dst, a.Key...)

@@ -1,0 +1,5 @@
+//go:build race
+
+package wire5
+
+const raceEnabled = true
