@@ -106,24 +106,10 @@ func StartPyro5(t testing.TB, env []string, prefix string, args ...string) strin
 	return StartCmd(t, cmd, cancel, prefix)
 }
 
-// findPyro5 looks for an installed Pyro5 first, then for the source tree.
+// findPyro5 looks for an installed Pyro5 first, then for the source tree beside the module
+// root.
 func findPyro5() (path, desc string, err error) {
-	const probe = "import Pyro5, Pyro5.protocol, serpent, msgpack, sys; " +
-		"assert Pyro5.protocol.PROTOCOL_VERSION == 502, Pyro5.protocol.PROTOCOL_VERSION; " +
-		"print(Pyro5.__version__, 'from', Pyro5.__path__[0])"
-	run := func(path string) (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, Interpreter, "-c", probe)
-		cmd.Env = pyro5Env(path)
-		cmd.Dir = os.TempDir() // not the test's directory, which could shadow a module
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return "", fmt.Errorf("%s -c %q: %w\n%s", Interpreter, probe, err, out)
-		}
-		return strings.TrimSpace(string(out)), nil
-	}
-	installed, ierr := run("")
+	installed, ierr := probePyro5("")
 	if ierr == nil {
 		return "", installed, nil
 	}
@@ -131,15 +117,40 @@ func findPyro5() (path, desc string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("no installed Pyro5 (%v), and %w", ierr, err)
 	}
+	return findPyro5Source(root, ierr)
+}
+
+// findPyro5Source checks the source tree at Pyro5SourceDir from root; ierr says why there is
+// no installed Pyro5.
+func findPyro5Source(root string, ierr error) (path, desc string, err error) {
 	src := filepath.Join(root, filepath.FromSlash(Pyro5SourceDir))
 	if _, err := os.Stat(filepath.Join(src, "Pyro5", "protocol.py")); err != nil {
 		return "", "", fmt.Errorf("no installed Pyro5 (%v), and no Pyro5 source tree: %w", ierr, err)
 	}
-	desc, err = run(src)
+	desc, err = probePyro5(src)
 	if err != nil {
 		return "", "", fmt.Errorf("Pyro5 source tree %s does not import: %w", src, err)
 	}
 	return src, desc, nil
+}
+
+// pyro5Probe imports what the interop tests need and prints the version and origin.
+const pyro5Probe = "import Pyro5, Pyro5.protocol, serpent, msgpack; " +
+	"assert Pyro5.protocol.PROTOCOL_VERSION == 502, Pyro5.protocol.PROTOCOL_VERSION; " +
+	"print(Pyro5.__version__, 'from', Pyro5.__path__[0])"
+
+// probePyro5 runs pyro5Probe with path (when not empty) on PYTHONPATH.
+func probePyro5(path string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Interpreter, "-c", pyro5Probe)
+	cmd.Env = pyro5Env(path)
+	cmd.Dir = os.TempDir() // not the test's directory, which could shadow a module
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s -c %q: %w\n%s", Interpreter, pyro5Probe, err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // moduleRoot finds the directory of this project's go.mod, walking up from the working
