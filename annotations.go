@@ -246,10 +246,16 @@ func (r *replyAnnotations) take() []wire.Annotation {
 // SetResponseAnnotation adds a custom annotation to the reply of the call ctx belongs to
 // (ctx is a method's context, or one derived from it), or, in DaemonConfig.Handshake, to the
 // handshake's answer: Pyro4's current_context.response_annotations. Setting a key again
-// replaces its value; annotations go out in the order first set. The reply to a call that
-// fails carries none of them, as in Pyro4, and a oneway call has no reply: there it does
-// nothing. It returns ErrInvalidAnnotation for a bad or reserved key or too many bytes, and
-// ErrNoReply when ctx belongs to no reply or the reply was sent.
+// replaces its value. A oneway call has no reply: there it does nothing.
+//
+// Like Pyro4, the daemon keeps one set of response annotations per connection, which only a
+// successful result empties: what the handshake hook sets goes out with the handshake answer
+// and again with the first result; the reply to a call that fails carries only the daemon's
+// annotations, and what that call set goes with the connection's next reply. Keys go out in
+// the order they entered the set, then the correlation id, then DaemonConfig's.
+//
+// It returns ErrInvalidAnnotation for a bad or reserved key or too many bytes, and ErrNoReply
+// when ctx belongs to no reply or the reply was sent.
 func SetResponseAnnotation(ctx context.Context, key string, value []byte) error {
 	if err := checkAnnotationKey(key); err != nil {
 		return err
@@ -269,29 +275,73 @@ func SetResponseAnnotation(ctx context.Context, key string, value []byte) error 
 	return r.set(key, value)
 }
 
-// daemonAnnotations adds DaemonConfig.ResponseAnnotations to a reply. Bad keys are logged and
-// left out: the reply still goes.
-func (c *serverConn) daemonAnnotations(m *wire.Message) {
+// daemonAnnotations returns what DaemonConfig.ResponseAnnotations gives, in key order. Bad
+// keys are logged and none are sent: the reply still goes.
+func (c *serverConn) daemonAnnotations() []wire.Annotation {
 	f := c.d.cfg.ResponseAnnotations
 	if f == nil {
-		return
+		return nil
 	}
 	a := f(c.ctx)
 	if err := a.Check(); err != nil {
 		c.log().Warn("pyro: DaemonConfig.ResponseAnnotations returned invalid annotations; none sent", "err", err)
-		return
+		return nil
 	}
-	appendAnnotations(m, a)
+	list := make([]wire.Annotation, 0, len(a))
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		list = append(list, wire.Annotation{Key: k, Value: a[k]})
+	}
+	return list
 }
 
-// annotateReply gives a reply its annotations in Pyro4's order: those the method or handshake
-// hook set, the correlation id, then the daemon's.
-func (c *serverConn) annotateReply(m *wire.Message, set *replyAnnotations, corr []byte) {
-	if anns := set.take(); len(anns) > 0 {
-		m.Annotations = append(m.Annotations, anns...)
+// setAnnotation sets key in an ordered annotation list as a Python dict does: a new key goes
+// last, a known one keeps its place and takes the new value.
+func setAnnotation(list []wire.Annotation, key string, value []byte) []wire.Annotation {
+	for i := range list {
+		if list[i].Key == key {
+			list[i].Value = value
+			return list
+		}
 	}
+	return append(list, wire.Annotation{Key: key, Value: value})
+}
+
+// Pyro4 keeps a connection's response annotations in one dict (current_context's, per
+// worker thread, and a thread serves one connection): what the handshake hook or a method
+// adds, then the correlation id, then the daemon's annotations go in, every reply but an
+// exception sends the whole dict, and only a successful result empties it. So what the
+// handshake hook set goes out again with the first result, what a failing call set goes
+// with the next reply, and the keys come in the order that dict has. serverConn.pending is
+// that dict; only the serving goroutine touches it.
+
+// annotateReply gives a handshake answer, a ping or a call's result its annotations, the
+// way Pyro4 does (see above); result says the dict is emptied afterwards.
+func (c *serverConn) annotateReply(m *wire.Message, set *replyAnnotations, corr []byte, result bool) {
+	c.carry(set)
 	if corr != nil {
-		m.SetAnnotation(wire.AnnCorrelation, corr)
+		c.pending = setAnnotation(c.pending, wire.AnnCorrelation, corr)
 	}
-	c.daemonAnnotations(m)
+	for _, a := range c.daemonAnnotations() {
+		c.pending = setAnnotation(c.pending, a.Key, a.Value)
+	}
+	m.Annotations = append(m.Annotations, c.pending...)
+	if result {
+		c.pending = nil
+	}
+}
+
+// carry keeps what a call set for the connection's next reply: its own carries only the
+// daemon's annotations (an exception, an item stream).
+func (c *serverConn) carry(set *replyAnnotations) {
+	for _, a := range set.take() {
+		c.pending = setAnnotation(c.pending, a.Key, a.Value)
+	}
+}
+
+// annotateException gives an exception reply the daemon's annotations, after those it has
+// (an item stream's id), as Pyro4 does.
+func (c *serverConn) annotateException(m *wire.Message) {
+	for _, a := range c.daemonAnnotations() {
+		m.SetAnnotation(a.Key, a.Value)
+	}
 }

@@ -74,6 +74,8 @@ type serverConn struct {
 	corrPrefix [8]byte
 	corrCount  uint64
 	corrBuf    [16]byte // the id of the reply being written; used by the serving goroutine only
+
+	pending []wire.Annotation // Pyro4's per-connection response annotations (annotations.go)
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
@@ -229,7 +231,7 @@ func (c *serverConn) connectFail(req *wire.Message, codec serializer.Codec, reas
 		return
 	}
 	m := &wire.Message{Type: wire.ConnectFail, Seq: seq, SerializerID: uint16(codec.ID()), Data: data}
-	c.annotateReply(m, set, corr)
+	c.annotateReply(m, set, corr, false)
 	c.write(m)
 }
 
@@ -299,7 +301,7 @@ func (c *serverConn) handshake() bool {
 		c.connectFail(msg, codec, "cannot serialize handshake answer: "+err.Error(), set)
 		return false
 	}
-	c.annotateReply(reply, set, c.correlationID(msg))
+	c.annotateReply(reply, set, c.correlationID(msg), false)
 	return c.write(reply) == nil
 }
 
@@ -330,7 +332,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 	switch msg.Type {
 	case wire.Ping:
 		reply := &wire.Message{Type: wire.Ping, Seq: msg.Seq, SerializerID: msg.SerializerID, Data: []byte("pong")}
-		c.annotateReply(reply, nil, c.correlationID(msg))
+		c.annotateReply(reply, nil, c.correlationID(msg), false)
 		return c.write(reply) == nil
 	case wire.Invoke:
 		return c.invoke(msg)
@@ -397,6 +399,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	result, tb, err := c.run(ctx, r, recv, call.Method, call.Args, call.Kwargs)
 	ctx.done()
 	if err != nil {
+		c.carry(ctx.replySet())
 		c.sendException(msg, codec, err, tb)
 		return true
 	}
@@ -405,7 +408,8 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
 		reply.Flags |= wire.FlagItemStreamResult
 		reply.SetAnnotation(wire.AnnStream, []byte(id))
-		c.daemonAnnotations(reply)
+		c.carry(ctx.replySet())
+		c.annotateException(reply)
 		return c.write(reply) == nil
 	}
 	return c.sendResult(ctx, codec, c.d.autoproxy(result), 0)
@@ -609,7 +613,7 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 		return true
 	}
 	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
-	c.annotateReply(reply, s.replySet(), c.correlationID(req))
+	c.annotateReply(reply, s.replySet(), c.correlationID(req), true)
 	return c.write(reply) == nil
 }
 
@@ -622,12 +626,12 @@ func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec,
 }
 
 // sendException replies with an exception. Pyro4 puts no CORR on those, nor what the call
-// set with SetResponseAnnotation: only the daemon's annotations.
+// set with SetResponseAnnotation: only the daemon's annotations (see annotateReply).
 func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) {
 	if req.Flags&wire.FlagOneway != 0 {
 		return
 	}
 	m := c.exceptionMessage(req, codec, err, tb)
-	c.daemonAnnotations(m)
+	c.annotateException(m)
 	c.write(m)
 }
