@@ -324,9 +324,14 @@ func (c *serverConn) annotateReply(m *wire.Message, set *replyAnnotations, corr 
 	for _, a := range c.daemonAnnotations() {
 		c.pending = setAnnotation(c.pending, a.Key, a.Value)
 	}
-	m.Annotations = append(m.Annotations, c.pending...)
+	if len(m.Annotations) == 0 {
+		// The message is written before the next reply touches pending, so it can share it.
+		m.Annotations = c.pending
+	} else {
+		m.Annotations = append(m.Annotations, c.pending...)
+	}
 	if result {
-		c.pending = nil
+		c.pending = c.pending[:0:cap(c.pending)]
 	}
 }
 
