@@ -124,8 +124,9 @@ type (
 // connection. A call with invalid annotations fails with ErrInvalidAnnotation before
 // sending anything. It is Pyro4's current_context.annotations on the client.
 func WithAnnotations(ctx context.Context, a Annotations) context.Context {
-	if prev, ok := ctx.Value(callAnnotationsKey{}).(Annotations); ok {
-		merged := maps.Clone(prev)
+	if prev, ok := ctx.Value(callAnnotationsKey{}).(Annotations); ok && len(prev) > 0 {
+		merged := make(Annotations, len(prev)+len(a))
+		maps.Copy(merged, prev)
 		maps.Copy(merged, a)
 		a = merged
 	}

@@ -134,7 +134,10 @@ func TestAnnotationsGoToGo(t *testing.T) {
 		}))
 
 	var got pyro.Annotations
-	cctx := pyro.CaptureResponseAnnotations(pyro.WithAnnotations(ctx, pyro.Annotations{"BOTH": []byte("call"), "CALL": []byte("1")}), &got)
+	// Nested WithAnnotations merge, the innermost winning; a nil set adds nothing.
+	cctx := pyro.WithAnnotations(pyro.WithAnnotations(pyro.WithAnnotations(ctx, nil), pyro.Annotations{"CALL": []byte("0")}),
+		pyro.Annotations{"BOTH": []byte("call"), "CALL": []byte("1")})
+	cctx = pyro.CaptureResponseAnnotations(cctx, &got)
 	seen, err := pyro.CallT[map[string]string](cctx, p, "seen")
 	if err != nil {
 		t.Fatal(err)
