@@ -171,11 +171,12 @@ func (d *Daemon) Register(obj any, opts ...RegisterOption) (URI, error) {
 // RegisterFactory serves instances made by factory in the given instance mode: Single makes
 // one lazily, Session one per client connection, PerCall one per call.
 //
-// factory is a func() T or a func(context.Context) T. The context lives as long as the
-// instance is served (the call for PerCall, the connection for Session, the daemon for
-// Single), so context.AfterFunc can clean up after it, and it carries the CallInfo (with
+// factory is a func() T or a func(context.Context) T. The context carries the CallInfo (with
 // the request's annotations) and the ConnInfo of the call that asked for the instance, so a
-// Session object can know whom it serves (Pyro4's usersession example). A Go proxy spreads
+// Session object can know whom it serves (Pyro4's usersession example), and it lives as long
+// as the instance is served, so context.AfterFunc can clean up after it: for PerCall it is
+// the call's own context, for Session it ends with the connection, for Single with the
+// daemon. A Go proxy spreads
 // its calls over a pool of connections, each a session of its own: see WithSingleConnection.
 // A factory that panics fails the call with a RuntimeError; it is asked again next time.
 func (d *Daemon) RegisterFactory(mode InstanceMode, factory any, opts ...RegisterOption) (URI, error) {

@@ -376,6 +376,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	recv, err := r.instanceFor(ctx)
 	if err != nil {
 		ctx.done()
+		c.carry(ctx.replySet())
 		c.sendException(msg, codec, err, nil)
 		return true
 	}
