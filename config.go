@@ -224,8 +224,8 @@ func WithMaxConns(n int) ProxyOption {
 // a pool: concurrent calls wait for each other, and a Session-mode object on the daemon is
 // one instance for the whole proxy. With a pool, each connection is a session of its own,
 // so concurrent callers on one proxy may meet different Session instances. A call that
-// fails with ErrCommunication drops the connection, and the next one opens a new session.
-// It is WithMaxConns(1) with one idle connection kept.
+// fails with ErrCommunication drops the connection, and the next one opens a new session,
+// as do Release and Reconnect. It is WithMaxConns(1) with one idle connection kept.
 func WithSingleConnection() ProxyOption {
 	return func(o *proxyOptions) {
 		o.set(func(c *ProxyConfig) { c.MaxConns, c.MaxIdleConns = 1, 1 })
