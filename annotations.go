@@ -253,7 +253,8 @@ func (r *replyAnnotations) take() []wire.Annotation {
 // successful result empties: what the handshake hook sets goes out with the handshake answer
 // and again with the first result; the reply to a call that fails carries only the daemon's
 // annotations, and what that call set goes with the connection's next reply. Keys go out in
-// the order they entered the set, then the correlation id, then DaemonConfig's.
+// the order they first entered the set, as a Python dict's: each reply adds what was set for
+// it, the correlation id, then DaemonConfig.ResponseAnnotations.
 //
 // It returns ErrInvalidAnnotation for a bad or reserved key or too many bytes, and ErrNoReply
 // when ctx belongs to no reply or the reply was sent.
