@@ -454,39 +454,34 @@ type userSessionRun struct {
 }
 
 // parseUserSession splits the client's output into sections. Within a section the two
-// threads print in any order, and the numbers they read depend on which thread stored last
-// (the database is shared), so lines are sorted and numbers masked.
+// threads print in any order (and, as print writes the newline apart, sometimes on one
+// line), and the numbers they read depend on which thread stored last (the database is
+// shared), so results are picked out by pattern, sorted and their numbers masked.
 func parseUserSession(t *testing.T, stdout, stderr string) userSessionRun {
 	t.Helper()
 	var r userSessionRun
-	var cur []string
-	flush := func() {
-		slices.Sort(cur)
-		r.sections = append(r.sections, strings.Join(cur, "\n"))
-		cur = nil
+	parts := strings.Split(stdout, "\n***** ")
+	if len(parts) != 5 || strings.TrimSpace(parts[0]) != "" {
+		t.Fatalf("the client printed %d sections, want 4:\n%s", len(parts)-1, stdout)
 	}
-	n := 0
-	for _, l := range strings.Split(strings.ReplaceAll(stdout, "enter to start: ", ""), "\n") {
-		switch {
-		case strings.HasPrefix(l, "*****"):
-			if n > 0 {
-				flush()
-			}
-			n++
-			r.sections = append(r.sections, l)
-		case l == "":
-		case n == 4:
-			if !threadNum.MatchString(l) {
-				t.Errorf("unexpected line in the last section: %q", l)
-			}
-			r.lastLines++
-		default:
-			cur = append(cur, threadNum.ReplaceAllString(l, "${1}N"))
+	for i, part := range parts[1:] {
+		header, body, _ := strings.Cut(part, "\n")
+		r.sections = append(r.sections, "***** "+header)
+		results := threadNum.FindAllString(body, -1)
+		if rest := strings.ReplaceAll(threadNum.ReplaceAllString(body, ""), "enter to start: ", ""); strings.TrimSpace(rest) != "" {
+			t.Errorf("unexpected output in section %d: %q", i+1, rest)
 		}
+		if i == 3 {
+			r.lastLines = len(results)
+			continue
+		}
+		for k := range results {
+			results[k] = threadNum.ReplaceAllString(results[k], "${1}N")
+		}
+		slices.Sort(results)
+		r.sections = append(r.sections, strings.Join(results, "\n"))
 	}
-	if n != 4 {
-		t.Fatalf("the client printed %d sections, want 4:\n%s", n, stdout)
-	}
+	// traceback.print_exc writes whole lines, so stderr's lines are intact.
 	for _, l := range strings.Split(stderr, "\n") {
 		if strings.HasPrefix(l, "Traceback") {
 			r.lastErrors++
