@@ -75,7 +75,7 @@ type serverConn struct {
 	corrCount  uint64
 	corrBuf    [16]byte // the id of the reply being written; used by the serving goroutine only
 
-	pending []wire.Annotation // Pyro4's per-connection response annotations (annotations.go)
+	pending []wire.Annotation // Pyro4's per-connection response annotations (replyannotations.go)
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
