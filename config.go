@@ -79,8 +79,21 @@ type DaemonConfig struct {
 	StreamLifetime time.Duration
 
 	// Handshake validates a client's handshake data and returns the answer ("hello" when
-	// nil); an error rejects the connection with its message.
+	// nil); an error rejects the connection with its message (Pyro4's validateHandshake).
+	// ctx carries the connection's ConnInfo (ConnInfoFrom: the client's address, the
+	// CONNECT message's annotations) and takes SetResponseAnnotation for the answer.
 	Handshake func(ctx context.Context, data any) (any, error)
+	// OnDisconnect, when set, is called once for every connection that passed its handshake,
+	// after its last reply, when the client hangs up or the daemon closes it (Pyro4's
+	// clientDisconnect). ctx carries the connection's ConnInfo; it is cancelled only by a
+	// forced shutdown, which does not wait for the hook. It runs on the connection's
+	// goroutine: Shutdown waits for it.
+	OnDisconnect func(ctx context.Context)
+	// ResponseAnnotations, when set, gives custom annotations for every reply the daemon
+	// sends (handshake answers, results, exceptions, pings), after the correlation id and
+	// what SetResponseAnnotation added (Pyro4's Daemon.annotations). ctx is the connection's,
+	// with its ConnInfo. Invalid annotations are logged and not sent.
+	ResponseAnnotations func(ctx context.Context) Annotations
 
 	// Logger receives connection-level events (slog.Default() when nil).
 	Logger *slog.Logger
@@ -120,6 +133,15 @@ type ProxyConfig struct {
 	// MaxIdleConns bounds the idle connections kept open (DefaultMaxIdleConns; negative:
 	// none).
 	MaxIdleConns int
+
+	// Annotations, when set, gives custom annotations for every message the proxy sends:
+	// each new connection's CONNECT and every call (Pyro4's _pyroAnnotations). ctx is the
+	// call's; annotations from WithAnnotations on it are added over the returned ones.
+	Annotations func(ctx context.Context) Annotations
+	// OnResponseAnnotations, when set, is called with the custom annotations of every reply
+	// the proxy reads, kind saying which (Pyro4's _pyroResponseAnnotations), on the caller's
+	// goroutine before the call returns; a is nil when the reply has none.
+	OnResponseAnnotations func(ctx context.Context, kind ResponseKind, a Annotations)
 
 	// NSHost and NSPort locate the name server (DefaultHost, DefaultNSPort); NSBCPort is its
 	// UDP broadcast port (DefaultNSBCPort).
@@ -196,6 +218,30 @@ func WithSerializer(name string) ProxyOption {
 // negative means no limit). See ProxyConfig.MaxConns.
 func WithMaxConns(n int) ProxyOption {
 	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.MaxConns = n }) }
+}
+
+// WithSingleConnection makes the proxy use one connection, as a Pyro4 proxy does, instead of
+// a pool: concurrent calls wait for each other, and a Session-mode object on the daemon is
+// one instance for the whole proxy. With a pool, each connection is a session of its own,
+// so concurrent callers on one proxy may meet different Session instances. A call that
+// fails with ErrCommunication drops the connection, and the next one opens a new session,
+// as do Release and Reconnect. It is WithMaxConns(1) with one idle connection kept.
+func WithSingleConnection() ProxyOption {
+	return func(o *proxyOptions) {
+		o.set(func(c *ProxyConfig) { c.MaxConns, c.MaxIdleConns = 1, 1 })
+	}
+}
+
+// WithAnnotationFunc sets the function giving custom annotations for every message the
+// proxy sends (see ProxyConfig.Annotations); WithAnnotations adds some for one call.
+func WithAnnotationFunc(f func(ctx context.Context) Annotations) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Annotations = f }) }
+}
+
+// WithResponseAnnotationFunc sets the function that sees the custom annotations of every
+// reply (see ProxyConfig.OnResponseAnnotations); CaptureResponseAnnotations reads one call's.
+func WithResponseAnnotationFunc(f func(ctx context.Context, kind ResponseKind, a Annotations)) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.OnResponseAnnotations = f }) }
 }
 
 // WithMaxIdleConns bounds how many idle connections the proxy keeps open

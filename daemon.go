@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"reflect"
 	"slices"
@@ -57,8 +58,9 @@ type registration struct {
 	et       *exposedType
 	mode     InstanceMode
 	instance reflect.Value // Single mode (also when created lazily from a factory)
-	factory  reflect.Value // func() T for Session and PerCall, and lazy Single
-	once     sync.Once
+	factory  reflect.Value // func() T or func(context.Context) T: Session, PerCall, lazy Single
+	withCtx  bool          // the factory takes a context
+	singleMu sync.Mutex    // held while a factory makes the Single instance
 }
 
 // NewDaemon returns a daemon ready for Register and serving. It does no I/O; a zero
@@ -166,12 +168,22 @@ func (d *Daemon) Register(obj any, opts ...RegisterOption) (URI, error) {
 	return d.register(v.Type(), Single, v, reflect.Value{}, opts)
 }
 
-// RegisterFactory serves instances made by factory, a func() T, in the given instance mode:
-// Single makes one lazily, Session one per client connection, PerCall one per call.
+// RegisterFactory serves instances made by factory in the given instance mode: Single makes
+// one lazily, Session one per client connection, PerCall one per call.
+//
+// factory is a func() T or a func(context.Context) T. The context carries the CallInfo (with
+// the request's annotations) and the ConnInfo of the call that asked for the instance, so a
+// Session object can know whom it serves (Pyro4's usersession example), and it lives as long
+// as the instance is served, so context.AfterFunc can clean up after it: for PerCall it is
+// the call's own context, for Session it ends with the connection, for Single with the
+// daemon. A Go proxy spreads
+// its calls over a pool of connections, each a session of its own: see WithSingleConnection.
+// A factory that panics fails the call with a RuntimeError; it is asked again next time.
 func (d *Daemon) RegisterFactory(mode InstanceMode, factory any, opts ...RegisterOption) (URI, error) {
 	f := reflect.ValueOf(factory)
-	if f.Kind() != reflect.Func || f.Type().NumIn() != 0 || f.Type().NumOut() != 1 {
-		return URI{}, fmt.Errorf("pyro: RegisterFactory: factory must be a func() T, got %T", factory)
+	if f.Kind() != reflect.Func || f.Type().NumOut() != 1 || f.Type().IsVariadic() ||
+		f.Type().NumIn() > 1 || f.Type().NumIn() == 1 && f.Type().In(0) != contextType {
+		return URI{}, fmt.Errorf("pyro: RegisterFactory: factory must be a func() T or func(context.Context) T, got %T", factory)
 	}
 	return d.register(f.Type().Out(0), mode, reflect.Value{}, f, opts)
 }
@@ -195,7 +207,8 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 		rand.Read(b[:])
 		o.id = "obj_" + hex.EncodeToString(b[:])
 	}
-	reg := &registration{id: o.id, et: et, mode: mode, instance: inst, factory: factory}
+	reg := &registration{id: o.id, et: et, mode: mode, instance: inst, factory: factory,
+		withCtx: factory.IsValid() && factory.Type().NumIn() == 1}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, dup := d.objects[o.id]; dup {
@@ -277,17 +290,45 @@ func (d *Daemon) lookup(id string) *registration {
 	return r
 }
 
-// instance returns the receiver for one call according to the registration's mode.
-func (r *registration) instanceFor(c *serverConn) reflect.Value {
+// instanceFor returns the receiver for one call according to the registration's mode.
+func (r *registration) instanceFor(s *callScope) (reflect.Value, error) {
 	switch {
-	case r.factory.IsValid() && r.mode == PerCall:
-		return r.factory.Call(nil)[0]
-	case r.factory.IsValid() && r.mode == Session:
-		return c.sessionInstance(r)
-	case r.factory.IsValid():
-		r.once.Do(func() { r.instance = r.factory.Call(nil)[0] })
+	case !r.factory.IsValid():
+		return r.instance, nil
+	case r.mode == PerCall:
+		return r.newInstance(s.c.log(), s.context)
+	case r.mode == Session:
+		return s.c.sessionInstance(r, s)
 	}
-	return r.instance
+	r.singleMu.Lock()
+	defer r.singleMu.Unlock()
+	if !r.instance.IsValid() {
+		// The instance lives as long as the daemon: so does its factory's context.
+		inst, err := r.newInstance(s.c.log(), func() context.Context {
+			return context.WithValue(s.c.detached, callInfoKey{}, s.info())
+		})
+		if err != nil {
+			return reflect.Value{}, err
+		}
+		r.instance = inst
+	}
+	return r.instance, nil
+}
+
+// newInstance calls the factory, with the context ctx makes when it takes one. A panic
+// becomes a RuntimeError for the caller (logged, not sent).
+func (r *registration) newInstance(log *slog.Logger, ctx func() context.Context) (inst reflect.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			inst, err = reflect.Value{}, NewError("builtins.RuntimeError", "cannot create an instance of %s", r.id)
+			log.Error("pyro: factory panicked", "object", r.id, "panic", p)
+		}
+	}()
+	var in []reflect.Value
+	if r.withCtx {
+		in = []reflect.Value{reflect.ValueOf(ctx())}
+	}
+	return r.factory.Call(in)[0], nil
 }
 
 // daemonObject is what the daemon serves under "Pyro.Daemon".

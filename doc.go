@@ -23,6 +23,12 @@
 // convert between Go and Python as package pyval describes; serializers are serpent (Pyro's
 // default), json, marshal and msgpack.
 //
+// A proxy keeps a pool of connections, and each connection is a session of its own on the
+// daemon (one Session-mode instance each); WithSingleConnection keeps a proxy on one, as a
+// Pyro4 proxy is. DaemonConfig.Handshake, ConnInfoFrom and DaemonConfig.OnDisconnect follow a
+// connection's life; custom Annotations travel beside calls and replies both ways
+// (WithAnnotations, CallInfo.Annotations, SetResponseAnnotation, CaptureResponseAnnotations).
+//
 // Configuration is DaemonConfig and ProxyConfig, whose zero fields mean the documented
 // defaults; nothing reads PYRO_* environment variables unless DaemonConfigFromEnv or
 // ProxyConfigFromEnv is called. Package pyrotest starts daemons, proxies and name servers

@@ -242,7 +242,13 @@ func (p *Proxy) handshake(ctx context.Context, c *clientConn, u URI) (*metadata,
 	if err != nil {
 		return nil, fmt.Errorf("pyro: handshake data: %w", err)
 	}
-	reply, err := p.roundTrip(ctx, c, &wire.Message{Type: wire.Connect, Flags: wire.FlagMetaOnConnect, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: body})
+	anns, err := p.requestAnnotations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pyro: handshake: %w", err)
+	}
+	req := &wire.Message{Type: wire.Connect, Flags: wire.FlagMetaOnConnect, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: body}
+	appendAnnotations(req, anns)
+	reply, err := p.roundTrip(ctx, c, req)
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +268,7 @@ func (p *Proxy) handshake(ctx context.Context, c *clientConn, u URI) (*metadata,
 	default:
 		return nil, fmt.Errorf("%w: handshake answered with message type %d", ErrProtocol, reply.Type)
 	}
+	p.responseAnnotations(ctx, ResponseConnect, reply)
 	if reply.Flags&wire.FlagMetaOnConnect == 0 {
 		return nil, nil
 	}
@@ -348,6 +355,11 @@ type reply struct {
 
 // invoke performs one call on object objectID (the proxy's own unless it is the daemon's).
 func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (reply, error) {
+	clearCapture(ctx)
+	anns, err := p.requestAnnotations(ctx)
+	if err != nil {
+		return reply{}, fmt.Errorf("pyro: %s: %w", method, err)
+	}
 	c, err := p.conn(ctx)
 	if err != nil {
 		return reply{}, err
@@ -367,7 +379,9 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
 	}
 	c.seq++
-	msg, err := p.roundTrip(ctx, c, &wire.Message{Type: wire.Invoke, Flags: flags, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: data})
+	req := &wire.Message{Type: wire.Invoke, Flags: flags, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: data}
+	appendAnnotations(req, anns)
+	msg, err := p.roundTrip(ctx, c, req)
 	if err != nil {
 		p.discard(c)
 		return reply{}, err
@@ -375,6 +389,9 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	if msg == nil { // oneway
 		p.release(c)
 		return reply{}, nil
+	}
+	if msg.Type == wire.Result {
+		p.responseAnnotations(ctx, ResponseResult, msg)
 	}
 	r, err := p.decodeReply(msg)
 	if errors.Is(err, ErrCommunication) {

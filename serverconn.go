@@ -34,6 +34,11 @@ type CallInfo struct {
 	Serializer string
 	// Oneway says the client does not wait for the result.
 	Oneway bool
+	// Annotations are the request's custom annotations (nil when it has none): Pyro4's
+	// current_context.annotations without Pyro's own. Do not modify them.
+	Annotations Annotations
+
+	reply *replyAnnotations // what SetResponseAnnotation adds to the reply; nil for oneway
 }
 
 type callInfoKey struct{}
@@ -50,8 +55,12 @@ type serverConn struct {
 	d      *Daemon
 	nc     net.Conn
 	br     *bufio.Reader
-	ctx    context.Context // cancelled when the connection ends
+	ctx    context.Context // carries info; cancelled when the connection ends
 	cancel context.CancelFunc
+	info   *ConnInfo
+	// detached carries info but only ends with the daemon: oneway calls (which outlive their
+	// connection) and OnDisconnect get it.
+	detached context.Context
 
 	mu       sync.Mutex
 	busy     bool // a request has been read and its reply is not yet written
@@ -65,11 +74,15 @@ type serverConn struct {
 	corrPrefix [8]byte
 	corrCount  uint64
 	corrBuf    [16]byte // the id of the reply being written; used by the serving goroutine only
+
+	pending []wire.Annotation // Pyro4's per-connection response annotations (replyannotations.go)
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
-	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
-	c.ctx, c.cancel = context.WithCancel(d.baseCtx)
+	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10),
+		info: &ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr()}}
+	c.ctx, c.cancel = context.WithCancel(context.WithValue(d.baseCtx, connInfoKey{}, c.info))
+	c.detached = context.WithValue(d.baseCtx, connInfoKey{}, c.info)
 	rand.Read(c.corrPrefix[:])
 	return c
 }
@@ -104,18 +117,28 @@ func (c *serverConn) endRequest() bool {
 	return !c.closed
 }
 
-func (c *serverConn) sessionInstance(r *registration) reflect.Value {
+// sessionInstance returns the connection's instance of a Session registration, making it
+// on first use. Only the serving goroutine calls it (oneway calls get their receiver before
+// they start), so the factory runs without a lock held.
+func (c *serverConn) sessionInstance(r *registration, s *callScope) (reflect.Value, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	inst, ok := c.sessions[r]
+	c.mu.Unlock()
+	if ok {
+		return inst, nil
+	}
+	// The instance lives as long as the connection: so does its factory's context.
+	inst, err := r.newInstance(c.log(), func() context.Context { return context.WithValue(c.ctx, callInfoKey{}, s.info()) })
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	c.mu.Lock()
 	if c.sessions == nil {
 		c.sessions = map[*registration]reflect.Value{}
 	}
-	inst, ok := c.sessions[r]
-	if !ok {
-		inst = r.factory.Call(nil)[0]
-		c.sessions[r] = inst
-	}
-	return inst
+	c.sessions[r] = inst
+	c.mu.Unlock()
+	return inst, nil
 }
 
 // forceClose closes the connection even with a call in flight: its reply can no longer be
@@ -138,6 +161,7 @@ func (c *serverConn) serve() {
 	if !c.handshake() {
 		return
 	}
+	defer c.disconnected()
 	for {
 		msg, err := c.read(c.d.cfg.CommTimeout)
 		if err != nil {
@@ -187,9 +211,18 @@ func connError(err error) error {
 }
 
 // connectFail refuses the handshake with a reason, in the request's codec when it is known and
-// in marshal otherwise, as Pyro4 does.
-func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason string) {
+// in marshal otherwise, as Pyro4 does. Once the request's codec is known (req and codec set),
+// the answer carries the correlation id and what the handshake hook set, as Pyro4's does.
+func (c *serverConn) connectFail(req *wire.Message, codec serializer.Codec, reason string, set *replyAnnotations) {
 	c.failure = fmt.Errorf("%w: %s", ErrConnectFailed, reason)
+	var seq uint16
+	if req != nil {
+		seq = req.Seq
+	}
+	var corr []byte
+	if req != nil && codec != nil {
+		corr = c.correlationID(req)
+	}
 	if codec == nil {
 		codec, _ = serializer.ByID(serializer.MarshalID)
 	}
@@ -197,7 +230,9 @@ func (c *serverConn) connectFail(seq uint16, codec serializer.Codec, reason stri
 	if err != nil {
 		return
 	}
-	c.write(&wire.Message{Type: wire.ConnectFail, Seq: seq, SerializerID: uint16(codec.ID()), Data: data})
+	m := &wire.Message{Type: wire.ConnectFail, Seq: seq, SerializerID: uint16(codec.ID()), Data: data}
+	c.annotateReply(m, set, corr, false)
+	c.write(m)
 }
 
 // handshake runs the CONNECT exchange and reports whether the connection may go on.
@@ -215,24 +250,24 @@ func (c *serverConn) handshake() bool {
 			return false // the peer hung up; there is nobody to tell
 		}
 		if errors.Is(err, wire.ErrSecurity) {
-			c.connectFail(0, nil, securityReason(err))
+			c.connectFail(nil, nil, securityReason(err), nil)
 		} else if errors.Is(err, wire.ErrProtocol) {
-			c.connectFail(0, nil, "invalid data or unsupported protocol version")
+			c.connectFail(nil, nil, "invalid data or unsupported protocol version", nil)
 		}
 		return false
 	}
 	if msg.Type != wire.Connect {
-		c.connectFail(0, nil, fmt.Sprintf("invalid msg type %d received", msg.Type))
+		c.connectFail(nil, nil, fmt.Sprintf("invalid msg type %d received", msg.Type), nil)
 		return false
 	}
 	codec, ok := c.d.accepted[msg.SerializerID]
 	if !ok {
-		c.connectFail(msg.Seq, nil, fmt.Sprintf("message used serializer that is not accepted: %d", msg.SerializerID))
+		c.connectFail(msg, nil, fmt.Sprintf("message used serializer that is not accepted: %d", msg.SerializerID), nil)
 		return false
 	}
 	data, err := codec.Unmarshal(msg.Data)
 	if err != nil {
-		c.connectFail(msg.Seq, codec, "invalid handshake data: "+err.Error())
+		c.connectFail(msg, codec, "invalid handshake data: "+err.Error(), nil)
 		return false
 	}
 	var hsData, objectID any
@@ -240,11 +275,13 @@ func (c *serverConn) handshake() bool {
 		hsData, _ = dd.GetString("handshake")
 		objectID, _ = dd.GetString("object")
 	}
+	c.info.Handshake, c.info.Annotations = hsData, customAnnotations(msg)
 	var answer any = "hello"
+	set := new(replyAnnotations)
 	if c.d.cfg.Handshake != nil {
-		answer, err = c.d.cfg.Handshake(c.ctx, hsData)
+		answer, err = c.handshakeHook(context.WithValue(c.ctx, handshakeReplyKey{}, set), hsData)
 		if err != nil {
-			c.connectFail(msg.Seq, codec, err.Error())
+			c.connectFail(msg, codec, refusalReason(err), set)
 			return false
 		}
 	}
@@ -254,17 +291,17 @@ func (c *serverConn) handshake() bool {
 		id, _ := objectID.(string)
 		r := c.d.lookup(id)
 		if r == nil {
-			c.connectFail(msg.Seq, codec, "unknown object")
+			c.connectFail(msg, codec, "unknown object", set)
 			return false
 		}
 		body = pyval.DictOf("handshake", answer, "meta", r.et.meta.dict(true))
 		reply.Flags |= wire.FlagMetaOnConnect
 	}
 	if reply.Data, err = codec.Marshal(body); err != nil {
-		c.connectFail(msg.Seq, codec, "cannot serialize handshake answer: "+err.Error())
+		c.connectFail(msg, codec, "cannot serialize handshake answer: "+err.Error(), set)
 		return false
 	}
-	reply.SetAnnotation(wire.AnnCorrelation, c.correlationID(msg))
+	c.annotateReply(reply, set, c.correlationID(msg), false)
 	return c.write(reply) == nil
 }
 
@@ -295,7 +332,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 	switch msg.Type {
 	case wire.Ping:
 		reply := &wire.Message{Type: wire.Ping, Seq: msg.Seq, SerializerID: msg.SerializerID, Data: []byte("pong")}
-		reply.SetAnnotation(wire.AnnCorrelation, c.correlationID(msg))
+		c.annotateReply(reply, nil, c.correlationID(msg), false)
 		return c.write(reply) == nil
 	case wire.Invoke:
 		return c.invoke(msg)
@@ -327,7 +364,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	oneway := msg.Flags&wire.FlagOneway != 0
 	ctx := &callScope{c: c, msg: msg, call: call, codec: codec, parent: c.ctx}
 	if oneway {
-		ctx.parent = c.d.baseCtx // a oneway call outlives its connection (the client may hang up at once)
+		ctx.parent = c.detached // a oneway call outlives its connection (the client may hang up at once)
 	}
 	r := c.d.lookup(call.Object)
 	if r == nil {
@@ -336,7 +373,13 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		}
 		return true
 	}
-	recv := r.instanceFor(c)
+	recv, err := r.instanceFor(ctx)
+	if err != nil {
+		ctx.done()
+		c.carry(ctx.replySet())
+		c.sendException(msg, codec, err, nil)
+		return true
+	}
 	if msg.Flags&wire.FlagBatch != 0 {
 		defer ctx.done()
 		return c.batch(ctx, msg, codec, r, recv, call)
@@ -357,6 +400,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	result, tb, err := c.run(ctx, r, recv, call.Method, call.Args, call.Kwargs)
 	ctx.done()
 	if err != nil {
+		c.carry(ctx.replySet())
 		c.sendException(msg, codec, err, tb)
 		return true
 	}
@@ -365,9 +409,11 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
 		reply.Flags |= wire.FlagItemStreamResult
 		reply.SetAnnotation(wire.AnnStream, []byte(id))
+		c.carry(ctx.replySet())
+		c.annotateException(reply)
 		return c.write(reply) == nil
 	}
-	return c.sendResult(msg, codec, c.d.autoproxy(result), 0, c.correlationID(msg))
+	return c.sendResult(ctx, codec, c.d.autoproxy(result), 0)
 }
 
 // callScope carries what a call's context is made from, and makes it only for methods that
@@ -378,6 +424,7 @@ type callScope struct {
 	call   serializer.Call
 	codec  serializer.Codec
 	parent context.Context
+	ci     *CallInfo // made only when a method, a factory or a hook asks
 	ctx    context.Context
 	stop   func() // ends the hang-up watch of a call that made a context
 }
@@ -390,20 +437,40 @@ func (s *callScope) done() {
 	}
 }
 
-func (s *callScope) context() context.Context {
-	if s.ctx == nil {
+// info returns the call's CallInfo, made on first use.
+func (s *callScope) info() *CallInfo {
+	if s.ci == nil {
 		corr, ok := s.msg.Annotation(wire.AnnCorrelation)
 		if !ok || len(corr) != 16 {
 			corr = bytes.Clone(s.c.correlationID(s.msg))
 		}
-		info := &CallInfo{RemoteAddr: s.c.nc.RemoteAddr(), ObjectID: s.call.Object, Method: s.call.Method,
-			CorrelationID: corr, Serializer: s.codec.Name(), Oneway: s.msg.Flags&wire.FlagOneway != 0}
+		s.ci = &CallInfo{RemoteAddr: s.c.info.RemoteAddr, ObjectID: s.call.Object, Method: s.call.Method,
+			CorrelationID: corr, Serializer: s.codec.Name(), Oneway: s.msg.Flags&wire.FlagOneway != 0,
+			Annotations: customAnnotations(s.msg)}
+		if !s.ci.Oneway {
+			s.ci.reply = new(replyAnnotations)
+		}
+	}
+	return s.ci
+}
+
+func (s *callScope) context() context.Context {
+	if s.ctx == nil {
+		info := s.info()
 		s.ctx = context.WithValue(s.parent, callInfoKey{}, info)
 		if !info.Oneway {
 			s.ctx, s.stop = s.c.watchHangup(s.ctx)
 		}
 	}
 	return s.ctx
+}
+
+// replySet returns what SetResponseAnnotation collected for the reply, if anyone could.
+func (s *callScope) replySet() *replyAnnotations {
+	if s.ci == nil {
+		return nil
+	}
+	return s.ci.reply
 }
 
 // aLongTimeAgo is a read deadline that ends a blocked read at once.
@@ -528,7 +595,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 	if msg.Flags&wire.FlagOneway != 0 {
 		return true
 	}
-	return c.sendResult(msg, codec, results, wire.FlagBatch, c.correlationID(msg))
+	return c.sendResult(ctx, codec, results, wire.FlagBatch)
 }
 
 // asList reads a Python sequence, taking None as empty.
@@ -539,14 +606,15 @@ func asList(v any) ([]any, bool) {
 	return pyval.Items(v)
 }
 
-func (c *serverConn) sendResult(req *wire.Message, codec serializer.Codec, result any, flags uint16, corr []byte) bool {
+func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any, flags uint16) bool {
+	req := s.msg
 	data, err := codec.Marshal(result)
 	if err != nil {
 		c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 		return true
 	}
 	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
-	reply.SetAnnotation(wire.AnnCorrelation, corr)
+	c.annotateReply(reply, s.replySet(), c.correlationID(req), true)
 	return c.write(reply) == nil
 }
 
@@ -558,10 +626,13 @@ func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec,
 	return &wire.Message{Type: wire.Result, Flags: wire.FlagException, Seq: req.Seq, SerializerID: uint16(codec.ID()), Data: data}
 }
 
-// sendException replies with an exception; Pyro4 puts no CORR on those.
+// sendException replies with an exception. Pyro4 puts no CORR on those, nor what the call
+// set with SetResponseAnnotation: only the daemon's annotations (see annotateReply).
 func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) {
 	if req.Flags&wire.FlagOneway != 0 {
 		return
 	}
-	c.write(c.exceptionMessage(req, codec, err, tb))
+	m := c.exceptionMessage(req, codec, err, tb)
+	c.annotateException(m)
+	c.write(m)
 }
