@@ -287,7 +287,7 @@ print(datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc).isoformat(sep=
 			if out[i] != s {
 				t.Errorf("%T: Go wrote %q, Python reads and writes %q", in, s, out[i])
 			}
-		} else if out[i] != pyval.FormatFloat(py.(float64)) {
+		} else if out[i] != pyval.Repr(py) {
 			t.Errorf("%T: Go wrote %v, Python %s", in, py, out[i])
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gopyro/pyro/internal/pyrepr"
 )
 
 // ToGo stores the canonical Python value v into the Go variable ptr points to, the reverse of
@@ -519,7 +521,7 @@ func toInt64(v any, t reflect.Type) (int64, error) {
 	case float64:
 		if x != math.Trunc(x) {
 			return 0, &ConvertError{Value: "float", Type: t,
-				Msg: "cannot use float " + FormatFloat(x) + " as " + t.String() + ": not an integer"}
+				Msg: "cannot use float " + pyrepr.FormatFloat(x) + " as " + t.String() + ": not an integer"}
 		}
 		if x < -(1<<63) || x >= 1<<63 {
 			return 0, outOfRange(v, t)
@@ -546,7 +548,7 @@ func toUint64(v any, t reflect.Type) (uint64, error) {
 	case float64:
 		if x != math.Trunc(x) {
 			return 0, &ConvertError{Value: "float", Type: t,
-				Msg: "cannot use float " + FormatFloat(x) + " as " + t.String() + ": not an integer"}
+				Msg: "cannot use float " + pyrepr.FormatFloat(x) + " as " + t.String() + ": not an integer"}
 		}
 		if x >= 0 && x < 1<<64 {
 			return uint64(x), nil

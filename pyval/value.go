@@ -28,6 +28,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/gopyro/pyro/internal/pyrepr"
 )
 
 // Tuple is a Python tuple. A Python list is a plain []any; [Items] reads either, or a set.
@@ -485,13 +487,13 @@ func writeRepr(b *strings.Builder, v any) {
 	case *big.Int:
 		b.WriteString(x.String())
 	case float64:
-		b.WriteString(FormatFloat(x))
+		b.WriteString(pyrepr.FormatFloat(x))
 	case complex128:
 		writeComplexRepr(b, x)
 	case string:
-		b.Write(AppendStrRepr(nil, x))
+		b.Write(pyrepr.AppendStr(nil, x))
 	case []byte:
-		b.Write(AppendBytesRepr(nil, x))
+		b.Write(pyrepr.AppendBytes(nil, x))
 	case Tuple:
 		b.WriteByte('(')
 		for i, e := range x {
@@ -548,7 +550,7 @@ func writeRepr(b *strings.Builder, v any) {
 
 // writeComplexRepr writes c as Python's repr(complex): 2j, (1+2j), (1.5-0j).
 func writeComplexRepr(b *strings.Builder, c complex128) {
-	part := func(f float64) string { return strings.TrimSuffix(FormatFloat(f), ".0") }
+	part := func(f float64) string { return strings.TrimSuffix(pyrepr.FormatFloat(f), ".0") }
 	re, im := real(c), imag(c)
 	if re == 0 && !math.Signbit(re) {
 		b.WriteString(part(im) + "j")
@@ -560,28 +562,4 @@ func writeComplexRepr(b *strings.Builder, c complex128) {
 		im = -im
 	}
 	b.WriteString("(" + part(re) + sign + part(im) + "j)")
-}
-
-// FormatFloat formats f like Python's repr(float): the shortest text that reads back as the
-// same value, always with a '.' or an exponent, "inf", "-inf" and "nan" for the specials.
-func FormatFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Go writes 1e+16 and 1e-05 just as Python does; nothing to adjust.
-		return s
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return s
 }

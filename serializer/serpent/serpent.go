@@ -41,6 +41,7 @@
 package serpent
 
 import (
+	"github.com/gopyro/pyro/internal/pyrepr"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -70,9 +71,9 @@ func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 128)}
 	e.buf = append(e.buf, Header...)
 	e.buf = append(e.buf, '(')
-	e.buf = pyval.AppendStrRepr(e.buf, call.Object)
+	e.buf = pyrepr.AppendStr(e.buf, call.Object)
 	e.buf = append(e.buf, ',')
-	e.buf = pyval.AppendStrRepr(e.buf, call.Method)
+	e.buf = pyrepr.AppendStr(e.buf, call.Method)
 	e.buf = append(e.buf, ',')
 	if err := e.tuple(pyval.Tuple(call.Args), 1, false); err != nil {
 		return nil, err
