@@ -116,6 +116,8 @@ func TestNSCMatchesPyro4NSC(t *testing.T) {
 		{"register", "demo.a", "PYRO:a@localhost:1111"},
 		{"register", "demo.b", "PYRO:b@./u:/tmp/b.sock"},
 		{"register", "demo.c", "not-a-uri"},
+		{"register", "demo.0", "PYRO:z@localhost:3333"}, // last registered, first in pyro4-nsc's sorted lists
+		{"setmeta", "demo.0", "red"},
 		{"setmeta", "demo.a", "red"},
 		{"lookup", "demo.a"},
 		{"lookup", "missing"},
