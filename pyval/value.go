@@ -17,6 +17,13 @@
 //	list              []any
 //	dict              *Dict (insertion-ordered, any hashable key)
 //	set/frozenset     *Set
+//	datetime          time.Time (only msgpack carries it; see below)
+//	date              Date
+//
+// Only the msgpack codec has datetimes and dates on the wire (Pyro4's extension types 0x32
+// and 0x33), so only it decodes into time.Time and Date. The other codecs write both as the
+// text isoformat() gives ([ISOFormat]), as Pyro4's serpent and json serializers do, and the
+// receiver gets a str; ToGo turns such text back into a time.Time or Date.
 //
 // Objects Pyro sends as "class-dicts" (URIs, proxies, exceptions, user classes) are *Dict values
 // holding a "__class__" key; [ClassOf] reads it.
@@ -30,6 +37,7 @@ import (
 	"strings"
 
 	"github.com/gopyro/pyro/internal/pyrepr"
+	"time"
 )
 
 // Tuple is a Python tuple. A Python list is a plain []any; [Items] reads either, or a set.
@@ -262,6 +270,10 @@ type (
 	bigKey    string
 	tupleKey  string
 	frozenKey string
+	timeKey   struct {
+		sec  int64
+		nsec int
+	}
 )
 
 // hashKey maps a canonical key to a comparable Go value such that two keys equal in Python
@@ -298,6 +310,10 @@ func hashKey(k any) any {
 			fmt.Fprintf(&b, "%T:%v,", h, h)
 		}
 		return tupleKey(b.String())
+	case time.Time:
+		return timeKey{v.Unix(), v.Nanosecond()} // equal instants, as Python compares datetimes
+	case Date:
+		return v
 	case *Set:
 		// order-independent: sort the member keys' renderings
 		parts := make([]string, 0, v.Len())
@@ -367,6 +383,10 @@ func TypeName(v any) string {
 			return "frozenset"
 		}
 		return "set"
+	case time.Time:
+		return "datetime"
+	case Date:
+		return "date"
 	default:
 		return fmt.Sprintf("Go %T", v)
 	}
@@ -427,6 +447,12 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	case Date:
+		y, ok := b.(Date)
+		return ok && x == y
 	}
 	return false
 }
@@ -543,9 +569,26 @@ func writeRepr(b *strings.Builder, v any) {
 			writeRepr(b, e)
 		}
 		b.WriteByte('}')
+	case time.Time:
+		writeDateTimeRepr(b, x)
+	case Date:
+		fmt.Fprintf(b, "datetime.date(%d, %d, %d)", x.Year, x.Month, x.Day)
 	default:
 		fmt.Fprintf(b, "<Go %T %v>", x, x)
 	}
+}
+
+// writeDateTimeRepr writes t as Python's repr of the naive datetime with t's wall clock:
+// datetime.datetime(2024, 6, 28, 12, 30), seconds and microseconds only when not zero.
+func writeDateTimeRepr(b *strings.Builder, t time.Time) {
+	fmt.Fprintf(b, "datetime.datetime(%d, %d, %d, %d, %d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
+	switch us := t.Nanosecond() / 1000; {
+	case us != 0:
+		fmt.Fprintf(b, ", %d, %d", t.Second(), us)
+	case t.Second() != 0:
+		fmt.Fprintf(b, ", %d", t.Second())
+	}
+	b.WriteByte(')')
 }
 
 // writeComplexRepr writes c as Python's repr(complex): 2j, (1+2j), (1.5-0j).

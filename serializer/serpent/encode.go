@@ -162,7 +162,7 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		e.buf = append(e.buf, '}')
 	default:
-		c, err := serializer.Canonical(v)
+		c, err := serializer.CanonicalNoDates(v)
 		if err != nil {
 			return fmt.Errorf("serpent: %w", err)
 		}
@@ -203,7 +203,7 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 		return e.tuple(x, depth, true)
 	case nil, bool, int64, int, *big.Int, string:
 	default:
-		c, err := serializer.Canonical(k)
+		c, err := serializer.CanonicalNoDates(k)
 		if err != nil {
 			return fmt.Errorf("serpent: %w", err)
 		}

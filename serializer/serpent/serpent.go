@@ -12,8 +12,9 @@
 //	{'data': 'AAFh', 'encoding': 'base64'}    (bytes)
 //	() (1,) [1,2] {'a':1,(1,2):None} {1,2}    (tuple, list, dict, set; an empty set is ())
 //
-// Other Go values (int32, []string, maps, structs, time.Time, ...) go through pyval.FromGo
-// first; nil slices, maps and pointers are None.
+// Other Go values (int32, []string, maps, structs, ...) go through pyval.FromGo first; nil
+// slices, maps and pointers are None. A datetime (time.Time) or date (pyval.Date) is written
+// as the str isoformat() gives, as serpent writes Python's.
 //
 // Unmarshal reads any Python literal expression ast.literal_eval accepts (all string prefixes
 // and escapes, triple quotes, implicit concatenation, comments, hex/octal/binary and big ints,
