@@ -3,6 +3,7 @@ module github.com/gopyro/pyro
 go 1.26.0
 
 require (
+	github.com/google/btree v1.1.3
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 	modernc.org/sqlite v1.62.0
 )

@@ -24,10 +24,6 @@ const (
 	ProtocolPyroMeta = "PYROMETA"
 )
 
-// uriNSPort is the port a PYRONAME or PYROMETA location without one gets. Pyro4 takes it from
-// its NS_PORT setting; a URI parsed here always gets the default, 9090.
-const uriNSPort = 9090
-
 // ErrInvalidURI is wrapped by every error ParseURI and URI.UnmarshalPython return.
 var ErrInvalidURI = errors.New("pyro: invalid uri")
 
@@ -44,7 +40,9 @@ type URI struct {
 	Object string
 	// Host is the TCP host name or address; an IPv6 address is kept without brackets.
 	Host string
-	// Port is the TCP port. Like Pyro4, parsing does not check its range.
+	// Port is the TCP port. Like Pyro4, parsing does not check its range. For PYRONAME and
+	// PYROMETA, 0 means "not given": resolving the URI uses ProxyConfig.NSPort (Pyro4's
+	// NS_PORT, PYRO_NS_PORT in the environment), and the text form leaves it out.
 	Port int
 	// SockPath is the unix domain socket name of a "./u:name" location.
 	SockPath string
@@ -55,7 +53,7 @@ type URI struct {
 //	PYRO:objectid@host:port
 //	PYRO:objectid@[::1]:port            IPv6, only hex digits, ':' and '%' between the brackets
 //	PYRO:objectid@./u:/path/to/socket   unix socket; the name may not contain ':'
-//	PYRONAME:name[@host[:port]]         port 9090 by default
+//	PYRONAME:name[@host[:port]]         no port: Port 0, the resolver's NSPort
 //	PYROMETA:tag1,tag2[@host[:port]]
 //
 // The protocol is case-insensitive. The object is the shortest non-blank text up to an '@'
@@ -65,7 +63,13 @@ type URI struct {
 // in order of first appearance. Errors wrap ErrInvalidURI and carry Pyro4's wording.
 //
 // Differences from Pyro4: a port beyond the int range is an error here, Pyro4 keeps any
-// integer; the NS port default is always 9090, Pyro4 reads its NS_PORT setting.
+// integer. A PYRONAME or PYROMETA location without a port (or with port 0) gets Port 0 and
+// String leaves the port out ("PYRONAME:n@nshost"): nothing is read from the environment
+// while parsing, so the port is filled in where the URI is resolved, from
+// ProxyConfig.NSPort (which ProxyConfigFromEnv reads from PYRO_NS_PORT). Pyro4 fills in its
+// NS_PORT setting while parsing and prints it: "PYRONAME:n@nshost:9090". Resolution ends at
+// the same name server either way; MarshalPython, which has no configuration, sends
+// DefaultNSPort for a port not given, so a Python receiver gets a complete URI.
 func ParseURI(s string) (URI, error) {
 	rest, proto, ok := cutProtocol(s)
 	if !ok {
@@ -79,15 +83,15 @@ func ParseURI(s string) (URI, error) {
 	var err error
 	switch u.Protocol {
 	case ProtocolPyroName:
-		err = u.parseLocation(location, uriNSPort)
+		err = u.parseLocation(location, false)
 	case ProtocolPyro:
 		if location == "" {
 			return URI{}, uriError(s, "a PYRO uri needs a location")
 		}
-		err = u.parseLocation(location, -1)
+		err = u.parseLocation(location, true)
 	case ProtocolPyroMeta:
 		u.Object = strings.Join(uniqueTags(strings.Split(object, ",")), ",")
-		err = u.parseLocation(location, uriNSPort)
+		err = u.parseLocation(location, false)
 	default:
 		return URI{}, uriError(s, fmt.Sprintf("unknown protocol %q", u.Protocol))
 	}
@@ -145,9 +149,9 @@ func pyIsSpace(r rune) bool {
 	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
 }
 
-// parseLocation fills the location fields like Pyro4's URI._parseLocation. defaultPort < 0
-// means the port is required.
-func (u *URI) parseLocation(location string, defaultPort int) error {
+// parseLocation fills the location fields like Pyro4's URI._parseLocation. Without
+// needPort, a missing port leaves Port 0 (Pyro4 fills in its NS_PORT).
+func (u *URI) parseLocation(location string, needPort bool) error {
 	if location == "" {
 		return nil
 	}
@@ -172,10 +176,9 @@ func (u *URI) parseLocation(location string, defaultPort int) error {
 		u.Host, port, _ = strings.Cut(location, ":")
 	}
 	if port == "" {
-		if defaultPort < 0 {
+		if needPort {
 			return errors.New("invalid port in uri, port=None")
 		}
-		u.Port = defaultPort
 		return nil
 	}
 	n, ok := pyAtoi(port)
@@ -308,15 +311,24 @@ func (u URI) hasTCP() bool {
 	return u.SockPath == "" && (u.Host != "" || u.Port != 0)
 }
 
+// nsPortUnset reports whether the URI is a PYRONAME or PYROMETA one without a port, which
+// the resolver's ProxyConfig.NSPort completes.
+func (u URI) nsPortUnset() bool { return u.Port == 0 && u.IsMagic() }
+
 // Location returns the location part of the text form: "host:port", "[::1]:5555",
-// "./u:/path", or "" when there is none.
+// "./u:/path", "nshost" for a PYRONAME or PYROMETA URI without a port, or "" when there is
+// none.
 func (u URI) Location() string {
 	switch {
 	case u.Host != "":
-		if strings.Contains(u.Host, ":") {
-			return "[" + u.Host + "]:" + strconv.Itoa(u.Port)
+		host := u.Host
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
 		}
-		return u.Host + ":" + strconv.Itoa(u.Port)
+		if u.nsPortUnset() {
+			return host
+		}
+		return host + ":" + strconv.Itoa(u.Port)
 	case u.SockPath != "":
 		return "./u:" + u.SockPath
 	}
@@ -336,9 +348,12 @@ func (u URI) Network() string {
 }
 
 // Address returns the net.Dial address for the location ("[::1]:5555", "/tmp/sock"), or ""
-// when the URI has no location.
+// when the URI has no location, or is a PYRONAME or PYROMETA URI without a port (whose
+// port is the resolver's ProxyConfig.NSPort).
 func (u URI) Address() string {
 	switch {
+	case u.Host != "" && u.nsPortUnset():
+		return ""
 	case u.Host != "":
 		return net.JoinHostPort(u.Host, strconv.Itoa(u.Port))
 	case u.SockPath != "":
@@ -399,7 +414,8 @@ const uriClass = "Pyro4.core.URI"
 
 // MarshalPython returns the URI as Pyro4 serializes it: the class-dict
 // {"__class__": "Pyro4.core.URI", "state": (protocol, object, sockname, host, port)}, with
-// None for the absent location fields and, for PYROMETA, the tags as a set.
+// None for the absent location fields and, for PYROMETA, the tags as a set. A PYRONAME or
+// PYROMETA host without a port is sent with DefaultNSPort, as Pyro4 would have parsed it.
 func (u URI) MarshalPython() (any, error) {
 	var object any = u.Object
 	switch u.Protocol {
@@ -419,6 +435,9 @@ func (u URI) MarshalPython() (any, error) {
 		sock = u.SockPath
 	} else if u.hasTCP() {
 		host, port = u.Host, int64(u.Port)
+		if u.nsPortUnset() {
+			port = int64(DefaultNSPort)
+		}
 	}
 	return pyval.DictOf("__class__", uriClass, "state", pyval.Tuple{u.Protocol, object, sock, host, port}), nil
 }

@@ -168,19 +168,32 @@ func filterKwargs(f Filter, withMeta bool) pyro.Kwargs {
 	return kw
 }
 
-// List returns name → URI text for the names the filter selects.
+// List returns name → URI text for the names the filter selects. A map has no order: use
+// ListWithMetadata for the name server's.
 func (c *Client) List(ctx context.Context, f Filter) (map[string]string, error) {
 	return pyro.CallT[map[string]string](ctx, c.p, "list", filterKwargs(f, false))
 }
 
-// ListWithMetadata returns the entries the filter selects, sorted by name.
+// ListWithMetadata returns the entries the filter selects in the order the name server
+// lists them: registration order, for Pyro4's name servers and ours (Pyro4's SQL storage
+// puts a name registered again, or given new metadata, last, and lists a regex's matches by
+// name).
 func (c *Client) ListWithMetadata(ctx context.Context, f Filter) ([]Entry, error) {
-	var res map[string][]pyval.Raw
+	var res pyval.Raw
 	if err := c.p.Call(ctx, "list", &res, filterKwargs(f, true)); err != nil {
 		return nil, err
 	}
-	out := make([]Entry, 0, len(res))
-	for name, pair := range res {
+	d, ok := res.(*pyval.Dict)
+	if !ok {
+		return nil, fmt.Errorf("%w: list returned %s, not a dict", pyro.ErrProtocol, pyval.TypeName(res))
+	}
+	out := make([]Entry, 0, d.Len())
+	for _, it := range d.Items() {
+		name, ok := it.Key.(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: list returned a %s key", pyro.ErrProtocol, pyval.TypeName(it.Key))
+		}
+		pair, _ := pyval.Items(it.Value)
 		if len(pair) != 2 {
 			return nil, fmt.Errorf("%w: list entry %q is not (uri, metadata)", pyro.ErrProtocol, name)
 		}
@@ -192,19 +205,11 @@ func (c *Client) ListWithMetadata(ctx context.Context, f Filter) ([]Entry, error
 			return nil, err
 		}
 		slices.Sort(e.Metadata)
+		e.Metadata = slices.Compact(e.Metadata)
 		if len(e.Metadata) == 0 {
 			e.Metadata = nil
 		}
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b Entry) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
 	return out, nil
 }

@@ -85,6 +85,25 @@ func exerciseClient(t *testing.T, nsURI pyro.URI) {
 	if err != nil || len(entries) != 2 || entries[0].Name != "Pyro.NameServer" || fmt.Sprint(entries[1].Metadata) != "[echo go]" {
 		t.Fatalf("list with metadata: %+v %v", entries, err)
 	}
+	// Entries come in the name server's order, registration order, not sorted.
+	for _, name := range []string{"order.z", "order.a", "order.m"} {
+		if err := c.Register(ctx, name, echo, naming.RegisterOptions{Metadata: []string{"order"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []naming.Filter{{Prefix: "order."}, {MetadataAll: []string{"order"}}} {
+		entries, err := c.ListWithMetadata(ctx, f)
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Name)
+		}
+		if err != nil || fmt.Sprint(got) != "[order.z order.a order.m]" {
+			t.Errorf("list %+v with metadata: %q %v, want registration order", f, got, err)
+		}
+	}
+	if n, err := c.RemovePrefix(ctx, "order."); err != nil || n != 3 {
+		t.Fatalf("remove order.*: %v %v", n, err)
+	}
 	if _, err := c.List(ctx, naming.Filter{Regex: "(unclosed"}); !errors.Is(err, pyro.ErrNaming) {
 		t.Errorf("bad regex: %v", err)
 	}

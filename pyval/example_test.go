@@ -24,7 +24,7 @@ func ExampleFromGo() {
 	}
 	fmt.Println(pyval.Repr(v))
 	// Output:
-	// {'every': 90.0, 'name': 'sensor-1', 'pos': [3, 4], 'raw': b'\x00\x01', 'seen': '2024-01-02T03:04:05.000600+00:00', 'tags': {'a', 'b'}, 'temps': [20.5, 21.0]}
+	// {'every': 90.0, 'name': 'sensor-1', 'pos': [3, 4], 'raw': b'\x00\x01', 'seen': datetime.datetime(2024, 1, 2, 3, 4, 5, 600), 'tags': {'a', 'b'}, 'temps': [20.5, 21.0]}
 }
 
 func ExampleToGo() {

@@ -55,8 +55,10 @@ func dictOf[V any](x map[string]V, conv func(V) any) any {
 //	map[K]struct{}                      set
 //	struct                              dict of str keys, see below
 //	pointer, interface                  what they point to
-//	time.Time                           str as datetime.isoformat() writes it, always with the
-//	                                    UTC offset: 2024-01-02T03:04:05.000600+00:00
+//	time.Time                           datetime, unchanged: a canonical form, which the msgpack
+//	                                    codec sends as a datetime and the others as the str
+//	                                    ISOFormat gives: 2024-01-02T03:04:05.000600+00:00
+//	Date                                date, unchanged (msgpack: a date; others: "2024-01-02")
 //	time.Duration                       float seconds (serpent's form of a timedelta)
 //	big.Int                             int
 //	big.Float                           str of the exact decimal, e.g. "1.25" (serpent's form of
@@ -186,9 +188,8 @@ func fromAny(v any, depth int) (any, bool, error) {
 		return dictOf(x, func(f float64) any { return f }), true, nil
 	case map[string]int:
 		return dictOf(x, func(n int) any { return int64(n) }), true, nil
-	case time.Time:
-		s, err := isoformat(x)
-		return s, true, err
+	case time.Time, Date:
+		return v, false, nil
 	case time.Duration:
 		return x.Seconds(), true, nil
 	}
@@ -346,6 +347,7 @@ func cachedPlan[F any](cache *sync.Map, t reflect.Type, build func(reflect.Type)
 
 var (
 	timeType     = reflect.TypeFor[time.Time]()
+	dateType     = reflect.TypeFor[Date]()
 	durationType = reflect.TypeFor[time.Duration]()
 	bigIntType   = reflect.TypeFor[big.Int]()
 	bigFloatType = reflect.TypeFor[big.Float]()
@@ -372,10 +374,8 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 		}
 	}
 	switch t {
-	case timeType:
-		return func(v reflect.Value, _ int) (any, error) {
-			return isoformat(v.Interface().(time.Time))
-		}
+	case timeType, dateType:
+		return func(v reflect.Value, _ int) (any, error) { return v.Interface(), nil }
 	case durationType:
 		return func(v reflect.Value, _ int) (any, error) {
 			return time.Duration(v.Int()).Seconds(), nil
@@ -742,7 +742,7 @@ func hashable(k any) (any, error) {
 }
 
 // compareKeys orders canonical dict keys for deterministic output: by kind (None, bool,
-// numbers, complex, str, bytes, tuple, frozenset), then by value.
+// numbers, complex, str, bytes, tuple, frozenset, datetime, date), then by value.
 func compareKeys(a, b any) int {
 	ra, rb := keyRank(a), keyRank(b)
 	if ra != rb {
@@ -782,6 +782,11 @@ func compareKeys(a, b any) int {
 		return cmp.Compare(len(x), len(y))
 	case *Set:
 		return strings.Compare(Repr(x), Repr(b))
+	case time.Time:
+		return x.Compare(b.(time.Time))
+	case Date:
+		y := b.(Date)
+		return cmp.Or(cmp.Compare(x.Year, y.Year), cmp.Compare(x.Month, y.Month), cmp.Compare(x.Day, y.Day))
 	}
 	if ra == 2 {
 		return compareNumbers(a, b)
@@ -807,8 +812,12 @@ func keyRank(k any) int {
 		return 6
 	case *Set:
 		return 7
+	case time.Time:
+		return 8
+	case Date:
+		return 9
 	}
-	return 8
+	return 10
 }
 
 // compareNumbers compares ints and floats exactly; NaN sorts after every number.

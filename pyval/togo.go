@@ -9,13 +9,15 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gopyro/pyro/internal/pyrepr"
 )
 
 // ToGo stores the canonical Python value v into the Go variable ptr points to, the reverse of
 // [FromGo].
 //
 // Into an interface (any), values take their natural Go form: None is nil, bool, int64 (or
-// *big.Int beyond int64), float64, complex128, string, []byte; tuples, lists, sets and
+// *big.Int beyond int64), float64, complex128, string, []byte, time.Time, Date; tuples, lists, sets and
 // frozensets become []any; a dict becomes map[string]any when all its keys are str,
 // map[any]any when all its keys are None, bool, int, finite float, complex or str, and otherwise
 // stays the *Dict it is. Into a [Raw], values stay canonical.
@@ -32,8 +34,10 @@ import (
 //   - structs take dicts: a key matches the field's tag name or Go name exactly, else ignoring
 //     case and underscores (exchange_rate fills ExchangeRate); unknown keys are ignored and
 //     absent fields keep their value;
-//   - time.Time takes what isoformat() writes (no offset means UTC) and a float or int Unix
-//     timestamp; time.Duration takes float or int seconds;
+//   - time.Time takes a datetime, a Date (midnight UTC), what isoformat() writes (no offset
+//     means UTC) and a float or int Unix timestamp; Date takes a date, a datetime (its day)
+//     and YYYY-MM-DD; string takes a datetime or date as ISOFormat's text; time.Duration
+//     takes float or int seconds;
 //   - big.Int takes int; big.Float and big.Rat take int, float and the str FromGo writes;
 //   - *Dict, *Set and Tuple take their own kind unchanged (Tuple also takes a list);
 //   - pointers are allocated as needed; None sets pointers, slices, maps and interfaces to nil
@@ -121,7 +125,7 @@ func outOfRange(v any, t reflect.Type) error {
 // natural gives v the Go form it takes in an `any` (see ToGo).
 func natural(v any, depth int) (any, error) {
 	switch x := v.(type) {
-	case nil, bool, int64, float64, complex128, string:
+	case nil, bool, int64, float64, complex128, string, time.Time, Date:
 		return v, nil
 	case int:
 		return int64(x), nil
@@ -267,6 +271,7 @@ func newTypeDecoder(t reflect.Type) decoderFunc {
 var specialDecoders = map[reflect.Type]decoderFunc{
 	rawType:      decodeRaw,
 	timeType:     decodeTime,
+	dateType:     decodeDate,
 	durationType: decodeDuration,
 	bigIntType:   decodeBig,
 	bigFloatType: decodeBig,
@@ -474,6 +479,12 @@ func stringDecoder(t reflect.Type) decoderFunc {
 				return &ConvertError{Value: "bytes", Type: t, Msg: "cannot use bytes as " + t.String() + ": not valid UTF-8"}
 			}
 			dst.SetString(string(x))
+		case time.Time, Date:
+			s, err := ISOFormat(x)
+			if err != nil {
+				return err
+			}
+			dst.SetString(s)
 		default:
 			return mismatch(v, t)
 		}
@@ -519,7 +530,7 @@ func toInt64(v any, t reflect.Type) (int64, error) {
 	case float64:
 		if x != math.Trunc(x) {
 			return 0, &ConvertError{Value: "float", Type: t,
-				Msg: "cannot use float " + FormatFloat(x) + " as " + t.String() + ": not an integer"}
+				Msg: "cannot use float " + pyrepr.FormatFloat(x) + " as " + t.String() + ": not an integer"}
 		}
 		if x < -(1<<63) || x >= 1<<63 {
 			return 0, outOfRange(v, t)
@@ -546,7 +557,7 @@ func toUint64(v any, t reflect.Type) (uint64, error) {
 	case float64:
 		if x != math.Trunc(x) {
 			return 0, &ConvertError{Value: "float", Type: t,
-				Msg: "cannot use float " + FormatFloat(x) + " as " + t.String() + ": not an integer"}
+				Msg: "cannot use float " + pyrepr.FormatFloat(x) + " as " + t.String() + ": not an integer"}
 		}
 		if x >= 0 && x < 1<<64 {
 			return uint64(x), nil
@@ -573,6 +584,10 @@ func decodeTime(v any, dst reflect.Value, _ int) error {
 		t = time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC()
 	case int64:
 		t = time.Unix(x, 0).UTC()
+	case time.Time:
+		t = x
+	case Date:
+		t = x.In(time.UTC)
 	default:
 		return mismatch(v, timeType)
 	}
@@ -580,6 +595,28 @@ func decodeTime(v any, dst reflect.Value, _ int) error {
 		return outOfRange(v, timeType)
 	}
 	dst.Set(reflect.ValueOf(t))
+	return nil
+}
+
+func decodeDate(v any, dst reflect.Value, _ int) error {
+	var d Date
+	switch x := v.(type) {
+	case Date:
+		d = x
+	case time.Time:
+		d = DateOf(x)
+	case string:
+		var err error
+		if d, err = ParseDate(x); err != nil {
+			return &ConvertError{Value: "str", Type: dateType, Msg: "cannot use str " + strconv.Quote(x) + " as pyval.Date", Err: err}
+		}
+	default:
+		return mismatch(v, dateType)
+	}
+	if !d.Valid() {
+		return outOfRange(v, dateType)
+	}
+	dst.Set(reflect.ValueOf(d))
 	return nil
 }
 

@@ -17,6 +17,13 @@
 //	list              []any
 //	dict              *Dict (insertion-ordered, any hashable key)
 //	set/frozenset     *Set
+//	datetime          time.Time (only msgpack carries it; see below)
+//	date              Date
+//
+// Only the msgpack codec has datetimes and dates on the wire (Pyro4's extension types 0x32
+// and 0x33), so only it decodes into time.Time and Date. The other codecs write both as the
+// text isoformat() gives ([ISOFormat]), as Pyro4's serpent and json serializers do, and the
+// receiver gets a str; ToGo turns such text back into a time.Time or Date.
 //
 // Objects Pyro sends as "class-dicts" (URIs, proxies, exceptions, user classes) are *Dict values
 // holding a "__class__" key; [ClassOf] reads it.
@@ -28,6 +35,9 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/gopyro/pyro/internal/pyrepr"
+	"time"
 )
 
 // Tuple is a Python tuple. A Python list is a plain []any; [Items] reads either, or a set.
@@ -260,6 +270,10 @@ type (
 	bigKey    string
 	tupleKey  string
 	frozenKey string
+	timeKey   struct {
+		sec  int64
+		nsec int
+	}
 )
 
 // hashKey maps a canonical key to a comparable Go value such that two keys equal in Python
@@ -296,6 +310,10 @@ func hashKey(k any) any {
 			fmt.Fprintf(&b, "%T:%v,", h, h)
 		}
 		return tupleKey(b.String())
+	case time.Time:
+		return timeKey{v.Unix(), v.Nanosecond()} // equal instants, as Python compares datetimes
+	case Date:
+		return v
 	case *Set:
 		// order-independent: sort the member keys' renderings
 		parts := make([]string, 0, v.Len())
@@ -365,6 +383,10 @@ func TypeName(v any) string {
 			return "frozenset"
 		}
 		return "set"
+	case time.Time:
+		return "datetime"
+	case Date:
+		return "date"
 	default:
 		return fmt.Sprintf("Go %T", v)
 	}
@@ -425,6 +447,12 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	case Date:
+		y, ok := b.(Date)
+		return ok && x == y
 	}
 	return false
 }
@@ -485,13 +513,13 @@ func writeRepr(b *strings.Builder, v any) {
 	case *big.Int:
 		b.WriteString(x.String())
 	case float64:
-		b.WriteString(FormatFloat(x))
+		b.WriteString(pyrepr.FormatFloat(x))
 	case complex128:
 		writeComplexRepr(b, x)
 	case string:
-		b.Write(AppendStrRepr(nil, x))
+		b.Write(pyrepr.AppendStr(nil, x))
 	case []byte:
-		b.Write(AppendBytesRepr(nil, x))
+		b.Write(pyrepr.AppendBytes(nil, x))
 	case Tuple:
 		b.WriteByte('(')
 		for i, e := range x {
@@ -541,14 +569,31 @@ func writeRepr(b *strings.Builder, v any) {
 			writeRepr(b, e)
 		}
 		b.WriteByte('}')
+	case time.Time:
+		writeDateTimeRepr(b, x)
+	case Date:
+		fmt.Fprintf(b, "datetime.date(%d, %d, %d)", x.Year, x.Month, x.Day)
 	default:
 		fmt.Fprintf(b, "<Go %T %v>", x, x)
 	}
 }
 
+// writeDateTimeRepr writes t as Python's repr of the naive datetime with t's wall clock:
+// datetime.datetime(2024, 6, 28, 12, 30), seconds and microseconds only when not zero.
+func writeDateTimeRepr(b *strings.Builder, t time.Time) {
+	fmt.Fprintf(b, "datetime.datetime(%d, %d, %d, %d, %d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
+	switch us := t.Nanosecond() / 1000; {
+	case us != 0:
+		fmt.Fprintf(b, ", %d, %d", t.Second(), us)
+	case t.Second() != 0:
+		fmt.Fprintf(b, ", %d", t.Second())
+	}
+	b.WriteByte(')')
+}
+
 // writeComplexRepr writes c as Python's repr(complex): 2j, (1+2j), (1.5-0j).
 func writeComplexRepr(b *strings.Builder, c complex128) {
-	part := func(f float64) string { return strings.TrimSuffix(FormatFloat(f), ".0") }
+	part := func(f float64) string { return strings.TrimSuffix(pyrepr.FormatFloat(f), ".0") }
 	re, im := real(c), imag(c)
 	if re == 0 && !math.Signbit(re) {
 		b.WriteString(part(im) + "j")
@@ -560,28 +605,4 @@ func writeComplexRepr(b *strings.Builder, c complex128) {
 		im = -im
 	}
 	b.WriteString("(" + part(re) + sign + part(im) + "j)")
-}
-
-// FormatFloat formats f like Python's repr(float): the shortest text that reads back as the
-// same value, always with a '.' or an exponent, "inf", "-inf" and "nan" for the specials.
-func FormatFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Go writes 1e+16 and 1e-05 just as Python does; nothing to adjust.
-		return s
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/gopyro/pyro/pyval"
 )
@@ -64,6 +65,26 @@ func Canonical(v any) (any, error) {
 		sentinel = ErrLimit
 	}
 	return nil, fmt.Errorf("%w: %w", err, sentinel)
+}
+
+// CanonicalNoDates is Canonical for codecs whose wire has no datetime or date (serpent, json,
+// marshal): a time.Time or pyval.Date becomes the text pyval.ISOFormat gives, which is what
+// Pyro4's serpent and json serializers send for Python's datetimes and dates. Such values
+// nested in a container stay as they are; the codec meets them, and calls this, in turn.
+func CanonicalNoDates(v any) (any, error) {
+	c, err := Canonical(v)
+	if err != nil {
+		return nil, err
+	}
+	switch c.(type) {
+	case time.Time, pyval.Date:
+		s, err := pyval.ISOFormat(c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrUnsupported)
+		}
+		return s, nil
+	}
+	return c, nil
 }
 
 // Limits bound what a decoder accepts, so hostile input cannot exhaust the stack or memory.

@@ -1,6 +1,7 @@
 # A Python Pyro4 client exercising an echo server (pyro4-test-echoserver or ours) through every
 # feature, printing a JSON transcript. The interop test runs it against both servers and
 # compares the transcripts: a Python client must not be able to tell them apart.
+import datetime
 import json
 import sys
 import time
@@ -39,6 +40,10 @@ if ser in ("serpent", "marshal"):
     values += [{1, 2, 3}, {(1, 2): "tuple key", 3: "int key"}, 1 + 2j, b"\x00\x01bytes\xff"]
 if ser == "msgpack":
     values += [b"\x00\x01bytes\xff", 1 + 2j]
+if ser != "marshal":
+    # msgpack carries them as extension types and gives them back; serpent and json as str
+    values += [datetime.datetime(2024, 6, 28, 12, 30, 15, 250000), datetime.datetime(1969, 7, 20, 20, 17),
+               datetime.date(2024, 2, 29), [datetime.date(1, 1, 1), {"at": datetime.datetime(9999, 12, 31, 23, 59)}]]
 echoed = []
 for v in values:
     try:

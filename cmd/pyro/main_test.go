@@ -116,6 +116,8 @@ func TestNSCMatchesPyro4NSC(t *testing.T) {
 		{"register", "demo.a", "PYRO:a@localhost:1111"},
 		{"register", "demo.b", "PYRO:b@./u:/tmp/b.sock"},
 		{"register", "demo.c", "not-a-uri"},
+		{"register", "demo.0", "PYRO:z@localhost:3333"}, // last registered, first in pyro4-nsc's sorted lists
+		{"setmeta", "demo.0", "red"},
 		{"setmeta", "demo.a", "red"},
 		{"lookup", "demo.a"},
 		{"lookup", "missing"},
@@ -307,5 +309,35 @@ func TestEchoServerAndCall(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("echoserver did not exit after shutdown()")
+	}
+}
+
+// TestCallPyronameHonoursNSPort: `pyro call PYRONAME:name@host` with no port in the URI finds
+// a name server on another port than 9090 through PYRO_NS_PORT, as Pyro4's tools do.
+func TestCallPyronameHonoursNSPort(t *testing.T) {
+	nsText, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x")
+	nsURI, err := pyro.ParseURI(nsText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoText, _ := startPyro(t, "echo uri: ", "echoserver", "-H", "127.0.0.1", "-p", "0")
+	echo, err := pyro.ParseURI(echoText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nsc, err := naming.NewClientURI(nsURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nsc.Close()
+	if err := nsc.Register(ctx, "cmd.nsport.echo", echo, naming.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PYRO_NS_PORT", strconv.Itoa(nsURI.Port))
+	stdout, stderr, code := runPyro("call", "PYRONAME:cmd.nsport.echo@127.0.0.1", "echo", "'hi'")
+	if code != 0 || strings.TrimSpace(stdout) != "'hi'" {
+		t.Fatalf("pyro call with PYRO_NS_PORT=%d: exit %d %q %q", nsURI.Port, code, stdout, stderr)
 	}
 }

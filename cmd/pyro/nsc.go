@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,6 +120,8 @@ func nscCommand(ctx context.Context, ns *naming.Client, args []string, yes bool,
 		if err != nil {
 			return err
 		}
+		// pyro4-nsc prints sorted(result.items()); Go's string order is Python's code point order.
+		slices.SortFunc(entries, func(a, b naming.Entry) int { return strings.Compare(a.Name, b.Name) })
 		printList(entries, title)
 		return nil
 	}

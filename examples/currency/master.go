@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 )
 
 // ErrNoWorkers means every worker the master knew went away before a pair was answered.
@@ -32,13 +33,13 @@ func FindWorkers(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI, tag str
 	if tag == "" {
 		tag = Tag
 	}
-	nsp, err := openNS(ctx, cfg, ns)
+	nsc, err := openNS(ctx, cfg, ns)
 	if err != nil {
 		return nil, err
 	}
-	defer nsp.Close()
-	var found map[string]string
-	if err := nsp.Call(ctx, "list", &found, pyro.Kwargs{"metadata_all": []string{tag}}); err != nil {
+	defer nsc.Close()
+	found, err := nsc.List(ctx, naming.Filter{MetadataAll: []string{tag}})
+	if err != nil {
 		return nil, fmt.Errorf("currency: listing workers: %w", err)
 	}
 	if len(found) == 0 {

@@ -15,7 +15,7 @@ import (
 
 // FormatRate writes a rate the way Python prints a float, so that Go and Python masters print
 // the same text.
-func FormatRate(r float64) string { return pyval.FormatFloat(r) }
+func FormatRate(r float64) string { return pyval.Repr(r) }
 
 // FormatError shortens a result's error for a table: "ValueError: unknown currency pair: ..."
 // for a remote exception, the error text otherwise.

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/pyval"
 )
 
@@ -178,10 +179,10 @@ func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name s
 		s.err = d.Serve(ctx, ln)
 		close(s.done)
 	}()
-	nsp, err := openNS(ctx, nsCfg, ns)
+	nsc, err := openNS(ctx, nsCfg, ns)
 	if err == nil {
-		defer nsp.Close()
-		err = nsp.Call(ctx, "register", nil, name, uri.String(), pyro.Kwargs{"metadata": o.tags})
+		defer nsc.Close()
+		err = nsc.Register(ctx, name, uri, naming.RegisterOptions{Metadata: o.tags})
 	}
 	if err != nil {
 		d.Close()
@@ -191,12 +192,12 @@ func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name s
 	return s, nil
 }
 
-// openNS returns a proxy to the name server at ns, or the one pyro.LocateNS finds.
-func openNS(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*pyro.Proxy, error) {
+// openNS returns a client of the name server at ns, or of the one pyro.LocateNS finds.
+func openNS(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*naming.Client, error) {
 	if ns.Protocol == "" {
-		return pyro.LocateNS(ctx, "", 0, pyro.WithConfig(cfg))
+		return naming.Locate(ctx, "", 0, pyro.WithConfig(cfg))
 	}
-	return pyro.NewProxyURI(ns, pyro.WithConfig(cfg))
+	return naming.NewClientURI(ns, pyro.WithConfig(cfg))
 }
 
 // Name returns the name the worker is registered under.
@@ -219,16 +220,15 @@ func (s *WorkerServer) Err() error {
 // over since), lets calls in flight finish and stops serving.
 func (s *WorkerServer) Stop(ctx context.Context) error {
 	var errs []error
-	if nsp, err := openNS(ctx, s.cfg, s.ns); err != nil {
+	if nsc, err := openNS(ctx, s.cfg, s.ns); err != nil {
 		errs = append(errs, err)
 	} else {
-		var current pyro.URI
-		if err := nsp.Call(ctx, "lookup", &current, s.name); err == nil && current == s.uri {
-			if err := nsp.Call(ctx, "remove", nil, s.name); err != nil {
+		if current, err := nsc.Lookup(ctx, s.name); err == nil && current == s.uri {
+			if _, err := nsc.Remove(ctx, s.name); err != nil {
 				errs = append(errs, err)
 			}
 		}
-		nsp.Close()
+		nsc.Close()
 	}
 	if err := s.d.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/gopyro/pyro/pyval"
 )
@@ -22,6 +23,7 @@ type Caps struct {
 	AnyKeys    bool // dict keys other than str (int, float, bool, tuple)
 	NegZero    bool // -0.0 keeps its sign
 	Surrogates bool // lone surrogate code points in str (never valid UTF-8 in Go, so normally false)
+	DateTimes  bool // datetime (time.Time, whole microseconds) and date (pyval.Date): msgpack
 }
 
 // All is every capability except surrogates: serpent and marshal.
@@ -99,8 +101,27 @@ func (g *Gen) scalarMisc() any {
 		if g.Caps.Complex {
 			return complex(g.finite(), g.finite())
 		}
+	case 3:
+		if g.Caps.DateTimes {
+			return g.DateTime()
+		}
 	}
 	return nil
+}
+
+// DateTime returns a time.Time in the local zone with whole microseconds, between the years
+// 1900 and 2200, or (one time in four) a pyval.Date from Python's whole range.
+func (g *Gen) DateTime() any {
+	if g.R.IntN(4) == 0 {
+		d, _ := pyval.DateFromOrdinal(1 + g.R.Int64N(3652059))
+		return d
+	}
+	const from, to = -2208988800, 7258118400 // 1900-01-01 and 2200-01-01, UTC
+	us := g.R.Int64N(1_000_000)
+	if g.R.IntN(3) == 0 {
+		us = 0
+	}
+	return time.Unix(from+g.R.Int64N(to-from), us*1000)
 }
 
 // Key returns a hashable dict key (a str unless Caps.AnyKeys).

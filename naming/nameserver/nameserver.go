@@ -215,7 +215,8 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex pyval.Raw)
 
 // List returns {name: uri} (or {name: (uri, [metadata])} with returnMetadata) for the names
 // one filter selects: prefix, regex (matched at the start, like Python's re.match), all of
-// some metadata tags, or any of them. No filter lists everything.
+// some metadata tags, or any of them. No filter lists everything. The dict keeps the
+// store's order, Pyro4's: registration order (see store.Store.List).
 func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, metadataAny pyval.Raw, returnMetadata bool) (*pyval.Dict, error) {
 	given := 0
 	for _, v := range []any{prefix, regex, metadataAll, metadataAny} {

@@ -67,16 +67,27 @@ func nsTranscript(t *testing.T, host string, port int, echoURI, ser string) map[
 }
 
 // TestPythonProgramsCannotTellNameServersApart runs the same Python Pyro4 program against
-// pyro4-ns and against ours, per serializer, and compares everything it saw.
+// pyro4-ns and against ours, per storage and serializer, and compares everything it saw,
+// the order of what list() returns included.
 func TestPythonProgramsCannotTellNameServersApart(t *testing.T) {
 	echo := startEcho(t)
-	for _, ser := range []string{"serpent", "json", "marshal"} {
-		t.Run(ser, func(t *testing.T) {
-			pyNS, err := pyro.ParseURI(pytest.StartNameServer(t))
+	for _, run := range []struct{ storage, ser string }{
+		{"memory", "serpent"}, {"memory", "json"}, {"memory", "marshal"}, {"sql", "serpent"}, {"sql", "json"},
+	} {
+		ser := run.ser
+		t.Run(run.storage+"/"+ser, func(t *testing.T) {
+			var pyArgs []string
+			var cfg nameserver.Config
+			if run.storage == "sql" {
+				dir := t.TempDir()
+				pyArgs = []string{"-s", "sql:" + dir + "/py.db"}
+				cfg.Storage = "sql:" + dir + "/go.db"
+			}
+			pyNS, err := pyro.ParseURI(pytest.StartNameServer(t, pyArgs...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			goNS := startNS(t, nameserver.Config{}).URI()
+			goNS := startNS(t, cfg).URI()
 			want := nsTranscript(t, pyNS.Host, pyNS.Port, echo.String(), ser)
 			got := nsTranscript(t, goNS.Host, goNS.Port, echo.String(), ser)
 			for key, w := range want {
@@ -95,7 +106,7 @@ func TestPythonProgramsCannotTellNameServersApart(t *testing.T) {
 					t.Errorf("%s:\n pyro4-ns: %s\n ours:     %s", key, wj, gj)
 				}
 			}
-			t.Logf("%s: a Python program saw the same %d results from pyro4-ns and from ours", ser, len(want))
+			t.Logf("%s storage, %s: a Python program saw the same %d results from pyro4-ns and from ours", run.storage, ser, len(want))
 		})
 	}
 }

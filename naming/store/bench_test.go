@@ -101,3 +101,28 @@ func BenchmarkLookupParallel(b *testing.B) {
 }
 
 var _ store.Store = store.NewMemory()
+
+// BenchmarkListPrefix lists 10 of 20,000 names by prefix: the cost should follow the 10.
+func BenchmarkListPrefix(b *testing.B) {
+	for _, st := range stores {
+		b.Run(st.name, func(b *testing.B) {
+			s := st.open(b)
+			defer s.Close()
+			const n = 20_000
+			for i := range n {
+				// registered out of name order, so that the result needs ordering
+				name := fmt.Sprintf("bench.%05d.object", (i*7919)%n)
+				if err := s.Register(ctx, name, "PYRO:obj@localhost:45678", []string{"a"}, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				got, err := s.List(ctx, store.Filter{Prefix: "bench.0420"})
+				if err != nil || len(got) != 10 {
+					b.Fatalf("List = %d entries, %v", len(got), err)
+				}
+			}
+		})
+	}
+}

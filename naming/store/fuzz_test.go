@@ -12,13 +12,16 @@ import (
 )
 
 // FuzzStoresAgree registers the same names in both stores and checks that prefix, regex and
-// metadata queries give the same answers, whatever bytes the names and the query hold.
+// metadata queries give the same answers, whatever bytes the names and the query hold, each
+// in its store's order: the memory store lists a name where it was first registered, the SQL
+// store where it was last registered, and a regex's matches by name (as Pyro4's do).
 func FuzzStoresAgree(f *testing.F) {
 	f.Add("a\nab\nb\nA\na_b\na%b", "a", "x")
 	f.Add("é\nê\ne\xcc\x81\nz", "\xc3", "é")
 	f.Add("n\x00ul\nn\nn\x00", "n\x00", "\x00")
 	f.Add("\xff\xfe\n\xff\nx", "\xff", "x|\xff")
 	f.Add("Pyro.NameServer\nPyro.x\npyro", "Pyro.", `(?i)pyro\.`)
+	f.Add("b\na\nb\nc\na\nab", "a", "b") // registered again: the stores order it differently
 	dir := f.TempDir()
 	sqlStore, err := store.OpenSQL(filepath.Join(dir, "fuzz.db"))
 	if err != nil {
@@ -34,6 +37,7 @@ func FuzzStoresAgree(f *testing.F) {
 			t.Fatal(err)
 		}
 		mem := store.NewMemory()
+		var memOrder, sqlOrder []string // valid names, by first and by last registration
 		for i, n := range names {
 			meta := []string{n, tag}[:1+i%2]
 			valid := utf8.ValidString(n) && (len(meta) == 1 || utf8.ValidString(tag))
@@ -42,6 +46,12 @@ func FuzzStoresAgree(f *testing.F) {
 				if valid && err != nil || !valid && !errors.Is(err, store.ErrInvalidText) {
 					t.Fatalf("Register(%q, %q): %v", n, meta, err)
 				}
+			}
+			if valid {
+				if !slices.Contains(memOrder, n) {
+					memOrder = append(memOrder, n)
+				}
+				sqlOrder = append(slices.DeleteFunc(sqlOrder, func(s string) bool { return s == n }), n)
 			}
 		}
 		for _, f := range []store.Filter{
@@ -63,6 +73,14 @@ func FuzzStoresAgree(f *testing.F) {
 				}
 				continue
 			}
+			inOrder(t, "memory", f, a, memOrder)
+			if f.Regex != "" {
+				inOrder(t, "sql", f, b, slices.Sorted(slices.Values(sqlOrder)))
+			} else {
+				inOrder(t, "sql", f, b, sqlOrder)
+			}
+			byName := func(x, y store.Entry) int { return strings.Compare(x.Name, y.Name) }
+			a, b = slices.SortedFunc(slices.Values(a), byName), slices.SortedFunc(slices.Values(b), byName)
 			if len(a) != len(b) {
 				t.Fatalf("%+v: memory %q, sql %q", f, a, b)
 			}
@@ -80,4 +98,17 @@ func FuzzStoresAgree(f *testing.F) {
 			}
 		}
 	})
+}
+
+// inOrder checks that the listed names come in the order given.
+func inOrder(t *testing.T, kind string, f store.Filter, listed []store.Entry, order []string) {
+	t.Helper()
+	last := -1
+	for _, e := range listed {
+		i := slices.Index(order, e.Name)
+		if i <= last {
+			t.Fatalf("%+v: %s listed %q, out of the order %q", f, kind, names(listed), order)
+		}
+		last = i
+	}
 }

@@ -4,28 +4,42 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"sync"
+
+	"github.com/google/btree"
 )
 
 // Memory is a volatile Store, Pyro4's default name server storage: a map under a
 // readers-writer lock. Its contents vanish with it.
+//
+// List returns entries in registration order, as Pyro4's dict-based storage does: a name
+// keeps its place when it is registered again or its metadata changes, and goes to the end
+// when it is removed and registered anew. Lookups are one map access; a prefix List reads
+// only the names with that prefix, from a B-tree of the names.
 type Memory struct {
 	mu      sync.RWMutex
 	entries map[string]memEntry
+	names   *btree.BTreeG[string] // every name, in byte order, for prefix ranges
+	next    uint64                // the seq of the next new name
 	closed  bool
 }
 
 // memEntry is never modified once stored; updates replace it, so readers may share its tags.
 type memEntry struct {
+	seq  uint64 // when the name was registered: List's order
 	uri  string
 	tags []string // normalized
 }
+
+// btreeDegree suits short strings: nodes of up to 63 names, a few cache lines of headers.
+const btreeDegree = 32
 
 var _ Store = (*Memory)(nil)
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{entries: make(map[string]memEntry)}
+	return &Memory{entries: make(map[string]memEntry), names: btree.NewOrderedG[string](btreeDegree)}
 }
 
 // Register implements Store.
@@ -42,10 +56,16 @@ func (s *Memory) Register(ctx context.Context, name, uri string, metadata []stri
 	if s.closed {
 		return ErrClosed
 	}
-	if _, ok := s.entries[name]; ok && safe {
+	old, ok := s.entries[name]
+	if ok && safe {
 		return exists(name)
 	}
-	s.entries[name] = memEntry{uri, tags}
+	if !ok {
+		old.seq = s.next
+		s.next++
+		s.names.ReplaceOrInsert(name)
+	}
+	s.entries[name] = memEntry{old.seq, uri, tags}
 	return nil
 }
 
@@ -90,7 +110,7 @@ func (s *Memory) SetMetadata(ctx context.Context, name string, metadata []string
 	if !ok {
 		return notFound(name)
 	}
-	s.entries[name] = memEntry{e.uri, tags}
+	s.entries[name] = memEntry{e.seq, e.uri, tags}
 	return nil
 }
 
@@ -105,7 +125,10 @@ func (s *Memory) Remove(ctx context.Context, name string) (bool, error) {
 		return false, ErrClosed
 	}
 	_, ok := s.entries[name]
-	delete(s.entries, name)
+	if ok {
+		delete(s.entries, name)
+		s.names.Delete(name)
+	}
 	return ok, nil
 }
 
@@ -126,14 +149,17 @@ func (s *Memory) RemoveMatching(ctx context.Context, f Filter, keep ...string) (
 	if s.closed {
 		return 0, ErrClosed
 	}
-	n := 0
-	for name, e := range s.entries {
-		if m.matchName(name) && m.matchTags(e.tags) && !slices.Contains(keep, name) {
-			delete(s.entries, name)
-			n++
+	var doomed []string
+	s.each(m, func(name string, e memEntry) {
+		if m.matchTags(e.tags) && !slices.Contains(keep, name) {
+			doomed = append(doomed, name)
 		}
+	})
+	for _, name := range doomed {
+		delete(s.entries, name)
+		s.names.Delete(name)
 	}
-	return n, nil
+	return len(doomed), nil
 }
 
 // List implements Store.
@@ -150,22 +176,50 @@ func (s *Memory) List(ctx context.Context, f Filter) ([]Entry, error) {
 		s.mu.RUnlock()
 		return nil, ErrClosed
 	}
-	var out []Entry
-	for name, e := range s.entries {
-		if m.none {
-			break
-		}
-		if m.matchName(name) && m.matchTags(e.tags) {
-			out = append(out, Entry{Name: name, URI: e.uri, Metadata: e.tags})
-		}
+	type found struct {
+		seq uint64
+		e   Entry
+	}
+	var sel []found
+	if !m.none {
+		s.each(m, func(name string, e memEntry) {
+			if m.matchTags(e.tags) {
+				sel = append(sel, found{e.seq, Entry{Name: name, URI: e.uri, Metadata: e.tags}})
+			}
+		})
 	}
 	s.mu.RUnlock()
 	// Sorting and copying happen outside the lock to keep writers waiting as little as possible.
-	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Name, b.Name) })
-	for i := range out {
-		out[i].Metadata = slices.Clone(out[i].Metadata)
+	slices.SortFunc(sel, func(a, b found) int { return cmp.Compare(a.seq, b.seq) })
+	var out []Entry
+	if len(sel) > 0 {
+		out = make([]Entry, len(sel))
+	}
+	for i, f := range sel {
+		out[i] = f.e
+		out[i].Metadata = slices.Clone(f.e.Metadata)
 	}
 	return out, nil
+}
+
+// each calls fn, under the caller's lock, for every entry whose name m's name criteria select,
+// in no particular order. A prefix reads only the names that have it.
+func (s *Memory) each(m *matcher, fn func(string, memEntry)) {
+	if m.prefix == "" {
+		for name, e := range s.entries {
+			if m.matchName(name) {
+				fn(name, e)
+			}
+		}
+		return
+	}
+	s.names.AscendGreaterOrEqual(m.prefix, func(name string) bool {
+		if !strings.HasPrefix(name, m.prefix) {
+			return false
+		}
+		fn(name, s.entries[name])
+		return true
+	})
 }
 
 // Count implements Store.
@@ -187,5 +241,6 @@ func (s *Memory) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.entries = nil
+	s.names = nil
 	return nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -46,6 +47,10 @@ const maxConns = 8
 // SQL is a durable Store in a SQLite file with Pyro4's table layout, Pyro4's "sql:FILE"
 // storage. Every Register, SetMetadata and removal is committed (and synced to disk) before it
 // returns. Reads run in parallel.
+//
+// List gives the order of Pyro4's SqlStorage: by row id, which is registration order. As in
+// Pyro4, Register of an existing name and SetMetadata delete its row and insert a new one, so
+// the name lists last afterwards; a regex's matches come in name order.
 //
 // Writes go through one writer goroutine that commits them in groups: writes that arrive while
 // a commit is under way wait, and the next transaction applies them all, each in its own
@@ -317,27 +322,30 @@ func (s *SQL) Register(ctx context.Context, name, uri string, metadata []string,
 		if err != nil {
 			return err
 		}
-		if found {
-			if safe {
-				return exists(name)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE pyro_names SET uri = ? WHERE id = ?`, uri, id); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM pyro_metadata WHERE object = ?`, id); err != nil {
-				return err
-			}
-		} else {
-			res, err := tx.ExecContext(ctx, `INSERT INTO pyro_names(name, uri) VALUES (?, ?)`, name, uri)
-			if err != nil {
-				return err
-			}
-			if id, err = res.LastInsertId(); err != nil {
-				return err
-			}
+		if found && safe {
+			return exists(name)
 		}
-		return insertTags(ctx, tx, id, tags)
+		return replace(ctx, tx, id, found, name, uri, tags)
 	})
+}
+
+// replace writes a registration as Pyro4's SqlStorage does: an existing row is deleted and the
+// name inserted anew, so that it gets a new, highest id and lists last.
+func replace(ctx context.Context, tx *sql.Tx, oldID int64, found bool, name, uri string, tags []string) error {
+	if found {
+		if err := deleteIDs(ctx, tx, []int64{oldID}); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO pyro_names(name, uri) VALUES (?, ?)`, name, uri)
+	if err != nil {
+		return err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	return insertTags(ctx, tx, id, tags)
 }
 
 func idOf(ctx context.Context, tx *sql.Tx, name string) (id int64, found bool, err error) {
@@ -410,17 +418,18 @@ func (s *SQL) SetMetadata(ctx context.Context, name string, metadata []string) e
 	}
 	tags := normalizeTags(metadata)
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		id, found, err := idOf(ctx, tx, name)
+		var (
+			id  int64
+			uri string
+		)
+		err := tx.QueryRowContext(ctx, `SELECT id, uri FROM pyro_names WHERE name = ?`, name).Scan(&id, &uri)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(name)
+		}
 		if err != nil {
 			return err
 		}
-		if !found {
-			return notFound(name)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM pyro_metadata WHERE object = ?`, id); err != nil {
-			return err
-		}
-		return insertTags(ctx, tx, id, tags)
+		return replace(ctx, tx, id, true, name, uri, tags)
 	})
 }
 
@@ -504,8 +513,10 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// scan calls fn for every entry m selects, in name order. The name ordering of SQLite's
-// default BINARY collation is Go's string ordering, so both stores list alike.
+// scan calls fn for every entry m selects, in the order Pyro4's SqlStorage lists them: by id,
+// which is registration order (a name registered again, or given new metadata, gets a new
+// row), except for a regex, which Pyro4 matches against the names as SQLite reads them from
+// the name index: in name order. SQLite's BINARY collation orders names as Go compares strings.
 func scan(ctx context.Context, q querier, m *matcher, fn func(id int64, e Entry)) error {
 	const sel = `SELECT n.id, n.name, n.uri, m.metadata FROM pyro_names n
 		LEFT JOIN pyro_metadata m ON m.object = n.id `
@@ -516,31 +527,44 @@ func scan(ctx context.Context, q querier, m *matcher, fn func(id int64, e Entry)
 	switch {
 	case m.prefix != "":
 		// The names with a prefix are the ones from the prefix up to the first that lacks it;
-		// the loop below stops there, so this reads only them, through the name index.
+		// the loop below stops there, so this reads only them, through the name index. They
+		// are put in id order afterwards.
 		rows, err = q.QueryContext(ctx, sel+`WHERE n.name >= ? ORDER BY n.name`, m.prefix)
+	case m.hasRegex:
+		rows, err = q.QueryContext(ctx, sel+`ORDER BY n.name`)
 	case m.all != nil:
 		rows, err = q.QueryContext(ctx, sel+`WHERE n.id IN (SELECT object FROM pyro_metadata
 			WHERE metadata IN (SELECT value FROM json_each(?))
-			GROUP BY object HAVING COUNT(DISTINCT metadata) = ?) ORDER BY n.name`, jsonArray(m.all), len(m.all))
+			GROUP BY object HAVING COUNT(DISTINCT metadata) = ?) ORDER BY n.id`, jsonArray(m.all), len(m.all))
 	case m.any != nil:
 		rows, err = q.QueryContext(ctx, sel+`WHERE n.id IN (SELECT object FROM pyro_metadata
-			WHERE metadata IN (SELECT value FROM json_each(?))) ORDER BY n.name`, jsonArray(m.any))
+			WHERE metadata IN (SELECT value FROM json_each(?))) ORDER BY n.id`, jsonArray(m.any))
 	default:
-		rows, err = q.QueryContext(ctx, sel+`ORDER BY n.name`)
+		rows, err = q.QueryContext(ctx, sel+`ORDER BY n.id`)
 	}
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	type row struct {
+		id int64
+		e  Entry
+	}
+	var byName []row // a prefix's entries, to be put in id order
 	var (
 		cur    Entry
 		curID  int64
 		have   bool
 		finish = func() {
-			if have && m.matchName(cur.Name) {
-				cur.Metadata = normalizeTags(cur.Metadata)
-				fn(curID, cur)
+			if !have || !m.matchName(cur.Name) {
+				return
 			}
+			cur.Metadata = normalizeTags(cur.Metadata)
+			if m.prefix != "" {
+				byName = append(byName, row{curID, cur})
+				return
+			}
+			fn(curID, cur)
 		}
 	)
 	for rows.Next() {
@@ -569,6 +593,10 @@ func scan(ctx context.Context, q querier, m *matcher, fn func(id int64, e Entry)
 		return err
 	}
 	finish()
+	slices.SortFunc(byName, func(a, b row) int { return cmp.Compare(a.id, b.id) })
+	for _, r := range byName {
+		fn(r.id, r.e)
+	}
 	return nil
 }
 

@@ -8,6 +8,13 @@
 // NameServer.remove skips it; the storages do not know it). [Store.RemoveMatching] takes the
 // names to keep so that the name server can do that in one step.
 //
+// List orders its entries as Pyro4's storages do, so that Python programs printing what they
+// list print the same against either name server: in registration order. The memory store
+// keeps a re-registered name in its place (a Python dict's order); the SQL store, like
+// Pyro4's SqlStorage, deletes and inserts it, so a name registered again or given new
+// metadata lists last, and it lists a regex's matches in name order (Pyro4 reads them from
+// the name index). Both orders survive reopening a SQL file, Pyro4's or ours.
+//
 // Filters follow Pyro4's NameServer.list, with one chosen difference: a prefix is always an
 // exact, case-sensitive prefix (Python's str.startswith, what Pyro4's memory storage does).
 // Pyro4's SQL storage uses SQL LIKE instead, which ignores ASCII case and treats '_' and '%' as
@@ -81,7 +88,8 @@ type Store interface {
 	// RemoveMatching deletes, in one step, the entries f selects except the names in keep,
 	// and returns how many it deleted. The zero Filter deletes nothing.
 	RemoveMatching(ctx context.Context, f Filter, keep ...string) (int, error)
-	// List returns the entries f selects, sorted by name.
+	// List returns the entries f selects in Pyro4's order: registration order (see Memory
+	// and SQL for what re-registering does), except that SQL lists a regex's matches by name.
 	List(ctx context.Context, f Filter) ([]Entry, error)
 	// Count returns the number of registrations.
 	Count(ctx context.Context) (int, error)

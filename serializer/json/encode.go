@@ -19,7 +19,7 @@ import (
 // wrapping serializer.ErrUnsupported. A lone surrogate in a str (held as its three
 // surrogatepass bytes, as the marshal codec decodes it) is written as a \udXXX escape; other
 // invalid UTF-8 is refused. Values not in canonical pyval form are converted with
-// pyval.FromGo first.
+// pyval.FromGo first; datetimes and dates are written as isoformat() text, as Pyro4 does.
 func Marshal(v any) ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 128)}
 	if err := e.value(v, 0); err != nil {
@@ -75,7 +75,7 @@ func (e *encoder) value(v any, depth int) error {
 	case complex128:
 		return unsupported("complex cannot be sent in json")
 	default:
-		c, err := serializer.Canonical(v)
+		c, err := serializer.CanonicalNoDates(v)
 		if err != nil {
 			return fmt.Errorf("json: %w", err)
 		}

@@ -15,7 +15,8 @@ import (
 // Marshal encodes v in marshal version 4 without references, as Python 3.11's marshal.loads
 // reads it: ints in the int32 range as 'i' and larger ones as 'l', floats as 'g', complex as
 // 'y', short ASCII str as 'z', other ASCII as 'a', other str as 'u', bytes as 's'. Values that
-// are not in canonical pyval form are converted with pyval.FromGo first. A value marshal cannot
+// are not in canonical pyval form are converted with pyval.FromGo first; datetimes and dates
+// are written as isoformat() text. A value marshal cannot
 // carry (unhashable dict keys, str that is not UTF-8, a Go type with no Python form) gives an
 // error wrapping serializer.ErrUnsupported; nesting beyond serializer.MaxDepth (a cycle, say)
 // one wrapping serializer.ErrLimit.
@@ -136,7 +137,7 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		return e.items(items, depth)
 	default:
-		c, err := serializer.Canonical(v)
+		c, err := serializer.CanonicalNoDates(v)
 		if err != nil {
 			return fmt.Errorf("marshal: %w", err)
 		}

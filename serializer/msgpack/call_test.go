@@ -9,7 +9,7 @@ import (
 
 // FuzzDecodeCall: DecodeCall agrees with the general path wherever it accepts an input.
 func FuzzDecodeCall(f *testing.F) {
-	codectest.FuzzDecodeCall(f, Codec{}, pyvaltest.Caps{},
+	codectest.FuzzDecodeCall(f, Codec{}, pyvaltest.Caps{DateTimes: true},
 		codectest.MustHex(f, "94 d90161 da000162 dc0000 de0000"),
 		codectest.MustHex(f, "94 a161 a162 90 c0 c0")) // trailing data
 }

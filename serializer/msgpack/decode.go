@@ -424,9 +424,13 @@ func (dec *decoder) ext(u uint64) (any, error) {
 	case ExtBigInt:
 		return parseInt(p)
 	case ExtDateTime:
-		return isoDateTime(getFloat(p))
+		return dateTime(getFloat(p))
 	default:
-		return isoDate(int64(binary.LittleEndian.Uint64(p)))
+		d, err := pyval.DateFromOrdinal(int64(binary.LittleEndian.Uint64(p)))
+		if err != nil {
+			return nil, malformed("ext 0x33: %v", err)
+		}
+		return d, nil
 	}
 }
 
@@ -480,9 +484,9 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// isoDateTime renders a POSIX timestamp as Python's datetime.fromtimestamp(ts).isoformat():
-// naive local time, microseconds rounded half to even, omitted when zero.
-func isoDateTime(ts float64) (any, error) {
+// dateTime reads a POSIX timestamp as Python's datetime.fromtimestamp(ts) does: microseconds
+// rounded half to even, the result in local time.
+func dateTime(ts float64) (any, error) {
 	if math.IsNaN(ts) || math.IsInf(ts, 0) {
 		return nil, malformed("ext 0x32 timestamp %v is not finite", ts)
 	}
@@ -505,21 +509,5 @@ func isoDateTime(ts float64) (any, error) {
 	if t.Year() > 9999 || time.Unix(int64(sec)-24*3600, 0).Local().Year() < 1 {
 		return nil, malformed("ext 0x32 timestamp %v is out of datetime's range", ts)
 	}
-	s := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second())
-	if us != 0 {
-		s += fmt.Sprintf(".%06d", int(us))
-	}
-	return s, nil
-}
-
-// maxOrdinal is date(9999, 12, 31).toordinal().
-const maxOrdinal = 3652059
-
-// isoDate renders a proleptic Gregorian ordinal as Python's date.fromordinal(n).isoformat().
-func isoDate(n int64) (any, error) {
-	if n < 1 || n > maxOrdinal {
-		return nil, malformed("ext 0x33 ordinal %d is out of date's range 1..%d", n, maxOrdinal)
-	}
-	t := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n-1))
-	return fmt.Sprintf("%04d-%02d-%02d", t.Year(), t.Month(), t.Day()), nil
+	return t, nil
 }

@@ -42,6 +42,10 @@ func FuzzUnmarshal(f *testing.F) {
 		"ca3fc00000", "c708 31 092b315f303030 0a", "d732 b8e607685783d741", "d733 dbb9370000000000",
 		"81 92 91 01 a161 c0", "83a16101a16202a16103", "df7fffffff c0c0c0", "d40500", "a3eda080",
 		"81 cb7ff8000000000000 01", // NaN key
+		// datetimes: -1.5 s, a half microsecond (rounded to even), the last microsecond of 9999,
+		// before 0001, a datetime key, a date key, and ext 0x33 of the wrong length
+		"d732 000000000000f8bf", "d732 8dedb5a0f7c6a03e", "d732 0000c020fa7f4d42", "d732 0000003429ef2cc2",
+		"81 d7320000000000000000 c0", "81 d73392400b0000000000 a0", "d633 92400b00",
 	} {
 		f.Add(codectest.MustHex(f, s))
 	}

@@ -14,13 +14,23 @@
 //	bytes, bytearray    bin                              []byte
 //	list, tuple, set    array                            []any
 //	dict                map (keys of any type)           *pyval.Dict
-//	datetime (naive)    ext 0x32, float64 LE timestamp   string, ISO 8601 local time
-//	date                ext 0x33, int64 LE ordinal       string, ISO 8601 date
+//	datetime (naive)    ext 0x32, float64 LE timestamp   time.Time, in time.Local
+//	date                ext 0x33, int64 LE ordinal       pyval.Date
 //
-// Datetimes and dates decode to the isoformat() text Python would print after its own
-// loads (fromtimestamp, hence naive local time of the decoding host), which is how serpent
-// and json carry them too; the encoder never writes ext 0x32 or 0x33. Other ext codes,
-// msgpack's own timestamp (-1) included, are refused, as Pyro4 refuses them.
+// A datetime travels as its POSIX timestamp: Pyro4 writes a naive datetime's timestamp(),
+// which reads it as local time, and reads one back with fromtimestamp(), as local time again
+// (rounding to microseconds, half to even, as Python does). So the decoder gives the instant
+// as a time.Time in the local zone, and the encoder writes any time.Time, whatever its zone,
+// as its instant: a Python peer sees the same instant as naive local time of its own host.
+// Nanoseconds beyond the microsecond are dropped, as isoformat() drops them. Pyro4 refuses
+// datetimes with a tzinfo; Go has no naive times, so the zone is simply not sent. A
+// pyval.Date travels as Python's date.toordinal(). Both must lie in Python's years 1 to 9999.
+// Other ext codes, msgpack's own timestamp (-1) included, are refused, as Pyro4 refuses them.
+//
+// Note that Pyro4's own daemon decodes a call's arguments without its ext hook (loadsCall),
+// so a Python server receives datetime, date, complex and big int arguments as
+// msgpack.ExtType objects, and returns them unchanged if it echoes them; a Go daemon
+// decodes them, as Pyro4's clients decode results.
 //
 // Map keys may be of any hashable type. Array keys decode as pyval.Tuple (Python's tuple keys
 // pack to arrays), nested at most two deep. Python's unpacker refuses map keys other than str
@@ -28,7 +38,7 @@
 //
 // Encoding writes what python-msgpack writes for the same value, byte for byte: the smallest
 // int format, float 64, str8 and bin for short strings. Tuples, sets and frozensets become
-// arrays; other Go values (structs, Go maps, time.Time...) go through pyval.FromGo.
+// arrays; other Go values (structs, Go maps, ...) go through pyval.FromGo.
 //
 // Encoding uses github.com/vmihailenco/msgpack/v5 for the wire format. Decoding reads the
 // format straight from the input instead: the module's Decoder costs a call through an
@@ -45,6 +55,7 @@ import (
 	"math"
 	"math/big"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	vm "github.com/vmihailenco/msgpack/v5"
@@ -155,6 +166,10 @@ func (enc *encoder) value(v any, depth int) error {
 			return e.EncodeNil()
 		}
 		return enc.array(x.Items(), depth)
+	case time.Time:
+		return enc.dateTime(x)
+	case pyval.Date:
+		return enc.date(x)
 	case *pyval.Dict:
 		if x == nil {
 			return e.EncodeNil()
@@ -226,6 +241,37 @@ func (enc *encoder) bigInt(x *big.Int) error {
 		return err
 	}
 	enc.buf.WriteString(text)
+	return nil
+}
+
+// dateTime writes Pyro4's ext 0x32: the timestamp Python's datetime.timestamp() computes,
+// whole seconds plus microseconds / 1e6, so that Python's fromtimestamp reads the microsecond
+// back exactly.
+func (enc *encoder) dateTime(t time.Time) error {
+	if y := t.Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("msgpack: datetime in year %d, outside Python's 1..9999: %w", y, serializer.ErrUnsupported)
+	}
+	if err := enc.e.EncodeExtHeader(ExtDateTime, 8); err != nil {
+		return err
+	}
+	var p [8]byte
+	putFloat(p[:], float64(t.Unix())+float64(t.Nanosecond()/1000)/1e6)
+	enc.buf.Write(p[:])
+	return nil
+}
+
+// date writes Pyro4's ext 0x33: Python's date.toordinal().
+func (enc *encoder) date(d pyval.Date) error {
+	if !d.Valid() {
+		return fmt.Errorf("msgpack: date %d-%02d-%02d is not a day of Python's years 1..9999: %w",
+			d.Year, d.Month, d.Day, serializer.ErrUnsupported)
+	}
+	if err := enc.e.EncodeExtHeader(ExtDate, 8); err != nil {
+		return err
+	}
+	var p [8]byte
+	binary.LittleEndian.PutUint64(p[:], uint64(d.Ordinal()))
+	enc.buf.Write(p[:])
 	return nil
 }
 

@@ -44,6 +44,13 @@ var roundTrips = []struct {
 	{"negzero", math.Copysign(0, -1), "cb8000000000000000"},
 	{"inf", math.Inf(1), "cb7ff0000000000000"},
 	{"complex", complex(0, 1), "d830 0000000000000000 000000000000f03f"},
+	{"datetime epoch", time.Unix(0, 0), "d732 0000000000000000"},
+	{"datetime micro", time.Unix(1577934240, 123457000), "d732 b8e607685783d741"},
+	{"date", pyval.Date{Year: 2020, Month: 1, Day: 2}, "d733 92400b0000000000"},
+	{"date min", pyval.Date{Year: 1, Month: 1, Day: 1}, "d733 0100000000000000"},
+	{"date max", pyval.Date{Year: 9999, Month: 12, Day: 31}, "d733 dbb9370000000000"},
+	{"dict of datetimes", pyval.DictOf("at", time.Unix(0, 0), "on", pyval.Date{Year: 2020, Month: 1, Day: 2}),
+		"82 a26174 d7320000000000000000 a26f6e d73392400b0000000000"},
 	{"empty str", "", "a0"},
 	{"str", "é€😀", "a9c3a9e282acf09f9880"},
 	{"str8", strings.Repeat("x", 32), "d920" + strings.Repeat("78", 32)},
@@ -98,6 +105,10 @@ func TestMarshalOnly(t *testing.T) {
 		{"nil bytes", []byte(nil), "c400"},
 		{"nan", math.NaN(), "cb7ff8000000000001"},
 		{"big int in int64 range", big.NewInt(-5), "fb"},
+		// any zone: the instant travels; beyond the microsecond is dropped
+		{"datetime in a zone", time.Date(2020, 1, 2, 4, 4, 0, 123457999, time.FixedZone("", 3600)), "d732 b8e607685783d741"},
+		{"datetime pointer", ptr(time.Unix(0, 0)), "d732 0000000000000000"},
+		{"datetime in a struct", struct{ At time.Time }{time.Unix(0, 0)}, "81 a24174 d7320000000000000000"},
 	} {
 		got, err := c.Marshal(tc.v)
 		if err != nil {
@@ -131,11 +142,6 @@ func TestUnmarshalOnly(t *testing.T) {
 		{"ext int python syntax", "c708 31 202d315f3030305f", nil}, // trailing underscore: invalid
 		{"ext int spaces underscores", "c708 31 092b315f303030 0a", int64(1000)},
 		{"ext int leading zeros", "d631 30303037", int64(7)},
-		{"datetime epoch", "d732 0000000000000000", "1970-01-01T00:00:00"},
-		{"datetime micro", "d732 b8e607685783d741", "2020-01-02T03:04:00.123457"},
-		{"date", "d733 92400b0000000000", "2020-01-02"},
-		{"date min", "d733 0100000000000000", "0001-01-01"},
-		{"date max", "d733 dbb9370000000000", "9999-12-31"},
 		{"duplicate keys keep first position, last value", "83a16101a16202a16103", pyval.DictOf("a", int64(3), "b", int64(2))},
 		{"nested array key limit", "81 9191c0 c0", pyval.DictOf(pyval.Tuple{pyval.Tuple{nil}}, nil)},
 		{"nested array key", "81 92 91 01 a161 c0", pyval.DictOf(pyval.Tuple{pyval.Tuple{int64(1)}, "a"}, nil)},
@@ -161,27 +167,27 @@ func TestDateTimeRounding(t *testing.T) {
 	// fromtimestamp rounds the microseconds half to even and borrows for negative times
 	for _, tc := range []struct {
 		ts   float64
-		want string
+		want time.Time
 	}{
-		{1.5, "1970-01-01T00:00:01.500000"},
-		{-1.5, "1969-12-31T23:59:58.500000"},
-		{0.0000005, "1970-01-01T00:00:00"},
-		{0.0000015, "1970-01-01T00:00:00.000002"},
-		{0.9999996, "1970-01-01T00:00:01"},
-		{-62135510400, "0001-01-02T00:00:00"},
-		{253402300799.9999, "9999-12-31T23:59:59.999908"},
+		{1.5, time.Unix(1, 500000000)},
+		{-1.5, time.Unix(-2, 500000000)},
+		{0.0000005, time.Unix(0, 0)},
+		{0.0000015, time.Unix(0, 2000)},
+		{0.9999996, time.Unix(1, 0)},
+		{-62135510400, time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)},
+		{253402300799.9999, time.Date(9999, 12, 31, 23, 59, 59, 999908000, time.UTC)},
 	} {
-		if !localIsUTC() {
-			t.Skip("expected values assume the host's local time is UTC")
-		}
-		got, err := isoDateTime(tc.ts)
-		if err != nil || got != tc.want {
-			t.Errorf("isoDateTime(%v) = %v, %v; want %s", tc.ts, got, err, tc.want)
+		got, err := dateTime(tc.ts)
+		if err != nil || !got.(time.Time).Equal(tc.want) || got.(time.Time).Location() != time.Local {
+			t.Errorf("dateTime(%v) = %v, %v; want %v in the local zone", tc.ts, got, err, tc.want)
 		}
 	}
+	if !localIsUTC() {
+		return // the limits below are the years 1 and 9999 in UTC
+	}
 	for _, ts := range []float64{math.NaN(), math.Inf(-1), 1e300, -62135510401, 253402300800, 253402300799.999999, -1e19} {
-		if _, err := isoDateTime(ts); !errors.Is(err, serializer.ErrMalformed) {
-			t.Errorf("isoDateTime(%v) error = %v, want ErrMalformed", ts, err)
+		if _, err := dateTime(ts); !errors.Is(err, serializer.ErrMalformed) {
+			t.Errorf("dateTime(%v) error = %v, want ErrMalformed", ts, err)
 		}
 	}
 }
@@ -264,6 +270,10 @@ func TestMarshalErrors(t *testing.T) {
 		{"int beyond Python's digit limit", huge, serializer.ErrUnsupported},
 		{"nil big int", (*big.Int)(nil), serializer.ErrUnsupported},
 		{"channel", make(chan int), serializer.ErrUnsupported},
+		{"datetime in year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), serializer.ErrUnsupported},
+		{"datetime in year 0", time.Time{}.Add(-time.Hour), serializer.ErrUnsupported},
+		{"February 30th", pyval.Date{Year: 2024, Month: 2, Day: 30}, serializer.ErrUnsupported},
+		{"zero date", pyval.Date{}, serializer.ErrUnsupported},
 	} {
 		if b, err := c.Marshal(tc.v); !errors.Is(err, tc.want) {
 			t.Errorf("%s: Marshal = %x, %v; want error wrapping %v", tc.name, b, err, tc.want)
@@ -301,6 +311,8 @@ func TestCall(t *testing.T) {
 		t.Errorf("UnmarshalCall = %+v, want %+v", back, call)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func localIsUTC() bool {
 	for _, year := range []int{1, 1970, 2020, 9999} {

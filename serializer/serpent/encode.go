@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 
+	"github.com/gopyro/pyro/internal/pyrepr"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -79,7 +80,7 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		return e.complex(x)
 	case string:
-		e.buf = pyval.AppendStrRepr(e.buf, x)
+		e.buf = pyrepr.AppendStr(e.buf, x)
 	case []byte:
 		if x == nil {
 			e.buf = append(e.buf, "None"...)
@@ -161,7 +162,7 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		e.buf = append(e.buf, '}')
 	default:
-		c, err := serializer.Canonical(v)
+		c, err := serializer.CanonicalNoDates(v)
 		if err != nil {
 			return fmt.Errorf("serpent: %w", err)
 		}
@@ -193,7 +194,7 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 		if x == nil {
 			return e.value(nil, depth)
 		}
-		e.buf = pyval.AppendBytesRepr(e.buf, x)
+		e.buf = pyrepr.AppendBytes(e.buf, x)
 		return nil
 	case pyval.Tuple:
 		if x == nil {
@@ -202,7 +203,7 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 		return e.tuple(x, depth, true)
 	case nil, bool, int64, int, *big.Int, string:
 	default:
-		c, err := serializer.Canonical(k)
+		c, err := serializer.CanonicalNoDates(k)
 		if err != nil {
 			return fmt.Errorf("serpent: %w", err)
 		}
@@ -290,7 +291,7 @@ func (e *encoder) complex(c complex128) error {
 	return nil
 }
 
-// appendFloat is pyval.FormatFloat without the allocation, with serpent's overflowing
+// appendFloat is pyrepr.FormatFloat without the allocation, with serpent's overflowing
 // literal for the infinities. NaN is the caller's business.
 func appendFloat(b []byte, f float64) []byte {
 	switch {

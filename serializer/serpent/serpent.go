@@ -12,8 +12,9 @@
 //	{'data': 'AAFh', 'encoding': 'base64'}    (bytes)
 //	() (1,) [1,2] {'a':1,(1,2):None} {1,2}    (tuple, list, dict, set; an empty set is ())
 //
-// Other Go values (int32, []string, maps, structs, time.Time, ...) go through pyval.FromGo
-// first; nil slices, maps and pointers are None.
+// Other Go values (int32, []string, maps, structs, ...) go through pyval.FromGo first; nil
+// slices, maps and pointers are None. A datetime (time.Time) or date (pyval.Date) is written
+// as the str isoformat() gives, as serpent writes Python's.
 //
 // Unmarshal reads any Python literal expression ast.literal_eval accepts (all string prefixes
 // and escapes, triple quotes, implicit concatenation, comments, hex/octal/binary and big ints,
@@ -41,6 +42,7 @@
 package serpent
 
 import (
+	"github.com/gopyro/pyro/internal/pyrepr"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -70,9 +72,9 @@ func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 128)}
 	e.buf = append(e.buf, Header...)
 	e.buf = append(e.buf, '(')
-	e.buf = pyval.AppendStrRepr(e.buf, call.Object)
+	e.buf = pyrepr.AppendStr(e.buf, call.Object)
 	e.buf = append(e.buf, ',')
-	e.buf = pyval.AppendStrRepr(e.buf, call.Method)
+	e.buf = pyrepr.AppendStr(e.buf, call.Method)
 	e.buf = append(e.buf, ',')
 	if err := e.tuple(pyval.Tuple(call.Args), 1, false); err != nil {
 		return nil, err

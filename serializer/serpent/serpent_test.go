@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro/internal/codectest"
+	"github.com/gopyro/pyro/internal/pyrepr"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -501,7 +502,7 @@ func TestAppendFloatMatchesFormatFloat(t *testing.T) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			continue
 		}
-		if got, want := string(appendFloat(nil, f)), pyval.FormatFloat(f); got != want {
+		if got, want := string(appendFloat(nil, f)), pyrepr.FormatFloat(f); got != want {
 			t.Fatalf("appendFloat(%v) = %s, FormatFloat = %s", f, got, want)
 		}
 	}

@@ -20,7 +20,8 @@ def norm(v):
         unordered = isinstance(v, (set, frozenset)) or all(isinstance(x, str) for x in v)
         return sorted(items, key=repr) if unordered else items
     if isinstance(v, dict):
-        return {k: norm(x) for k, x in sorted(v.items())}
+        # in the order the name server sent: list() keeps registration order
+        return [[k, norm(x)] for k, x in v.items()]
     return v
 
 
@@ -61,6 +62,20 @@ attempt("set_metadata", lambda: ns.set_metadata("example.two", ["yellow"]))
 attempt("after_set_metadata", lambda: ns.lookup("example.two", return_metadata=True))
 attempt("clear_metadata", lambda: [ns.set_metadata("example.two", None), ns.lookup("example.two", return_metadata=True)])
 attempt("set_metadata_unknown", lambda: ns.set_metadata("nope", ["x"]))
+for name in ("order.zeta", "order.alpha", "order.mid", "order.beta"):
+    attempt("register_" + name, lambda name=name: ns.register(name, "PYRO:%s@localhost:1" % name, metadata=["order"]))
+attempt("order_reregister", lambda: ns.register("order.zeta", "PYRO:again@localhost:1", metadata=["order", "again"]))
+attempt("order_retag", lambda: ns.set_metadata("order.alpha", ["order", "retagged"]))
+attempt("order_remove", lambda: ns.remove("order.mid"))
+attempt("order_register_again", lambda: ns.register("order.mid", "PYRO:mid@localhost:1", metadata=["order"]))
+attempt("list_order_all", lambda: ns.list())
+attempt("list_order_all_meta", lambda: ns.list(return_metadata=True))
+attempt("list_order_prefix", lambda: ns.list(prefix="order."))
+attempt("list_order_prefix_meta", lambda: ns.list(prefix="order.", return_metadata=True))
+attempt("list_order_regex", lambda: ns.list(regex=r"order\.[a-z]+"))
+attempt("list_order_meta_all", lambda: ns.list(metadata_all=["order"]))
+attempt("list_order_meta_any", lambda: ns.list(metadata_any=["again", "retagged", "order"], return_metadata=True))
+attempt("order_remove_prefix", lambda: ns.remove(prefix="order."))
 attempt("remove_self", lambda: ns.remove("Pyro.NameServer"))
 attempt("remove_unknown", lambda: ns.remove("nope"))
 attempt("remove_one", lambda: ns.remove("example.one"))

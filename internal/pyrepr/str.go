@@ -1,18 +1,19 @@
-package pyval
+// Package pyrepr writes Python's repr() of str, bytes and float, byte for byte as Debian's
+// Python writes them. The serpent codec writes its literals with it and pyval.Repr uses it.
+//
+// Invalid UTF-8 in a Go string is written as Python's surrogateescape (\udcXX), and WTF-8
+// encoded lone surrogates as their \uXXXX escape, so the text reads back exactly.
+package pyrepr
 
 //go:generate sh -c "/usr/bin/python3 gen_printable.py > printable_table.go"
 
 import "unicode/utf8"
 
-// Python's repr of str and bytes, byte for byte: the serpent codec writes strings with it and
-// Repr uses it. Invalid UTF-8 in a Go string is written as Python's surrogateescape (\udcXX),
-// and WTF-8 encoded lone surrogates as their \uXXXX escape, so the text reads back exactly.
-
 const hexDigits = "0123456789abcdef"
 
-// AppendStrRepr appends s as Python's repr() would: single quotes unless s holds a ' and no ",
+// AppendStr appends s as Python's repr() would: single quotes unless s holds a ' and no ",
 // escapes for backslash, the quote, controls and non-printable code points, everything else raw.
-func AppendStrRepr(b []byte, s string) []byte {
+func AppendStr(b []byte, s string) []byte {
 	quote := byte('\'')
 	if containsByte(s, '\'') && !containsByte(s, '"') {
 		quote = '"'
@@ -121,8 +122,8 @@ func appendInvalid(b []byte, s string, i int) ([]byte, int) {
 	return appendEscape(b, 0xdc00|rune(s[i])), 1
 }
 
-// AppendBytesRepr appends a b'...' literal the way Python's bytes repr writes p.
-func AppendBytesRepr(b []byte, p []byte) []byte {
+// AppendBytes appends a b'...' literal the way Python's bytes repr writes p.
+func AppendBytes(b []byte, p []byte) []byte {
 	quote := byte('\'')
 	if containsByte(string(p), '\'') && !containsByte(string(p), '"') {
 		quote = '"'
