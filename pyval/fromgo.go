@@ -13,11 +13,8 @@ import (
 	"time"
 )
 
-// listOf converts a common slice type to a list without reflection; nil stays None.
+// listOf converts a common slice type to a list without reflection; nil is the empty list.
 func listOf[T any](x []T, conv func(T) any) any {
-	if x == nil {
-		return nil
-	}
 	l := make([]any, len(x))
 	for i, e := range x {
 		l[i] = conv(e)
@@ -26,11 +23,8 @@ func listOf[T any](x []T, conv func(T) any) any {
 }
 
 // dictOf converts a common str-keyed map type to a dict without reflection, keys sorted;
-// nil stays None.
+// nil is the empty dict.
 func dictOf[V any](x map[string]V, conv func(V) any) any {
-	if x == nil {
-		return nil
-	}
 	items := make([]Item, 0, len(x))
 	for _, k := range sortedKeys(x) {
 		items = append(items, Item{k, conv(x[k])})
@@ -43,7 +37,9 @@ func dictOf[V any](x map[string]V, conv func(V) any) any {
 // when something inside them needs converting.
 //
 //	Go                                  Python
-//	nil, nil pointer/map/slice/iface    None (so a nil []byte is None, an empty one b'')
+//	nil, nil pointer or interface       None
+//	nil slice, nil map                  the empty list, bytes, dict or set (what a Python
+//	                                    method returns for "nothing"), never None
 //	bool                                bool
 //	int*, uint*                         int (int64, *big.Int above MaxInt64)
 //	float32, float64                    float
@@ -111,7 +107,7 @@ func fromAny(v any, depth int) (any, bool, error) {
 		return complex128(x), true, nil
 	case []byte:
 		if x == nil {
-			return nil, true, nil
+			return []byte{}, true, nil
 		}
 		return v, false, nil
 	case *big.Int:
@@ -124,7 +120,7 @@ func fromAny(v any, depth int) (any, bool, error) {
 		return v, false, nil
 	case []any:
 		if x == nil {
-			return nil, true, nil
+			return []any{}, true, nil
 		}
 		out, changed, err := fromList(x, depth)
 		if changed {
@@ -133,7 +129,7 @@ func fromAny(v any, depth int) (any, bool, error) {
 		return v, false, err
 	case Tuple:
 		if x == nil {
-			return nil, true, nil
+			return Tuple{}, true, nil
 		}
 		out, changed, err := fromList(x, depth)
 		if changed {
@@ -165,9 +161,6 @@ func fromAny(v any, depth int) (any, bool, error) {
 	case []float64:
 		return listOf(x, func(f float64) any { return f }), true, nil
 	case map[string]any:
-		if x == nil {
-			return nil, true, nil
-		}
 		if depth >= MaxConvertDepth {
 			return nil, true, tooDeep(reflect.TypeOf(v), "")
 		}
@@ -446,7 +439,7 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 		if t.Elem().Kind() == reflect.Uint8 && !hasMethods(t.Elem()) {
 			return func(v reflect.Value, _ int) (any, error) {
 				if v.IsNil() {
-					return nil, nil
+					return []byte{}, nil
 				}
 				return v.Bytes(), nil
 			}
@@ -566,13 +559,11 @@ func pointerEncoder(t reflect.Type) encoderFunc {
 func listEncoder(t reflect.Type) encoderFunc {
 	elem := typeEncoder(t.Elem())
 	return func(v reflect.Value, depth int) (any, error) {
-		if v.Kind() == reflect.Slice && v.IsNil() {
-			return nil, nil
-		}
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
-		n := v.Len()
+		n := v.Len() // 0 for a nil slice, which is the empty list
+
 		l := make([]any, n)
 		for i := range n {
 			e, err := elem(v.Index(i), depth+1)
@@ -663,13 +654,10 @@ func mapEncoder(t reflect.Type) encoderFunc {
 		elemEnc = typeEncoder(et)
 	}
 	return func(v reflect.Value, depth int) (any, error) {
-		if v.IsNil() {
-			return nil, nil
-		}
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
-		items := make([]Item, 0, v.Len())
+		items := make([]Item, 0, v.Len()) // a nil map is the empty dict or set
 		iter := v.MapRange()
 		for iter.Next() {
 			k, err := keyEnc(iter.Key(), depth+1)

@@ -108,9 +108,20 @@ func TestFromGoTable(t *testing.T) {
 	}{
 		{"nil", nil, nil},
 		{"nil pointer", nilPtr, nil},
-		{"nil map", nilMap, nil},
-		{"nil slice", nilSlice, nil},
-		{"nil bytes", nilBytes, nil},
+		// nil slices and maps are what a Python method returns for "nothing": empty ones
+		{"nil map", nilMap, NewDict(0)},
+		{"nil slice", nilSlice, []any{}},
+		{"nil bytes", nilBytes, []byte{}},
+		{"nil set map", map[string]struct{}(nil), NewSet()},
+		{"nil slice of structs", []struct{ A int }(nil), []any{}},
+		{"nil map of any", map[string]any(nil), NewDict(0)},
+		{"nil map with int keys", map[int]string(nil), NewDict(0)},
+		{"nil fields", struct {
+			L []int
+			M map[string]int
+			B []byte
+			P *int
+		}{}, DictOf("L", []any{}, "M", NewDict(0), "B", []byte{}, "P", nil)},
 		{"nil interface in struct", struct{ S fmt.Stringer }{nilIface}, DictOf("S", nil)},
 		{"pointer", &one, int64(1)},
 		{"pointer to pointer", func() any { p := &one; return &p }(), int64(1)},
@@ -149,7 +160,7 @@ func TestFromGoTable(t *testing.T) {
 		{"[]string", []string{"a", "b"}, []any{"a", "b"}},
 		{"[]uint16", []uint16{1, 2}, []any{int64(1), int64(2)}},
 		{"int array", [2]int{1, 2}, []any{int64(1), int64(2)}},
-		{"nested slices", [][]string{{"a"}, nil}, []any{[]any{"a"}, nil}},
+		{"nested slices", [][]string{{"a"}, nil}, []any{[]any{"a"}, []any{}}},
 		{"slice of pointers", []*int{&one, nil}, []any{int64(1), nil}},
 		{"map[string]any", map[string]any{"b": 1, "a": []int{2}}, DictOf("a", []any{int64(2)}, "b", int64(1))},
 		{"map[string]string", map[string]string{"k": "v"}, DictOf("k", "v")},
@@ -214,8 +225,9 @@ func TestFromGoTable(t *testing.T) {
 		{"frozenset by value", Set{Frozen: true}, &Set{Frozen: true}},
 		{"nil dict", (*Dict)(nil), nil},
 		{"nil set", (*Set)(nil), nil},
-		{"nil tuple", Tuple(nil), nil},
-		{"nil list", []any(nil), nil},
+		{"nil tuple", Tuple(nil), Tuple{}},
+		{"nil list", []any(nil), []any{}},
+		{"nil list in a list", []any{[]any(nil)}, []any{[]any{}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -262,7 +262,6 @@ func TestMarshalErrors(t *testing.T) {
 		{"too deep", deep, serializer.ErrLimit},
 		{"invalid utf-8", "\xff", serializer.ErrUnsupported},
 		{"int beyond Python's digit limit", huge, serializer.ErrUnsupported},
-		{"nil big int", (*big.Int)(nil), serializer.ErrUnsupported},
 		{"channel", make(chan int), serializer.ErrUnsupported},
 	} {
 		if b, err := c.Marshal(tc.v); !errors.Is(err, tc.want) {
