@@ -13,6 +13,8 @@ import (
 	"net"
 	"os"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -244,7 +246,7 @@ func (c *serverConn) handshake() bool {
 	if c.d.cfg.Handshake != nil {
 		answer, err = c.d.cfg.Handshake(c.ctx, hsData)
 		if err != nil {
-			c.connectFail(msg.Seq, codec, err.Error())
+			c.connectFail(msg.Seq, codec, exceptionStr(err)) // str(exc), as Pyro4 sends
 			return false
 		}
 	}
@@ -434,9 +436,12 @@ func (c *serverConn) watchHangup(ctx context.Context) (context.Context, func()) 
 func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, method string, args []any, kwargs *pyval.Dict) (result any, traceback []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			result, traceback = nil, panicTraceback(p)
+			// The client learns what panicked; the server's log gets where.
+			var pcs [64]uintptr
+			n := runtime.Callers(1, pcs[:])
 			err = NewError("builtins.RuntimeError", "panic in %s: %v", method, p)
-			c.log().Warn("pyro: method panicked", "object", r.id, "method", method, "panic", p)
+			result, traceback = nil, panicTraceback(r.et.class+"."+method, err, pcs[:n], c.d.cfg.DetailedTraceback)
+			c.log().Error("pyro: method panicked", "object", r.id, "method", method, "panic", p, "stack", string(debug.Stack()))
 		}
 	}()
 	switch method {
@@ -451,7 +456,21 @@ func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, me
 	if err != nil {
 		return nil, nil, err
 	}
-	return m.results(m.fn.Call(in))
+	result, traceback, err = m.results(m.fn.Call(in))
+	if err != nil && traceback == nil {
+		traceback = c.methodTraceback(m.qualName, err)
+	}
+	return result, traceback, err
+}
+
+// methodTraceback is the _pyroTraceback of an error a method returned. A *RemoteError the
+// method passes on keeps the traceback it came with (nil here).
+func (c *serverConn) methodTraceback(where string, err error) []string {
+	var re *RemoteError
+	if errors.As(err, &re) && re.Traceback != nil {
+		return nil
+	}
+	return methodTraceback(where, err, c.d.cfg.DetailedTraceback)
 }
 
 func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Value, method string, args []any) (any, []string, error) {
@@ -464,7 +483,11 @@ func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Val
 		return nil, nil, err
 	}
 	if method == "__getattr__" {
-		return a.get.results(a.get.fn.Call([]reflect.Value{recv}))
+		res, tb, err := a.get.results(a.get.fn.Call([]reflect.Value{recv}))
+		if err != nil && tb == nil {
+			tb = c.methodTraceback(r.et.class+"."+a.name, err)
+		}
+		return res, tb, err
 	}
 	if len(args) != 2 {
 		return nil, nil, NewError(classTypeError, "__setattr__ needs a name and a value")
@@ -477,6 +500,9 @@ func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Val
 		return nil, nil, err
 	}
 	_, tb, err := a.set.results(a.set.fn.Call([]reflect.Value{recv, v}))
+	if err != nil && tb == nil {
+		tb = c.methodTraceback(r.et.class+"."+a.name, err)
+	}
 	return nil, tb, err
 }
 

@@ -68,8 +68,8 @@ func dictOf[V any](x map[string]V, conv func(V) any) any {
 // Methods with pointer receivers (Marshaler, TextMarshaler) are used when the value is
 // addressable, as in encoding/json, and for the top-level value.
 //
-// Channels, functions, unsafe pointers and error values are refused with a *ConvertError, as are
-// values nested deeper than MaxConvertDepth (cycles).
+// Channels, functions, unsafe pointers and error values (unless they implement Marshaler) are
+// refused with a *ConvertError, as are values nested deeper than MaxConvertDepth (cycles).
 func FromGo(v any) (any, error) {
 	out, _, err := fromAny(v, 0)
 	return out, err
@@ -393,8 +393,10 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 			return out, err
 		}
 	}
-	if t.Kind() != reflect.Interface && t.Implements(errorType) {
-		return unsupportedEncoder(t, "Go error values are not converted (return them as errors)")
+	if t.Kind() != reflect.Interface && t.Implements(errorType) && !t.Implements(marshalerType) {
+		return unsupportedEncoder(t, "an error value has no Python form unless it implements Marshaler "+
+			"(pyro.Error and pyro.RemoteError do, and travel as exception objects); "+
+			"to raise it, return it as the method's error")
 	}
 	if methods {
 		if t.Implements(textMarshalerType) {

@@ -92,6 +92,14 @@ type myErr struct{ Code int }
 
 func (e myErr) Error() string { return "my error" }
 
+// excErr is an error that chooses its Python form, as pyro.Error does: an exception object.
+type excErr struct{ Msg string }
+
+func (e *excErr) Error() string { return e.Msg }
+func (e excErr) MarshalPython() (any, error) {
+	return DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", Tuple{e.Msg}), nil
+}
+
 func TestFromGoTable(t *testing.T) {
 	utc := time.Date(2024, 1, 2, 3, 4, 5, 600000, time.UTC)
 	big1, _ := new(big.Int).SetString("123456789012345678901234567890", 10)
@@ -225,6 +233,10 @@ func TestFromGoTable(t *testing.T) {
 		{"frozenset by value", Set{Frozen: true}, &Set{Frozen: true}},
 		{"nil dict", (*Dict)(nil), nil},
 		{"nil set", (*Set)(nil), nil},
+		{"error with MarshalPython", &excErr{"bad"}, DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", Tuple{"bad"})},
+		{"error with MarshalPython in an error field", struct{ E error }{&excErr{"x"}},
+			DictOf("E", DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", Tuple{"x"}))},
+		{"nil error field", struct{ E error }{}, DictOf("E", nil)},
 		{"nil tuple", Tuple(nil), Tuple{}},
 		{"nil list", []any(nil), []any{}},
 		{"nil list in a list", []any{[]any(nil)}, []any{[]any{}}},
@@ -343,8 +355,8 @@ func TestFromGoErrors(t *testing.T) {
 		{"chan", make(chan int), "cannot convert Go chan int: has no Python equivalent", "", false},
 		{"func in list in struct", withChan{[]any{1, func() {}}}, ".Data[1]: cannot convert Go func(): has no Python equivalent", ".Data[1]", false},
 		{"unsafe pointer in map", map[string]any{"k": struct{ P chan bool }{}}, `["k"].P: cannot convert Go chan bool: has no Python equivalent`, `["k"].P`, false},
-		{"error value", errors.New("x"), "cannot convert Go *errors.errorString: Go error values are not converted (return them as errors)", "", false},
-		{"error struct", myErr{1}, "cannot convert Go pyval.myErr: Go error values are not converted (return them as errors)", "", false},
+		{"error value", errors.New("x"), "cannot convert Go *errors.errorString: an error value has no Python form unless it implements Marshaler (pyro.Error and pyro.RemoteError do, and travel as exception objects); to raise it, return it as the method's error", "", false},
+		{"error struct", myErr{1}, "cannot convert Go pyval.myErr: an error value has no Python form unless it implements Marshaler (pyro.Error and pyro.RemoteError do, and travel as exception objects); to raise it, return it as the method's error", "", false},
 		{"marshaler error", []any{marshalErr{}}, "[0]: MarshalPython of pyval.marshalErr: boom", "[0]", false},
 		{"year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "cannot convert time.Time: year 10000 is outside Python's 1..9999", "", false},
 		{"struct map key", map[point]int{{1, 2}: 3}, "[key {1 2}]: unhashable dict as dict key", "[key {1 2}]", false},
