@@ -244,4 +244,3 @@ func stringsOf(vs []any) []string {
 	}
 	return out
 }
-
