@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ type Proxy struct {
 	pool  *connPool
 
 	serializerSet bool // the serializer was chosen, not defaulted: it travels with the proxy
+	received      bool // made by UnmarshalPython and not yet given the receiver's settings
 
 	mu       sync.Mutex // guards resolved and meta
 	resolved URI        // the PYRO uri connections go to, once resolved
@@ -361,7 +363,11 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 			flags |= wire.FlagOneway
 		}
 	}
-	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	args, kwargs, err = argsWithProxies(args, kwargs)
+	var data []byte
+	if err == nil {
+		data, err = serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	}
 	if err != nil {
 		p.release(c)
 		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
@@ -485,9 +491,7 @@ func (p *Proxy) decodeInto(v, out any, method string) error {
 	if err := pyval.ToGo(v, out); err != nil {
 		return fmt.Errorf("pyro: result of %s: %w", method, err)
 	}
-	if pp, ok := out.(**Proxy); ok {
-		(*pp).inherit(p.cfg) // a proxy in the result talks as this one does
-	}
+	inheritProxies(reflect.ValueOf(out), p.cfg) // proxies in the result talk as this one does
 	return nil
 }
 

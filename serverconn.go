@@ -369,7 +369,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		reply.SetAnnotation(wire.AnnStream, []byte(id))
 		return c.write(reply) == nil
 	}
-	return c.sendResult(msg, codec, c.d.autoproxy(result), 0, c.correlationID(msg))
+	return c.sendResult(msg, codec, result, 0, c.correlationID(msg))
 }
 
 // callScope carries what a call's context is made from, and makes it only for methods that
@@ -565,8 +565,13 @@ func asList(v any) ([]any, bool) {
 	return pyval.Items(v)
 }
 
+// sendResult replies with a result, registered objects in it sent as proxies (autoproxy).
 func (c *serverConn) sendResult(req *wire.Message, codec serializer.Codec, result any, flags uint16, corr []byte) bool {
-	data, err := codec.Marshal(result)
+	result, err := withProxies(result, c.d)
+	var data []byte
+	if err == nil {
+		data, err = codec.Marshal(result)
+	}
 	if err != nil {
 		c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 		return true
