@@ -425,6 +425,13 @@ func wereWas(n int) string {
 }
 
 func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
+	if b, ok := v.(*SerializedBlob); ok {
+		// A KEEPSERIALIZED call's only argument: passed as it is, never converted.
+		if !blobType.AssignableTo(t) {
+			return reflect.Value{}, NewError(classTypeError, "%s: a SerializedBlob arrived (a KEEPSERIALIZED call) for a parameter of type %s; use *pyro.SerializedBlob", argPath(i), t)
+		}
+		return reflect.ValueOf(b), nil
+	}
 	rv, err := pyval.Convert(v, t)
 	if err != nil {
 		if ce, ok := err.(*pyval.ConvertError); ok {

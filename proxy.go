@@ -363,17 +363,14 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 			flags |= wire.FlagOneway
 		}
 	}
-	args, kwargs, err = argsWithProxies(args, kwargs)
-	var data []byte
-	if err == nil {
-		data, err = serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
-	}
+	req, codec, err := p.request(objectID, method, args, kwargs, flags)
 	if err != nil {
 		p.release(c)
 		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
 	}
 	c.seq++
-	msg, err := p.roundTrip(ctx, c, &wire.Message{Type: wire.Invoke, Flags: flags, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: data})
+	req.Seq = c.seq
+	msg, err := p.roundTrip(ctx, c, req)
 	if err != nil {
 		p.discard(c)
 		return reply{}, err
@@ -382,7 +379,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 		p.release(c)
 		return reply{}, nil
 	}
-	r, err := p.decodeReply(msg)
+	r, err := p.decodeReply(msg, codec)
 	if errors.Is(err, ErrCommunication) {
 		p.discard(c)
 		return reply{}, err
@@ -391,14 +388,35 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	return r, err
 }
 
-func (p *Proxy) decodeReply(msg *wire.Message) (reply, error) {
+// request serializes a call with the proxy's codec, or passes a SerializedBlob through in
+// its own (blob.go).
+func (p *Proxy) request(objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (*wire.Message, serializer.Codec, error) {
+	if b, err := blobArgument(args, kwargs); b != nil || err != nil {
+		if err != nil {
+			return nil, nil, err
+		}
+		return p.blobRequest(objectID, method, b, flags)
+	}
+	args, kwargs, err := argsWithProxies(args, kwargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, nil
+}
+
+// decodeReply decodes a RESULT, which comes in the codec of the request (codec).
+func (p *Proxy) decodeReply(msg *wire.Message, codec serializer.Codec) (reply, error) {
 	if msg.Type != wire.Result {
 		return reply{}, fmt.Errorf("%w: expected a result, got message type %d", ErrProtocol, msg.Type)
 	}
-	if msg.SerializerID != uint16(p.codec.ID()) {
-		return reply{}, fmt.Errorf("%w: reply used serializer %d, not %s", ErrProtocol, msg.SerializerID, p.codec.Name())
+	if msg.SerializerID != uint16(codec.ID()) {
+		return reply{}, fmt.Errorf("%w: reply used serializer %d, not %s", ErrProtocol, msg.SerializerID, codec.Name())
 	}
-	v, err := p.codec.Unmarshal(msg.Data)
+	v, err := codec.Unmarshal(msg.Data)
 	if err != nil {
 		return reply{}, fmt.Errorf("%w: cannot decode reply: %w", ErrProtocol, err)
 	}

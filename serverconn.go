@@ -316,11 +316,13 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		c.sendException(msg, codec, NewError(classSerializeError, "message used serializer that is not accepted: %d", msg.SerializerID), nil)
 		return false
 	}
+	var call serializer.Call
+	var err error
 	if msg.Flags&wire.FlagKeepSerialized != 0 {
-		c.sendException(msg, codec, NewError(classSerializeError, "SerializedBlob pass-through is not supported by this daemon"), nil)
-		return true
+		call, err = blobCall(msg, codec) // the payload stays serialized (blob.go)
+	} else {
+		call, err = serializer.UnmarshalCall(codec, msg.Data)
 	}
-	call, err := serializer.UnmarshalCall(codec, msg.Data)
 	if err != nil {
 		// The request cannot be understood; report it (Pyro4 sends SerializeError) and go on.
 		c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
