@@ -87,30 +87,44 @@ func (t *objectTable) lookup(ptr any, prefer *Daemon) (objectRef, bool) {
 
 func (t *objectTable) empty() bool { return t.n.Load() == 0 }
 
-// proxyReplacer is the pyval.FromGoReplacing hook that sends registered objects as proxies,
+// proxyReplacer makes the pyval.Replacer that sends registered objects as proxies,
 // preferring the registration on daemon prefer (nil: any).
-func proxyReplacer(prefer *Daemon) func(ptr any) (any, bool) {
-	return func(ptr any) (any, bool) {
+func proxyReplacer(prefer *Daemon) *pyval.Replacer {
+	return pyval.NewReplacer(func(ptr any) (any, bool) {
 		ref, ok := registeredObjects.lookup(ptr, prefer)
 		if !ok {
 			return nil, false
 		}
 		v, ok := ref.d.proxyValue(ref.id)
 		return v, ok
-	}
+	})
 }
 
-// withProxies converts v for the wire with registered objects replaced by proxies; v is
-// returned as it is when no object is registered anywhere (the codec converts it then).
-func withProxies(v any, prefer *Daemon) (any, error) {
-	if registeredObjects.empty() {
+// anyDaemon is the replacer a proxy's arguments go through: a registered object becomes a
+// proxy to it on whichever daemon it is registered with. It is built once and never changes.
+var anyDaemon = proxyReplacer(nil)
+
+// withProxies converts v for the wire with registered objects replaced by proxies (r is
+// anyDaemon or a daemon's own). v is returned as it is when it cannot hold a pointer or no
+// object is registered anywhere: the codec converts it then.
+func withProxies(v any, r *pyval.Replacer) (any, error) {
+	if scalar(v) || registeredObjects.empty() {
 		return v, nil
 	}
-	c, err := pyval.FromGoReplacing(v, proxyReplacer(prefer))
+	c, err := r.FromGo(v)
 	if err != nil {
 		return nil, conversionError(err)
 	}
 	return c, nil
+}
+
+// scalar reports whether v is a canonical scalar, which holds no pointer to replace.
+func scalar(v any) bool {
+	switch v.(type) {
+	case nil, bool, int64, int, float64, string:
+		return true
+	}
+	return false
 }
 
 // conversionError wraps a conversion error with the sentinel a codec's Marshal would have
@@ -124,25 +138,34 @@ func conversionError(err error) error {
 }
 
 // argsWithProxies converts a call's arguments with registered objects replaced by proxies,
-// so a callback object can be passed as itself (Pyro4's callback pattern).
+// so a callback object can be passed as itself (Pyro4's callback pattern). Scalar arguments
+// cost nothing.
 func argsWithProxies(args []any, kwargs *pyval.Dict) ([]any, *pyval.Dict, error) {
-	if registeredObjects.empty() {
+	if registeredObjects.empty() || allScalar(args) && kwargs.Len() == 0 {
 		return args, kwargs, nil
 	}
-	hook := proxyReplacer(nil)
-	a, err := pyval.FromGoReplacing(args, hook)
+	a, err := withProxies(args, anyDaemon)
 	if err != nil {
-		return nil, nil, conversionError(err)
+		return nil, nil, err
 	}
 	args = a.([]any)
-	if kwargs != nil {
-		k, err := pyval.FromGoReplacing(kwargs, hook)
+	if kwargs.Len() > 0 {
+		k, err := withProxies(kwargs, anyDaemon)
 		if err != nil {
-			return nil, nil, conversionError(err)
+			return nil, nil, err
 		}
 		kwargs = k.(*pyval.Dict)
 	}
 	return args, kwargs, nil
+}
+
+func allScalar(vs []any) bool {
+	for _, v := range vs {
+		if !scalar(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // proxyValue is the proxy class-dict of a registered object, as ProxyFor's proxy would

@@ -66,7 +66,7 @@ func (b *SerializedBlob) Decode(out any) error {
 // payload is the blob's data in canonical form.
 func (b *SerializedBlob) payload() (any, error) {
 	if b.codec == nil {
-		v, err := pyval.FromGoReplacing(b.data, proxyReplacer(nil))
+		v, err := anyDaemon.FromGo(b.data)
 		if err != nil {
 			return nil, fmt.Errorf("pyro: SerializedBlob payload: %w", err)
 		}
@@ -122,31 +122,31 @@ func blobArgument(args []any, kwargs *pyval.Dict) (*SerializedBlob, error) {
 // blobRequest makes the KEEPSERIALIZED request that sends b to objectID.method, as Pyro4's
 // proxy does: a received blob's bytes as they came, in their codec; a new blob's data
 // serialized as the call's arguments in the proxy's codec. The reply comes in that codec.
-func (p *Proxy) blobRequest(objectID, method string, b *SerializedBlob, flags uint16) (*wire.Message, serializer.Codec, error) {
+func (p *Proxy) blobRequest(objectID, method string, b *SerializedBlob, flags uint16) (wire.Message, serializer.Codec, error) {
 	marshal, err := serializer.ByID(serializer.MarshalID)
 	if err != nil {
-		return nil, nil, err
+		return wire.Message{}, nil, err
 	}
 	info, err := marshal.Marshal(pyval.Tuple{b.Info, objectID, method})
 	if err != nil {
-		return nil, nil, fmt.Errorf("SerializedBlob info must be marshallable: %w", err)
+		return wire.Message{}, nil, fmt.Errorf("SerializedBlob info must be marshallable: %w", err)
 	}
 	codec, data := b.codec, b.raw
 	if codec == nil {
 		codec = p.codec
-		d, err := withProxies(b.data, nil)
+		d, err := withProxies(b.data, anyDaemon)
 		if err != nil {
-			return nil, nil, err
+			return wire.Message{}, nil, err
 		}
 		var call any = pyval.Tuple{objectID, method, d, pyval.NewDict(0)}
 		if codec.ID() == serializer.JSONID {
 			call = pyval.DictOf("object", objectID, "method", method, "params", d, "kwargs", pyval.NewDict(0))
 		}
 		if data, err = codec.Marshal(call); err != nil {
-			return nil, nil, err
+			return wire.Message{}, nil, err
 		}
 	}
-	msg := &wire.Message{Type: wire.Invoke, Flags: flags | wire.FlagKeepSerialized, SerializerID: uint16(codec.ID()), Data: data}
+	msg := wire.Message{Type: wire.Invoke, Flags: flags | wire.FlagKeepSerialized, SerializerID: uint16(codec.ID()), Data: data}
 	msg.SetAnnotation(wire.AnnBlobInfo, info)
 	return msg, codec, nil
 }

@@ -38,8 +38,9 @@ type Daemon struct {
 	conns     map[*serverConn]struct{}
 	closing   bool
 
-	streams streamTable
-	wg      sync.WaitGroup // connection goroutines and oneway calls
+	streams  streamTable
+	wg       sync.WaitGroup  // connection goroutines and oneway calls
+	replacer *pyval.Replacer // sends registered objects in results as proxies (autoproxy.go)
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown returns
@@ -74,6 +75,7 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		wcfg:         wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
 	}
 	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
+	d.replacer = proxyReplacer(d)
 	for _, name := range cfg.SerializersAccepted {
 		c, err := serializer.ByName(name)
 		if err != nil {

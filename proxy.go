@@ -370,7 +370,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	}
 	c.seq++
 	req.Seq = c.seq
-	msg, err := p.roundTrip(ctx, c, req)
+	msg, err := p.roundTrip(ctx, c, &req)
 	if err != nil {
 		p.discard(c)
 		return reply{}, err
@@ -390,22 +390,22 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 
 // request serializes a call with the proxy's codec, or passes a SerializedBlob through in
 // its own (blob.go).
-func (p *Proxy) request(objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (*wire.Message, serializer.Codec, error) {
+func (p *Proxy) request(objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (wire.Message, serializer.Codec, error) {
 	if b, err := blobArgument(args, kwargs); b != nil || err != nil {
 		if err != nil {
-			return nil, nil, err
+			return wire.Message{}, nil, err
 		}
 		return p.blobRequest(objectID, method, b, flags)
 	}
 	args, kwargs, err := argsWithProxies(args, kwargs)
 	if err != nil {
-		return nil, nil, err
+		return wire.Message{}, nil, err
 	}
 	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
 	if err != nil {
-		return nil, nil, err
+		return wire.Message{}, nil, err
 	}
-	return &wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, nil
+	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, nil
 }
 
 // decodeReply decodes a RESULT, which comes in the codec of the request (codec).

@@ -569,7 +569,7 @@ func asList(v any) ([]any, bool) {
 
 // sendResult replies with a result, registered objects in it sent as proxies (autoproxy).
 func (c *serverConn) sendResult(req *wire.Message, codec serializer.Codec, result any, flags uint16, corr []byte) bool {
-	result, err := withProxies(result, c.d)
+	result, err := withProxies(result, c.d.replacer)
 	var data []byte
 	if err == nil {
 		data, err = codec.Marshal(result)

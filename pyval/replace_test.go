@@ -14,9 +14,9 @@ type node struct {
 	Any   any
 }
 
-// TestFromGoReplacing: every pointer, at any depth, is offered to the hook, and replaced ones
+// TestReplacer: every pointer, at any depth, is offered to the hook, and replaced ones
 // are converted in place of what they point to.
-func TestFromGoReplacing(t *testing.T) {
+func TestReplacer(t *testing.T) {
 	special := &node{Name: "special"}
 	replace := func(p any) (any, bool) {
 		if p == special {
@@ -26,7 +26,7 @@ func TestFromGoReplacing(t *testing.T) {
 	}
 	proxy := DictOf("__class__", "Proxy", "id", "special")
 	in := node{Name: "root", Peer: special, Peers: []*node{special, {Name: "plain"}}, ByKey: map[string]*node{"k": special}, Any: []any{special}}
-	got, err := FromGoReplacing(in, replace)
+	got, err := NewReplacer(replace).FromGo(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,23 +35,23 @@ func TestFromGoReplacing(t *testing.T) {
 	if !Equal(got, want) {
 		t.Fatalf("got  %s\nwant %s", Repr(got), Repr(want))
 	}
-	if got, err := FromGoReplacing(special, replace); err != nil || !Equal(got, proxy) {
+	if got, err := NewReplacer(replace).FromGo(special); err != nil || !Equal(got, proxy) {
 		t.Fatalf("top-level pointer: %s, %v", Repr(got), err)
 	}
 
 	// pyval's own pointers are never offered; without a hook it is FromGo
 	offered := 0
 	count := func(any) (any, bool) { offered++; return nil, false }
-	if _, err := FromGoReplacing([]any{NewDict(0), NewSet(), big.NewInt(1), new(big.Float)}, count); err != nil || offered != 0 {
+	if _, err := NewReplacer(count).FromGo([]any{NewDict(0), NewSet(), big.NewInt(1), new(big.Float)}); err != nil || offered != 0 {
 		t.Fatalf("canonical pointers offered %d times (%v)", offered, err)
 	}
-	if got, err := FromGoReplacing(&in, nil); err != nil || Repr(got) != Repr(mustFromGo(t, &in)) {
+	if got, err := NewReplacer(nil).FromGo(&in); err != nil || Repr(got) != Repr(mustFromGo(t, &in)) {
 		t.Fatalf("nil hook: %s, %v", Repr(got), err)
 	}
 
 	// a hook that keeps answering with a pointer it replaces again ends in ErrTooDeep
 	loop := func(any) (any, bool) { return &node{}, true }
-	if _, err := FromGoReplacing(&node{}, loop); !errors.Is(err, ErrTooDeep) {
+	if _, err := NewReplacer(loop).FromGo(&node{}); !errors.Is(err, ErrTooDeep) {
 		t.Fatalf("endless replacement: %v", err)
 	}
 }
@@ -63,4 +63,15 @@ func mustFromGo(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestReplacerAllocs: converting with a Replacer costs what FromGo costs.
+func TestReplacerAllocs(t *testing.T) {
+	r := NewReplacer(func(any) (any, bool) { return nil, false })
+	v := node{Name: "n", Peers: []*node{{Name: "a"}}, ByKey: map[string]*node{"k": {Name: "b"}}}
+	plain := testing.AllocsPerRun(100, func() { FromGo(v) })
+	hooked := testing.AllocsPerRun(100, func() { r.FromGo(v) })
+	if hooked > plain {
+		t.Errorf("a Replacer allocates %v times, FromGo %v", hooked, plain)
+	}
 }
