@@ -129,4 +129,3 @@ func ExampleRemoteError_UnmarshalPython() {
 	// builtins.ValueError: -1 is negative <nil>
 	// true <nil>
 }
-
