@@ -51,7 +51,9 @@ func (b *SerializedBlob) Deserialized() (any, error) {
 	return out, err
 }
 
-// Decode decodes the payload into out, a pointer, as Proxy.Call decodes a result.
+// Decode decodes the payload into out, a pointer, as Proxy.Call decodes a result. A payload
+// that cannot be decoded is an *Error of class Pyro4.errors.SerializeError (returned by a
+// method, the caller gets that exception), wrapping the codec's error.
 func (b *SerializedBlob) Decode(out any) error {
 	v, err := b.payload()
 	if err != nil {
@@ -74,7 +76,7 @@ func (b *SerializedBlob) payload() (any, error) {
 	}
 	v, err := b.codec.Unmarshal(b.raw)
 	if err != nil {
-		return nil, fmt.Errorf("pyro: SerializedBlob payload (%s): %w", b.codec.Name(), err)
+		return nil, NewError(classSerializeError, "SerializedBlob payload (%s): %w", b.codec.Name(), err)
 	}
 	// The payload is a serialized call whose arguments are the data: a (object, method,
 	// data, kwargs) sequence, or json's {"object", "method", "params", "kwargs"} object.
@@ -85,7 +87,7 @@ func (b *SerializedBlob) payload() (any, error) {
 	} else if items, ok := pyval.Items(v); ok && len(items) == 4 {
 		return items[2], nil
 	}
-	return nil, fmt.Errorf("pyro: SerializedBlob payload is a %s, not a serialized call", pyval.TypeName(v))
+	return nil, NewError(classSerializeError, "SerializedBlob payload is a %s, not a serialized call", pyval.TypeName(v))
 }
 
 // errBlobNotAlone is Pyro4's refusal of a blob among other arguments.

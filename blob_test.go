@@ -15,9 +15,12 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/naming/nameserver"
 	"github.com/gopyro/pyro/pyrotest"
+	"github.com/gopyro/pyro/pyval"
+	"github.com/gopyro/pyro/serializer"
 )
 
 // blobDispatcher is the Go twin of Pyro4's examples/blob-dispatch/dispatcher/dispatcher.py:
@@ -81,6 +84,9 @@ func (l *blobListener) ProcessBlob(blob *pyro.SerializedBlob) error {
 	l.got = append(l.got, fmt.Sprintf("%s a=%d, b=%s, c=%d", d.Class, d.A, d.B, d.C.Year()))
 	return nil
 }
+
+// Describe takes an ordinary argument, so a blob is refused.
+func (l *blobListener) Describe(s string) string { return l.topic + ": " + s }
 
 func (l *blobListener) received() []string {
 	l.mu.Lock()
@@ -238,6 +244,52 @@ func TestPyro4BlobDispatchExample(t *testing.T) {
 	for _, got := range [][]string{wantGo, gotGo} {
 		if want := fmt.Sprintf("blobdispatch.CustomData a=42, b=hello world, c=%d|blobdispatch.CustomData a=7, b=from Go, c=%d", year, year); strings.Join(got, "|") != want {
 			t.Errorf("the Go listener received %q, want %q", got, want)
+		}
+	}
+}
+
+// TestBadBlobCalls: malformed KEEPSERIALIZED calls get a SerializeError (or the receiver's
+// own error for an undecodable payload) and the connection goes on serving.
+func TestBadBlobCalls(t *testing.T) {
+	uri := pyrotest.Serve(t, &blobListener{topic: "t"}, pyro.WithID("listener"))
+	c := dialRaw(t, uri.Address())
+	c.handshake("serpent", "listener")
+	marshal := codec(t, "marshal")
+	blbi := func(v any) []byte {
+		b, err := marshal.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	payload, _ := codec(t, "serpent").Marshal(pyval.Tuple{"listener", "process_blob", pyval.DictOf("a", int64(1)), pyval.NewDict(0)})
+	for i, tc := range []struct {
+		name  string
+		ann   []byte // nil: no BLBI
+		data  []byte
+		class string
+	}{
+		{"no BLBI", nil, payload, "Pyro4.errors.SerializeError"},
+		{"BLBI not marshal", []byte("\xff\x00garbage"), payload, "Pyro4.errors.SerializeError"},
+		{"BLBI of two", blbi(pyval.Tuple{"t", "listener"}), payload, "Pyro4.errors.SerializeError"},
+		{"BLBI with an int object id", blbi(pyval.Tuple{"t", int64(1), "process_blob"}), payload, "Pyro4.errors.SerializeError"},
+		{"unknown object", blbi(pyval.Tuple{"t", "nobody", "process_blob"}), payload, "Pyro4.errors.DaemonError"},
+		{"undecodable payload", blbi(pyval.Tuple{"t", "listener", "process_blob"}), []byte("# serpent utf-8 python3.2\n(("), "Pyro4.errors.SerializeError"},
+		{"payload not a call", blbi(pyval.Tuple{"t", "listener", "process_blob"}), []byte("# serpent utf-8 python3.2\n42"), "Pyro4.errors.SerializeError"},
+		{"blob for a method without one", blbi(pyval.Tuple{"t", "listener", "describe"}), payload, "builtins.TypeError"},
+	} {
+		m := &wire.Message{Type: wire.Invoke, Flags: wire.FlagKeepSerialized, Seq: uint16(i + 1), SerializerID: serializer.SerpentID, Data: tc.data}
+		if tc.ann != nil {
+			m.SetAnnotation(wire.AnnBlobInfo, tc.ann)
+		}
+		c.send(m)
+		reply, err := c.recv()
+		if err != nil || reply.Flags&wire.FlagException == 0 || reply.Seq != m.Seq {
+			t.Fatalf("%s: %v, %v", tc.name, reply, err)
+		}
+		exc, _ := codec(t, "serpent").Unmarshal(reply.Data)
+		if class, _ := pyval.ClassOf(exc); class != tc.class {
+			t.Errorf("%s: %s, want a %s", tc.name, pyval.Repr(exc), tc.class)
 		}
 	}
 }
