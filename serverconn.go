@@ -460,7 +460,11 @@ func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, me
 	}
 	result, traceback, err = m.results(m.fn.Call(in))
 	if err != nil && traceback == nil {
-		traceback = c.methodTraceback(m.qualName, err)
+		where := m.qualName
+		if r.id == DaemonObjectID {
+			where = "" // a stream's error: the daemon's own object is no place to name
+		}
+		traceback = c.methodTraceback(where, err)
 	}
 	return result, traceback, err
 }
