@@ -25,6 +25,10 @@ import (
 // able to tell, or passing a callback would silently send a copy and leave the server
 // waiting. It only ever holds pointers registered with a daemon that is not shut down, and
 // the daemon's own Pyro.Daemon object is not in it.
+//
+// Identity is the pointer's (and its type's): Go may give every pointer to a zero-size value
+// the same address, so registered objects of an empty struct type are not told apart, and
+// any pointer to such a value is taken for the first one registered.
 
 // objectRef is one registration of a pointer.
 type objectRef struct {
@@ -181,8 +185,9 @@ func (d *Daemon) proxyValue(id string) (*pyval.Dict, bool) {
 // forgetObjects takes the daemon's objects out of the autoproxy table: a proxy to a daemon
 // that is shut down is of no use to anyone.
 func (d *Daemon) forgetObjects() {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.shutDown = true
 	for id, r := range d.objects {
 		if r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
 			registeredObjects.remove(r.instance.Interface(), d, id)

@@ -37,6 +37,7 @@ type Daemon struct {
 	objects   map[string]*registration
 	conns     map[*serverConn]struct{}
 	closing   bool
+	shutDown  bool // Shutdown has finished: registrations no longer enter the autoproxy table
 
 	streams  streamTable
 	wg       sync.WaitGroup  // connection goroutines and oneway calls
@@ -202,7 +203,7 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 		return URI{}, fmt.Errorf("pyro: object id %q already registered", o.id)
 	}
 	d.objects[o.id] = reg
-	if inst.IsValid() && inst.Kind() == reflect.Pointer && o.id != DaemonObjectID {
+	if inst.IsValid() && inst.Kind() == reflect.Pointer && o.id != DaemonObjectID && !d.shutDown {
 		registeredObjects.add(inst.Interface(), d, o.id) // for autoproxy (autoproxy.go)
 	}
 	return d.uriForLocked(o.id), nil
