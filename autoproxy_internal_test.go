@@ -3,7 +3,7 @@ package pyro
 import "testing"
 
 // tableProbe has a field: pointers to distinct zero-size values may be equal.
-type tableProbe struct{ n int }
+type tableProbe struct{ _ int }
 
 func (*tableProbe) Ping() {}
 
