@@ -95,8 +95,14 @@ type DaemonConfig struct {
 	// with its ConnInfo. Invalid annotations are logged and not sent.
 	ResponseAnnotations func(ctx context.Context) Annotations
 
-	// Logger receives connection-level events (slog.Default() when nil).
+	// Logger receives connection-level events (slog.Default() when nil), and the stack of
+	// every method that panicked.
 	Logger *slog.Logger
+	// DetailedTraceback sends remote callers the Go detail of a failure in the exception's
+	// traceback: the file, line and function of each frame of a panic, the Go types of a
+	// returned error's chain (Pyro4's DETAILED_TRACEBACK). Off by default, as that tells any
+	// client about the server's code; the exception's class and message always travel.
+	DetailedTraceback bool
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.

@@ -62,17 +62,3 @@ func (c *serverConn) disconnected() {
 	f(c.detached)
 }
 
-// refusalReason is what a client is told when the handshake hook refuses it: the error's
-// message, without the Python class an *Error or *RemoteError would prefix (Pyro4 sends
-// str(exception)).
-func refusalReason(err error) string {
-	var pe *Error
-	if errors.As(err, &pe) && pe == err {
-		return pe.Msg
-	}
-	var re *RemoteError
-	if errors.As(err, &re) && re == err {
-		return re.Message()
-	}
-	return err.Error()
-}

@@ -36,12 +36,13 @@ type Daemon struct {
 	addr      net.Addr // the listener the location came from
 	listeners map[net.Listener]struct{}
 	objects   map[string]*registration
-	byPtr     map[any]string // registered pointers → id, for autoproxy
 	conns     map[*serverConn]struct{}
 	closing   bool
+	shutDown  bool // Shutdown has finished: registrations no longer enter the autoproxy table
 
-	streams streamTable
-	wg      sync.WaitGroup // connection goroutines and oneway calls
+	streams  streamTable
+	wg       sync.WaitGroup  // connection goroutines and oneway calls
+	replacer *pyval.Replacer // sends registered objects in results as proxies (autoproxy.go)
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown returns
@@ -72,12 +73,12 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		accepted:     map[uint16]serializer.Codec{},
 		listeners:    map[net.Listener]struct{}{},
 		objects:      map[string]*registration{},
-		byPtr:        map[any]string{},
 		conns:        map[*serverConn]struct{}{},
 		shutdownDone: make(chan struct{}),
 		wcfg:         wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
 	}
 	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
+	d.replacer = proxyReplacer(d)
 	for _, name := range cfg.SerializersAccepted {
 		c, err := serializer.ByName(name)
 		if err != nil {
@@ -215,8 +216,8 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 		return URI{}, fmt.Errorf("pyro: object id %q already registered", o.id)
 	}
 	d.objects[o.id] = reg
-	if inst.IsValid() && inst.Kind() == reflect.Pointer {
-		d.byPtr[inst.Interface()] = o.id
+	if inst.IsValid() && inst.Kind() == reflect.Pointer && o.id != DaemonObjectID && !d.shutDown {
+		registeredObjects.add(inst.Interface(), d, o.id) // for autoproxy (autoproxy.go)
 	}
 	return d.uriForLocked(o.id), nil
 }
@@ -233,7 +234,7 @@ func (d *Daemon) Unregister(id string) error {
 		return fmt.Errorf("pyro: unregister %q: unknown object", id)
 	}
 	if r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
-		delete(d.byPtr, r.instance.Interface())
+		registeredObjects.remove(r.instance.Interface(), d, id)
 	}
 	delete(d.objects, id)
 	return nil
@@ -262,25 +263,6 @@ func (d *Daemon) Registered() []string {
 	}
 	slices.Sort(ids)
 	return ids
-}
-
-// autoproxy replaces a registered object returned by a method with a proxy to it, as Pyro4's
-// AUTOPROXY does, so callers get a remote reference instead of a copy.
-func (d *Daemon) autoproxy(result any) any {
-	v := reflect.ValueOf(result)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return result
-	}
-	d.mu.RLock()
-	id, ok := d.byPtr[result]
-	d.mu.RUnlock()
-	if !ok {
-		return result
-	}
-	if p, err := d.ProxyFor(id); err == nil {
-		return p
-	}
-	return result
 }
 
 func (d *Daemon) lookup(id string) *registration {

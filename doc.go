@@ -21,7 +21,9 @@
 // receives the call's context (CallInfoFrom tells who called); errors become Python
 // exceptions (NewError picks the class) and a remote exception is a *RemoteError. Values
 // convert between Go and Python as package pyval describes; serializers are serpent (Pyro's
-// default), json, marshal and msgpack.
+// default), json, marshal and msgpack. An object registered with a daemon travels as a proxy
+// to itself wherever it appears (autoproxy): pass your own registered object to a server to
+// be called back, as in Pyro4. A SerializedBlob crosses dispatchers undecoded.
 //
 // A proxy keeps a pool of connections, and each connection is a session of its own on the
 // daemon (one Session-mode instance each); WithSingleConnection keeps a proxy on one, as a

@@ -13,8 +13,9 @@ import (
 // DaemonConfigFromEnv returns a DaemonConfig from the PYRO_* environment variables Pyro4
 // reads: PYRO_HOST, PYRO_NATHOST, PYRO_NATPORT, PYRO_SERIALIZERS_ACCEPTED,
 // PYRO_MAX_MESSAGE_SIZE, PYRO_COMPRESSION, PYRO_COMMTIMEOUT, PYRO_HMAC_KEY,
-// PYRO_ITER_STREAM_LINGER and PYRO_ITER_STREAM_LIFETIME. Unset variables leave their field
-// zero (the default). A malformed value is an error naming the variable.
+// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK. Unset
+// variables leave their field zero (the default). A malformed value is an error naming the
+// variable.
 //
 // Nothing in this package reads the environment unless asked: programs (and the pyro
 // command) call this when they want Pyro's environment configuration.
@@ -40,6 +41,7 @@ func DaemonConfigFromEnv() (DaemonConfig, error) {
 		c.StreamLinger = -1 // Pyro4's 0 means "do not keep"; our zero means the default
 	}
 	e.seconds("ITER_STREAM_LIFETIME", &c.StreamLifetime)
+	e.boolean("DETAILED_TRACEBACK", &c.DetailedTraceback)
 	return c, e.err()
 }
 
@@ -108,6 +110,17 @@ func (e *envReader) transport(t *Transport) {
 	e.seconds("COMMTIMEOUT", &t.CommTimeout)
 	if v, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok && v != "" {
 		t.HMACKey = []byte(v)
+	}
+}
+
+// boolean reads a Python-style boolean (true/false, yes/no, on/off, 1/0).
+func (e *envReader) boolean(name string, dst *bool) {
+	if v, ok := os.LookupEnv("PYRO_" + name); ok && v != "" {
+		b, err := parsePythonBool(v)
+		if err != nil {
+			e.errs = append(e.errs, "PYRO_"+name+": "+err.Error())
+		}
+		*dst = b
 	}
 }
 

@@ -3,7 +3,6 @@ package pyro
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"github.com/gopyro/pyro/pyval"
@@ -53,17 +52,21 @@ type RemoteError struct {
 }
 
 // Message returns the exception's text as Python's str(exc) would give it.
-func (e *RemoteError) Message() string {
-	switch len(e.Args) {
+func (e *RemoteError) Message() string { return pyStr(e.Class, e.Args) }
+
+// pyStr is str(exc) for an exception of class with args: the one argument's str (its repr
+// for a KeyError, as Python does), the args tuple's repr for several, "" for none.
+func pyStr(class string, args []any) string {
+	switch len(args) {
 	case 0:
 		return ""
 	case 1:
-		if s, ok := e.Args[0].(string); ok {
+		if s, ok := args[0].(string); ok && class != "builtins.KeyError" {
 			return s
 		}
-		return pyval.Repr(e.Args[0])
+		return pyval.Repr(args[0])
 	}
-	return pyval.Repr(pyval.Tuple(e.Args))
+	return pyval.Repr(pyval.Tuple(args))
 }
 
 // Error renders the exception as "builtins.ValueError: message".
@@ -142,9 +145,23 @@ const (
 	classSecurityError  = "Pyro4.errors.SecurityError"
 )
 
-// exceptionDict turns an error into Pyro4's exception class-dict. A *RemoteError passes
-// through unchanged (a Go daemon relaying a Python exception keeps its class and traceback).
+// exceptionDict turns an error into Pyro4's exception class-dict, with traceback as its
+// _pyroTraceback (when nil: a *RemoteError's own, else one naming no place). A *RemoteError
+// passes through unchanged (a Go daemon relaying a Python exception keeps its class).
 func exceptionDict(err error, traceback []string) *pyval.Dict {
+	var re *RemoteError
+	if traceback == nil && errors.As(err, &re) {
+		traceback = re.Traceback
+	}
+	if traceback == nil {
+		traceback = methodTraceback("", err, false)
+	}
+	return exceptionValue(err, traceback)
+}
+
+// exceptionValue is err's exception class-dict with the given traceback (none: nil), as
+// Pyro4's serializers write an exception object.
+func exceptionValue(err error, traceback []string) *pyval.Dict {
 	var (
 		class string
 		args  []any
@@ -158,9 +175,6 @@ func exceptionDict(err error, traceback []string) *pyval.Dict {
 		for _, it := range re.Attributes.Items() {
 			attrs.Set(it.Key, it.Value)
 		}
-		if traceback == nil {
-			traceback = re.Traceback
-		}
 	case errors.As(err, &pe):
 		class, args = pe.Class, []any{pe.Msg}
 	default:
@@ -169,14 +183,13 @@ func exceptionDict(err error, traceback []string) *pyval.Dict {
 	if args == nil {
 		args = []any{}
 	}
-	if traceback == nil {
-		traceback = []string{fmt.Sprintf("Traceback (most recent call last):\n  (Go)\n%s: %s\n", class, err)}
+	if traceback != nil {
+		tb := make([]any, len(traceback))
+		for i, l := range traceback {
+			tb[i] = l
+		}
+		attrs.Set("_pyroTraceback", tb)
 	}
-	tb := make([]any, len(traceback))
-	for i, l := range traceback {
-		tb[i] = l
-	}
-	attrs.Set("_pyroTraceback", tb)
 	return pyval.DictOf("__class__", class, "__exception__", true, "args", pyval.Tuple(args), "attributes", attrs)
 }
 
@@ -230,13 +243,4 @@ func stringsOf(vs []any) []string {
 		}
 	}
 	return out
-}
-
-// panicTraceback formats a recovered panic as traceback lines for the remote caller.
-func panicTraceback(p any) []string {
-	return []string{
-		"Traceback (most recent call last):\n",
-		fmt.Sprintf("  Go panic: %v\n", p),
-		string(debug.Stack()),
-	}
 }

@@ -55,6 +55,7 @@ type exposedMethod struct {
 	index      int           // method index in typ's method set
 	hasCtx     bool
 	params     []reflect.Type // excluding receiver and context
+	proxies    []bool         // by parameter: may hold a *Proxy (holdsProxy)
 	variadic   bool
 	paramNames []string // for keyword arguments; empty when unknown
 	returnsErr bool
@@ -190,6 +191,7 @@ func inspectMethod(m reflect.Method, index int) (*exposedMethod, error) {
 	}
 	for ; in < ft.NumIn(); in++ {
 		em.params = append(em.params, ft.In(in))
+		em.proxies = append(em.proxies, holdsProxy(ft.In(in)))
 	}
 	switch ft.NumOut() {
 	case 0:
@@ -362,9 +364,9 @@ func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kw
 		if err != nil {
 			return nil, err
 		}
-		if m.params[i] == proxyType {
-			// A callback proxy talks back the way its caller talked to us.
-			v.Interface().(*Proxy).inherit(ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name()})
+		if m.proxies[i] {
+			// Callback proxies talk back the way their caller talked to us.
+			inheritProxies(v, ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name()})
 		}
 		in = append(in, v)
 	}
@@ -374,6 +376,9 @@ func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kw
 			v, err := convertArg(positional[i], elem, i)
 			if err != nil {
 				return nil, err
+			}
+			if m.proxies[fixed] {
+				inheritProxies(v, ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name()})
 			}
 			in = append(in, v)
 		}
@@ -420,6 +425,13 @@ func wereWas(n int) string {
 }
 
 func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
+	if b, ok := v.(*SerializedBlob); ok {
+		// A KEEPSERIALIZED call's only argument: passed as it is, never converted.
+		if !blobType.AssignableTo(t) {
+			return reflect.Value{}, NewError(classTypeError, "%s: a SerializedBlob arrived (a KEEPSERIALIZED call) for a parameter of type %s; use *pyro.SerializedBlob", argPath(i), t)
+		}
+		return reflect.ValueOf(b), nil
+	}
 	rv, err := pyval.Convert(v, t)
 	if err != nil {
 		if ce, ok := err.(*pyval.ConvertError); ok {

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ type Proxy struct {
 	pool  *connPool
 
 	serializerSet bool // the serializer was chosen, not defaulted: it travels with the proxy
+	received      bool // made by UnmarshalPython and not yet given the receiver's settings
 
 	mu       sync.Mutex // guards resolved and meta
 	resolved URI        // the PYRO uri connections go to, once resolved
@@ -373,15 +375,15 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 			flags |= wire.FlagOneway
 		}
 	}
-	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	req, codec, err := p.request(objectID, method, args, kwargs, flags)
 	if err != nil {
 		p.release(c)
 		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
 	}
 	c.seq++
-	req := &wire.Message{Type: wire.Invoke, Flags: flags, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: data}
-	appendAnnotations(req, anns)
-	msg, err := p.roundTrip(ctx, c, req)
+	req.Seq = c.seq
+	appendAnnotations(&req, anns)
+	msg, err := p.roundTrip(ctx, c, &req)
 	if err != nil {
 		p.discard(c)
 		return reply{}, err
@@ -393,7 +395,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	if msg.Type == wire.Result {
 		p.responseAnnotations(ctx, ResponseResult, msg)
 	}
-	r, err := p.decodeReply(msg)
+	r, err := p.decodeReply(msg, codec)
 	if errors.Is(err, ErrCommunication) {
 		p.discard(c)
 		return reply{}, err
@@ -402,14 +404,35 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	return r, err
 }
 
-func (p *Proxy) decodeReply(msg *wire.Message) (reply, error) {
+// request serializes a call with the proxy's codec, or passes a SerializedBlob through in
+// its own (blob.go).
+func (p *Proxy) request(objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (wire.Message, serializer.Codec, error) {
+	if b, err := blobArgument(args, kwargs); b != nil || err != nil {
+		if err != nil {
+			return wire.Message{}, nil, err
+		}
+		return p.blobRequest(objectID, method, b, flags)
+	}
+	args, kwargs, err := argsWithProxies(args, kwargs)
+	if err != nil {
+		return wire.Message{}, nil, err
+	}
+	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	if err != nil {
+		return wire.Message{}, nil, err
+	}
+	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, nil
+}
+
+// decodeReply decodes a RESULT, which comes in the codec of the request (codec).
+func (p *Proxy) decodeReply(msg *wire.Message, codec serializer.Codec) (reply, error) {
 	if msg.Type != wire.Result {
 		return reply{}, fmt.Errorf("%w: expected a result, got message type %d", ErrProtocol, msg.Type)
 	}
-	if msg.SerializerID != uint16(p.codec.ID()) {
-		return reply{}, fmt.Errorf("%w: reply used serializer %d, not %s", ErrProtocol, msg.SerializerID, p.codec.Name())
+	if msg.SerializerID != uint16(codec.ID()) {
+		return reply{}, fmt.Errorf("%w: reply used serializer %d, not %s", ErrProtocol, msg.SerializerID, codec.Name())
 	}
-	v, err := p.codec.Unmarshal(msg.Data)
+	v, err := codec.Unmarshal(msg.Data)
 	if err != nil {
 		return reply{}, fmt.Errorf("%w: cannot decode reply: %w", ErrProtocol, err)
 	}
@@ -502,9 +525,7 @@ func (p *Proxy) decodeInto(v, out any, method string) error {
 	if err := pyval.ToGo(v, out); err != nil {
 		return fmt.Errorf("pyro: result of %s: %w", method, err)
 	}
-	if pp, ok := out.(**Proxy); ok {
-		(*pp).inherit(p.cfg) // a proxy in the result talks as this one does
-	}
+	inheritProxies(reflect.ValueOf(out), p.cfg) // proxies in the result talk as this one does
 	return nil
 }
 

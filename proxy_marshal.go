@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
@@ -26,16 +27,23 @@ func (p *Proxy) MarshalPython() (any, error) {
 		meta = *p.meta
 	}
 	p.mu.Unlock()
-	var key, ser any
+	var ser any
 	if p.serializerSet {
 		ser = p.cfg.Serializer // Pyro4 sends None unless the proxy's serializer was chosen
 	}
-	if len(p.cfg.HMACKey) > 0 {
-		key = "b64:" + base64.StdEncoding.EncodeToString(p.cfg.HMACKey)
+	return proxyDict(u, meta, p.cfg.HMACKey, p.cfg.HandshakeData, ser), nil
+}
+
+// proxyDict is Pyro4's proxy class-dict: the URI, the metadata, and the settings a proxy
+// passes on (HMAC key, handshake data, serializer or None).
+func proxyDict(u URI, meta metadata, hmacKey []byte, handshake, ser any) *pyval.Dict {
+	var key any
+	if len(hmacKey) > 0 {
+		key = "b64:" + base64.StdEncoding.EncodeToString(hmacKey)
 	}
 	state := pyval.Tuple{u.String(), stringTuple(meta.Oneway), stringTuple(meta.Methods), stringTuple(meta.Attrs),
-		0.0, key, p.cfg.HandshakeData, int64(0), ser}
-	return pyval.DictOf("__class__", proxyClass, "state", state), nil
+		0.0, key, handshake, int64(0), ser}
+	return pyval.DictOf("__class__", proxyClass, "state", state)
 }
 
 func stringTuple(s []string) pyval.Tuple {
@@ -101,6 +109,7 @@ func (p *Proxy) UnmarshalPython(v any) error {
 		np.meta = meta
 	}
 	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.pool, p.serializerSet = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.pool, np.serializerSet
+	p.received = true
 	return nil
 }
 
@@ -108,12 +117,13 @@ func (p *Proxy) UnmarshalPython(v any) error {
 var proxyType = reflect.TypeFor[*Proxy]()
 
 // inherit gives a proxy that arrived in a message the settings of the side that received it:
-// base's, with the serializer and HMAC key the sender put in it, when it did. It is only
-// called before the proxy is used.
+// base's, with the serializer and HMAC key the sender put in it, when it did. It changes only
+// a proxy UnmarshalPython just made, before anyone used it.
 func (p *Proxy) inherit(base ProxyConfig) {
-	if p == nil {
+	if p == nil || !p.received {
 		return
 	}
+	p.received = false
 	if p.serializerSet {
 		base.Serializer = p.cfg.Serializer
 	}
@@ -148,4 +158,84 @@ func (d *Daemon) ProxyFor(id string, opts ...ProxyOption) (*Proxy, error) {
 	meta := r.et.meta
 	p.meta = &meta
 	return p, nil
+}
+
+// inheritProxies gives every proxy that just arrived inside v (a decoded argument or result:
+// a *Proxy itself, or nested in slices, arrays, maps, struct fields and pointers) the
+// receiver's settings, as inherit does for one. Types that cannot hold a *Proxy are not
+// walked.
+func inheritProxies(v reflect.Value, base ProxyConfig) {
+	if holdsProxy(v.Type()) {
+		walkProxies(v, base, 0)
+	}
+}
+
+func walkProxies(v reflect.Value, base ProxyConfig, depth int) {
+	if depth > pyval.MaxConvertDepth || !holdsProxy(v.Type()) {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		if v.Type() == proxyType {
+			v.Interface().(*Proxy).inherit(base)
+			return
+		}
+		walkProxies(v.Elem(), base, depth+1)
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkProxies(v.Index(i), base, depth+1)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			walkProxies(it.Key(), base, depth+1)
+			walkProxies(it.Value(), base, depth+1)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkProxies(v.Field(i), base, depth+1)
+			}
+		}
+	}
+}
+
+// holdsProxyCache remembers, per type, whether a value of it may hold a *Proxy (a cache
+// like encoding/json's, not state: the answer never changes).
+var holdsProxyCache sync.Map // reflect.Type → bool
+
+// holdsProxy reports whether pyval.ToGo can put a *Proxy inside a value of type t; interfaces
+// cannot (decoding into any gives maps, never proxies).
+func holdsProxy(t reflect.Type) bool {
+	if h, ok := holdsProxyCache.Load(t); ok {
+		return h.(bool)
+	}
+	h := typeHoldsProxy(t, map[reflect.Type]bool{})
+	holdsProxyCache.Store(t, h)
+	return h
+}
+
+func typeHoldsProxy(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if t == proxyType {
+		return true
+	}
+	if seen[t] {
+		return false // a recursive type holds one only if some other path does
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return typeHoldsProxy(t.Elem(), seen)
+	case reflect.Map:
+		return typeHoldsProxy(t.Key(), seen) || typeHoldsProxy(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && typeHoldsProxy(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }

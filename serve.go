@@ -200,6 +200,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	d.cancelBase()
 	d.streams.closeAll()
+	d.forgetObjects()
 	return err
 }
 

@@ -13,6 +13,8 @@ import (
 	"net"
 	"os"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -281,7 +283,7 @@ func (c *serverConn) handshake() bool {
 	if c.d.cfg.Handshake != nil {
 		answer, err = c.handshakeHook(context.WithValue(c.ctx, handshakeReplyKey{}, set), hsData)
 		if err != nil {
-			c.connectFail(msg, codec, refusalReason(err), set)
+			c.connectFail(msg, codec, exceptionStr(err), set) // str(exc), as Pyro4 sends
 			return false
 		}
 	}
@@ -351,11 +353,13 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		c.sendException(msg, codec, NewError(classSerializeError, "message used serializer that is not accepted: %d", msg.SerializerID), nil)
 		return false
 	}
+	var call serializer.Call
+	var err error
 	if msg.Flags&wire.FlagKeepSerialized != 0 {
-		c.sendException(msg, codec, NewError(classSerializeError, "SerializedBlob pass-through is not supported by this daemon"), nil)
-		return true
+		call, err = blobCall(msg, codec) // the payload stays serialized (blob.go)
+	} else {
+		call, err = serializer.UnmarshalCall(codec, msg.Data)
 	}
-	call, err := serializer.UnmarshalCall(codec, msg.Data)
 	if err != nil {
 		// The request cannot be understood; report it (Pyro4 sends SerializeError) and go on.
 		c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
@@ -413,7 +417,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		c.annotateException(reply)
 		return c.write(reply) == nil
 	}
-	return c.sendResult(ctx, codec, c.d.autoproxy(result), 0)
+	return c.sendResult(ctx, codec, result, 0)
 }
 
 // callScope carries what a call's context is made from, and makes it only for methods that
@@ -501,9 +505,12 @@ func (c *serverConn) watchHangup(ctx context.Context) (context.Context, func()) 
 func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, method string, args []any, kwargs *pyval.Dict) (result any, traceback []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			result, traceback = nil, panicTraceback(p)
+			// The client learns what panicked; the server's log gets where.
+			var pcs [64]uintptr
+			n := runtime.Callers(1, pcs[:])
 			err = NewError("builtins.RuntimeError", "panic in %s: %v", method, p)
-			c.log().Warn("pyro: method panicked", "object", r.id, "method", method, "panic", p)
+			result, traceback = nil, panicTraceback(r.et.class+"."+method, err, pcs[:n], c.d.cfg.DetailedTraceback)
+			c.log().Error("pyro: method panicked", "object", r.id, "method", method, "panic", p, "stack", string(debug.Stack()))
 		}
 	}()
 	switch method {
@@ -518,7 +525,25 @@ func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, me
 	if err != nil {
 		return nil, nil, err
 	}
-	return m.results(m.fn.Call(in))
+	result, traceback, err = m.results(m.fn.Call(in))
+	if err != nil && traceback == nil {
+		where := m.qualName
+		if r.id == DaemonObjectID {
+			where = "" // a stream's error: the daemon's own object is no place to name
+		}
+		traceback = c.methodTraceback(where, err)
+	}
+	return result, traceback, err
+}
+
+// methodTraceback is the _pyroTraceback of an error a method returned. A *RemoteError the
+// method passes on keeps the traceback it came with (nil here).
+func (c *serverConn) methodTraceback(where string, err error) []string {
+	var re *RemoteError
+	if errors.As(err, &re) && re.Traceback != nil {
+		return nil
+	}
+	return methodTraceback(where, err, c.d.cfg.DetailedTraceback)
 }
 
 func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Value, method string, args []any) (any, []string, error) {
@@ -531,7 +556,11 @@ func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Val
 		return nil, nil, err
 	}
 	if method == "__getattr__" {
-		return a.get.results(a.get.fn.Call([]reflect.Value{recv}))
+		res, tb, err := a.get.results(a.get.fn.Call([]reflect.Value{recv}))
+		if err != nil && tb == nil {
+			tb = c.methodTraceback(r.et.class+"."+a.name, err)
+		}
+		return res, tb, err
 	}
 	if len(args) != 2 {
 		return nil, nil, NewError(classTypeError, "__setattr__ needs a name and a value")
@@ -544,6 +573,9 @@ func (c *serverConn) attribute(ctx *callScope, r *registration, recv reflect.Val
 		return nil, nil, err
 	}
 	_, tb, err := a.set.results(a.set.fn.Call([]reflect.Value{recv, v}))
+	if err != nil && tb == nil {
+		tb = c.methodTraceback(r.et.class+"."+a.name, err)
+	}
 	return nil, tb, err
 }
 
@@ -606,9 +638,14 @@ func asList(v any) ([]any, bool) {
 	return pyval.Items(v)
 }
 
+// sendResult replies with a result, registered objects in it sent as proxies (autoproxy).
 func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any, flags uint16) bool {
 	req := s.msg
-	data, err := codec.Marshal(result)
+	result, err := withProxies(result, c.d.replacer)
+	var data []byte
+	if err == nil {
+		data, err = codec.Marshal(result)
+	}
 	if err != nil {
 		c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 		return true

@@ -97,7 +97,7 @@ func TestRoundTrip(t *testing.T) {
 			o.Big, want.Big = nil, nil
 			got, in = o, want
 		}
-		if !reflect.DeepEqual(got, in) {
+		if !equalNilEmpty(reflect.ValueOf(got), reflect.ValueOf(in)) {
 			t.Fatalf("round trip of %T:\n got %#v\nwant %#v\nvia %s", in, got, in, pyval.Repr(py))
 		}
 	}
@@ -222,7 +222,7 @@ func TestCacheConcurrent(t *testing.T) {
 					errs <- err
 					return
 				}
-				if !reflect.DeepEqual(out.Elem().Interface(), in) {
+				if !equalNilEmpty(out.Elem(), reflect.ValueOf(in)) {
 					errs <- fmt.Errorf("%T round trip differs", in)
 					return
 				}
@@ -472,4 +472,63 @@ func FuzzConvert(f *testing.F) {
 		}
 		checkDecodeAll(t, v)
 	})
+}
+
+// equalNilEmpty is reflect.DeepEqual, except that a nil slice or map equals an empty one: a nil
+// slice or map goes to Python as an empty list or dict and comes back empty.
+func equalNilEmpty(a, b reflect.Value) bool {
+	if a.IsValid() != b.IsValid() {
+		return false
+	}
+	if !a.IsValid() {
+		return true
+	}
+	if a.Type() != b.Type() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Slice, reflect.Array:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !equalNilEmpty(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for _, k := range a.MapKeys() {
+			if !equalNilEmpty(a.MapIndex(k), b.MapIndex(k)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Pointer:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return equalNilEmpty(a.Elem(), b.Elem())
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !a.Type().Field(i).IsExported() { // time.Time, big.Int: compared whole
+				return reflect.DeepEqual(a.Interface(), b.Interface())
+			}
+		}
+		for i := range a.NumField() {
+			if !equalNilEmpty(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return equalNilEmpty(a.Elem(), b.Elem())
+	}
+	return reflect.DeepEqual(a.Interface(), b.Interface())
 }

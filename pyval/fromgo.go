@@ -13,11 +13,8 @@ import (
 	"time"
 )
 
-// listOf converts a common slice type to a list without reflection; nil stays None.
+// listOf converts a common slice type to a list without reflection; nil is the empty list.
 func listOf[T any](x []T, conv func(T) any) any {
-	if x == nil {
-		return nil
-	}
 	l := make([]any, len(x))
 	for i, e := range x {
 		l[i] = conv(e)
@@ -26,11 +23,8 @@ func listOf[T any](x []T, conv func(T) any) any {
 }
 
 // dictOf converts a common str-keyed map type to a dict without reflection, keys sorted;
-// nil stays None.
+// nil is the empty dict.
 func dictOf[V any](x map[string]V, conv func(V) any) any {
-	if x == nil {
-		return nil
-	}
 	items := make([]Item, 0, len(x))
 	for _, k := range sortedKeys(x) {
 		items = append(items, Item{k, conv(x[k])})
@@ -43,7 +37,9 @@ func dictOf[V any](x map[string]V, conv func(V) any) any {
 // when something inside them needs converting.
 //
 //	Go                                  Python
-//	nil, nil pointer/map/slice/iface    None (so a nil []byte is None, an empty one b'')
+//	nil, nil pointer or interface       None
+//	nil slice, nil map                  the empty list, bytes, dict or set (what a Python
+//	                                    method returns for "nothing"), never None
 //	bool                                bool
 //	int*, uint*                         int (int64, *big.Int above MaxInt64)
 //	float32, float64                    float
@@ -74,16 +70,16 @@ func dictOf[V any](x map[string]V, conv func(V) any) any {
 // Methods with pointer receivers (Marshaler, TextMarshaler) are used when the value is
 // addressable, as in encoding/json, and for the top-level value.
 //
-// Channels, functions, unsafe pointers and error values are refused with a *ConvertError, as are
-// values nested deeper than MaxConvertDepth (cycles).
+// Channels, functions, unsafe pointers and error values (unless they implement Marshaler) are
+// refused with a *ConvertError, as are values nested deeper than MaxConvertDepth (cycles).
 func FromGo(v any) (any, error) {
-	out, _, err := fromAny(v, 0)
+	out, _, err := fromAny(v, 0, nil)
 	return out, err
 }
 
 // fromAny returns the canonical form of v and whether it differs from v, so that callers
 // holding a canonical container can keep it instead of copying.
-func fromAny(v any, depth int) (any, bool, error) {
+func fromAny(v any, depth int, st *encState) (any, bool, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, false, nil
@@ -113,7 +109,7 @@ func fromAny(v any, depth int) (any, bool, error) {
 		return complex128(x), true, nil
 	case []byte:
 		if x == nil {
-			return nil, true, nil
+			return []byte{}, true, nil
 		}
 		return v, false, nil
 	case *big.Int:
@@ -126,18 +122,18 @@ func fromAny(v any, depth int) (any, bool, error) {
 		return v, false, nil
 	case []any:
 		if x == nil {
-			return nil, true, nil
+			return []any{}, true, nil
 		}
-		out, changed, err := fromList(x, depth)
+		out, changed, err := fromList(x, depth, st)
 		if changed {
 			return out, true, err
 		}
 		return v, false, err
 	case Tuple:
 		if x == nil {
-			return nil, true, nil
+			return Tuple{}, true, nil
 		}
-		out, changed, err := fromList(x, depth)
+		out, changed, err := fromList(x, depth, st)
 		if changed {
 			return Tuple(out), true, err
 		}
@@ -146,17 +142,17 @@ func fromAny(v any, depth int) (any, bool, error) {
 		if x == nil {
 			return nil, true, nil
 		}
-		return fromDict(x, depth)
+		return fromDict(x, depth, st)
 	case *Set:
 		if x == nil {
 			return nil, true, nil
 		}
-		return fromSet(x, depth)
+		return fromSet(x, depth, st)
 	case Dict: // a Dict or Set held by value (the canonical form is the pointer)
-		out, _, err := fromDict(&x, depth)
+		out, _, err := fromDict(&x, depth, st)
 		return out, true, err
 	case Set:
-		out, _, err := fromSet(&x, depth)
+		out, _, err := fromSet(&x, depth, st)
 		return out, true, err
 	case []string:
 		return listOf(x, func(s string) any { return s }), true, nil
@@ -167,15 +163,12 @@ func fromAny(v any, depth int) (any, bool, error) {
 	case []float64:
 		return listOf(x, func(f float64) any { return f }), true, nil
 	case map[string]any:
-		if x == nil {
-			return nil, true, nil
-		}
 		if depth >= MaxConvertDepth {
 			return nil, true, tooDeep(reflect.TypeOf(v), "")
 		}
 		items := make([]Item, 0, len(x))
 		for _, k := range sortedKeys(x) {
-			c, _, err := fromAny(x[k], depth+1)
+			c, _, err := fromAny(x[k], depth+1, st)
 			if err != nil {
 				return nil, true, errPath(err, keySeg(k))
 			}
@@ -201,7 +194,7 @@ func fromAny(v any, depth int) (any, bool, error) {
 		p.Set(rv)
 		rv = p
 	}
-	out, err := typeEncoder(rv.Type())(rv, depth)
+	out, err := typeEncoder(rv.Type())(rv, depth, st)
 	return out, true, err
 }
 
@@ -230,13 +223,13 @@ func dictOfItems(items []Item) *Dict {
 	return d
 }
 
-func fromList(x []any, depth int) ([]any, bool, error) {
+func fromList(x []any, depth int, st *encState) ([]any, bool, error) {
 	if depth >= MaxConvertDepth {
 		return nil, true, tooDeep(reflect.TypeOf(x), "")
 	}
 	var out []any
 	for i, e := range x {
-		c, changed, err := fromAny(e, depth+1)
+		c, changed, err := fromAny(e, depth+1, st)
 		if err != nil {
 			return nil, true, errPath(err, indexSeg(i))
 		}
@@ -254,17 +247,17 @@ func fromList(x []any, depth int) ([]any, bool, error) {
 	return out, true, nil
 }
 
-func fromDict(d *Dict, depth int) (any, bool, error) {
+func fromDict(d *Dict, depth int, st *encState) (any, bool, error) {
 	if depth >= MaxConvertDepth {
 		return nil, true, tooDeep(reflect.TypeOf(d), "")
 	}
 	var out *Dict
 	for i, it := range d.items {
-		k, kch, err := fromAny(it.Key, depth+1)
+		k, kch, err := fromAny(it.Key, depth+1, st)
 		if err != nil {
 			return nil, true, errPath(err, keySeg(it.Key))
 		}
-		v, vch, err := fromAny(it.Value, depth+1)
+		v, vch, err := fromAny(it.Value, depth+1, st)
 		if err != nil {
 			return nil, true, errPath(err, keySeg(it.Key))
 		}
@@ -284,13 +277,13 @@ func fromDict(d *Dict, depth int) (any, bool, error) {
 	return out, true, nil
 }
 
-func fromSet(s *Set, depth int) (any, bool, error) {
+func fromSet(s *Set, depth int, st *encState) (any, bool, error) {
 	if depth >= MaxConvertDepth {
 		return nil, true, tooDeep(reflect.TypeOf(s), "")
 	}
 	var out *Set
 	for i, it := range s.d.items {
-		k, changed, err := fromAny(it.Key, depth+1)
+		k, changed, err := fromAny(it.Key, depth+1, st)
 		if err != nil {
 			return nil, true, errPath(err, keySeg(it.Key))
 		}
@@ -311,7 +304,7 @@ func fromSet(s *Set, depth int) (any, bool, error) {
 }
 
 // encoderFunc converts a Go value of one type; depth counts the containers around it.
-type encoderFunc func(v reflect.Value, depth int) (any, error)
+type encoderFunc func(v reflect.Value, depth int, st *encState) (any, error)
 
 var encoderCache sync.Map // reflect.Type -> encoderFunc
 
@@ -319,7 +312,7 @@ var encoderCache sync.Map // reflect.Type -> encoderFunc
 func typeEncoder(t reflect.Type) encoderFunc {
 	return cachedPlan(&encoderCache, t, func(t reflect.Type) encoderFunc { return newTypeEncoder(t, true) },
 		func(get func() encoderFunc) encoderFunc {
-			return func(v reflect.Value, depth int) (any, error) { return get()(v, depth) }
+			return func(v reflect.Value, depth int, st *encState) (any, error) { return get()(v, depth, st) }
 		})
 }
 
@@ -375,33 +368,35 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 	}
 	switch t {
 	case timeType, dateType:
-		return func(v reflect.Value, _ int) (any, error) { return v.Interface(), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return v.Interface(), nil }
 	case durationType:
-		return func(v reflect.Value, _ int) (any, error) {
+		return func(v reflect.Value, _ int, _ *encState) (any, error) {
 			return time.Duration(v.Int()).Seconds(), nil
 		}
 	case bigIntType, bigFloatType, bigRatType:
 		// Their methods have pointer receivers; a copy shares the words, which is fine to read.
 		pt := reflect.PointerTo(t)
 		enc := bigEncoder(pt)
-		return func(v reflect.Value, depth int) (any, error) {
+		return func(v reflect.Value, depth int, st *encState) (any, error) {
 			if !v.CanAddr() {
 				c := reflect.New(t).Elem()
 				c.Set(v)
 				v = c
 			}
-			return enc(v.Addr(), depth)
+			return enc(v.Addr(), depth, st)
 		}
 	case reflect.PointerTo(bigIntType), reflect.PointerTo(bigFloatType), reflect.PointerTo(bigRatType):
 		return bigEncoder(t)
 	case tupleType, listType, dictPtrType, setPtrType, bytesType, dictType, setType:
-		return func(v reflect.Value, depth int) (any, error) {
-			out, _, err := fromAny(v.Interface(), depth)
+		return func(v reflect.Value, depth int, st *encState) (any, error) {
+			out, _, err := fromAny(v.Interface(), depth, st)
 			return out, err
 		}
 	}
-	if t.Kind() != reflect.Interface && t.Implements(errorType) {
-		return unsupportedEncoder(t, "Go error values are not converted (return them as errors)")
+	if t.Kind() != reflect.Interface && t.Implements(errorType) && !t.Implements(marshalerType) {
+		return unsupportedEncoder(t, "an error value has no Python form unless it implements Marshaler "+
+			"(pyro.Error and pyro.RemoteError do, and travel as exception objects); "+
+			"to raise it, return it as the method's error")
 	}
 	if methods {
 		if t.Implements(textMarshalerType) {
@@ -414,26 +409,26 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 
 	switch t.Kind() {
 	case reflect.Bool:
-		return func(v reflect.Value, _ int) (any, error) { return v.Bool(), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return v.Bool(), nil }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(v reflect.Value, _ int) (any, error) { return v.Int(), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return v.Int(), nil }
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(v reflect.Value, _ int) (any, error) { return fromUint(v.Uint()), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return fromUint(v.Uint()), nil }
 	case reflect.Float32, reflect.Float64:
-		return func(v reflect.Value, _ int) (any, error) { return v.Float(), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return v.Float(), nil }
 	case reflect.Complex64, reflect.Complex128:
-		return func(v reflect.Value, _ int) (any, error) { return v.Complex(), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return v.Complex(), nil }
 	case reflect.String:
-		return func(v reflect.Value, _ int) (any, error) { return v.String(), nil }
+		return func(v reflect.Value, _ int, _ *encState) (any, error) { return v.String(), nil }
 	case reflect.Interface:
-		return func(v reflect.Value, depth int) (any, error) {
+		return func(v reflect.Value, depth int, st *encState) (any, error) {
 			if v.IsNil() {
 				return nil, nil
 			}
 			if depth >= MaxConvertDepth {
 				return nil, tooDeep(t, t.String())
 			}
-			out, _, err := fromAny(v.Elem().Interface(), depth+1)
+			out, _, err := fromAny(v.Elem().Interface(), depth+1, st)
 			return out, err
 		}
 	case reflect.Pointer:
@@ -444,9 +439,9 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 		return mapEncoder(t)
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 && !hasMethods(t.Elem()) {
-			return func(v reflect.Value, _ int) (any, error) {
+			return func(v reflect.Value, _ int, _ *encState) (any, error) {
 				if v.IsNil() {
-					return nil, nil
+					return []byte{}, nil
 				}
 				return v.Bytes(), nil
 			}
@@ -454,7 +449,7 @@ func newTypeEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 		return listEncoder(t)
 	case reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 && !hasMethods(t.Elem()) {
-			return func(v reflect.Value, _ int) (any, error) {
+			return func(v reflect.Value, _ int, _ *encState) (any, error) {
 				b := make([]byte, v.Len())
 				if v.CanAddr() {
 					copy(b, v.Bytes())
@@ -479,22 +474,22 @@ func hasMethods(t reflect.Type) bool {
 }
 
 func unsupportedEncoder(t reflect.Type, why string) encoderFunc {
-	return func(reflect.Value, int) (any, error) {
+	return func(reflect.Value, int, *encState) (any, error) {
 		return nil, &ConvertError{Value: t.String(), Type: t, Msg: "cannot convert Go " + t.String() + ": " + why}
 	}
 }
 
 func condAddrEncoder(addr, plain encoderFunc) encoderFunc {
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, depth int, st *encState) (any, error) {
 		if v.CanAddr() {
-			return addr(v.Addr(), depth)
+			return addr(v.Addr(), depth, st)
 		}
-		return plain(v, depth)
+		return plain(v, depth, st)
 	}
 }
 
 func marshalerEncoder(t reflect.Type) encoderFunc {
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, depth int, st *encState) (any, error) {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return nil, nil
 		}
@@ -505,13 +500,13 @@ func marshalerEncoder(t reflect.Type) encoderFunc {
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
-		out, _, err := fromAny(r, depth+1)
+		out, _, err := fromAny(r, depth+1, st)
 		return out, err
 	}
 }
 
 func textMarshalerEncoder(t reflect.Type) encoderFunc {
-	return func(v reflect.Value, _ int) (any, error) {
+	return func(v reflect.Value, _ int, _ *encState) (any, error) {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return nil, nil
 		}
@@ -525,7 +520,7 @@ func textMarshalerEncoder(t reflect.Type) encoderFunc {
 
 // bigEncoder converts *big.Int, *big.Float and *big.Rat.
 func bigEncoder(t reflect.Type) encoderFunc {
-	return func(v reflect.Value, _ int) (any, error) {
+	return func(v reflect.Value, _ int, _ *encState) (any, error) {
 		if v.IsNil() {
 			return nil, nil
 		}
@@ -552,30 +547,34 @@ func bigEncoder(t reflect.Type) encoderFunc {
 
 func pointerEncoder(t reflect.Type) encoderFunc {
 	elem := typeEncoder(t.Elem())
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, depth int, st *encState) (any, error) {
 		if v.IsNil() {
 			return nil, nil
 		}
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
-		return elem(v.Elem(), depth+1)
+		if st != nil {
+			if r, ok := st.replace(v.Interface()); ok {
+				out, _, err := fromAny(r, depth+1, st)
+				return out, err
+			}
+		}
+		return elem(v.Elem(), depth+1, st)
 	}
 }
 
 func listEncoder(t reflect.Type) encoderFunc {
 	elem := typeEncoder(t.Elem())
-	return func(v reflect.Value, depth int) (any, error) {
-		if v.Kind() == reflect.Slice && v.IsNil() {
-			return nil, nil
-		}
+	return func(v reflect.Value, depth int, st *encState) (any, error) {
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
-		n := v.Len()
+		n := v.Len() // 0 for a nil slice, which is the empty list
+
 		l := make([]any, n)
 		for i := range n {
-			e, err := elem(v.Index(i), depth+1)
+			e, err := elem(v.Index(i), depth+1, st)
 			if err != nil {
 				return nil, errPath(err, indexSeg(i))
 			}
@@ -591,7 +590,7 @@ func structEncoder(t reflect.Type) encoderFunc {
 	for i, f := range fields {
 		encs[i] = typeEncoder(f.typ)
 	}
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, depth int, st *encState) (any, error) {
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
@@ -605,7 +604,7 @@ func structEncoder(t reflect.Type) encoderFunc {
 			if f.omitEmpty && isEmpty(fv) || f.omitZero && fv.IsZero() {
 				continue
 			}
-			e, err := encs[i](fv, depth+1)
+			e, err := encs[i](fv, depth+1, st)
 			if err != nil {
 				return nil, errPath(err, "."+f.name)
 			}
@@ -662,17 +661,14 @@ func mapEncoder(t reflect.Type) encoderFunc {
 	if !isSet {
 		elemEnc = typeEncoder(et)
 	}
-	return func(v reflect.Value, depth int) (any, error) {
-		if v.IsNil() {
-			return nil, nil
-		}
+	return func(v reflect.Value, depth int, st *encState) (any, error) {
 		if depth >= MaxConvertDepth {
 			return nil, tooDeep(t, t.String())
 		}
-		items := make([]Item, 0, v.Len())
+		items := make([]Item, 0, v.Len()) // a nil map is the empty dict or set
 		iter := v.MapRange()
 		for iter.Next() {
-			k, err := keyEnc(iter.Key(), depth+1)
+			k, err := keyEnc(iter.Key(), depth+1, st)
 			if err == nil {
 				k, err = hashable(k)
 			}
@@ -681,7 +677,7 @@ func mapEncoder(t reflect.Type) encoderFunc {
 			}
 			var e any
 			if !isSet {
-				e, err = elemEnc(iter.Value(), depth+1)
+				e, err = elemEnc(iter.Value(), depth+1, st)
 				if err != nil {
 					return nil, errPath(err, keySeg(k))
 				}

@@ -92,6 +92,14 @@ type myErr struct{ Code int }
 
 func (e myErr) Error() string { return "my error" }
 
+// excErr is an error that chooses its Python form, as pyro.Error does: an exception object.
+type excErr struct{ Msg string }
+
+func (e *excErr) Error() string { return e.Msg }
+func (e excErr) MarshalPython() (any, error) {
+	return DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", Tuple{e.Msg}), nil
+}
+
 func TestFromGoTable(t *testing.T) {
 	utc := time.Date(2024, 1, 2, 3, 4, 5, 600000, time.UTC)
 	big1, _ := new(big.Int).SetString("123456789012345678901234567890", 10)
@@ -108,9 +116,20 @@ func TestFromGoTable(t *testing.T) {
 	}{
 		{"nil", nil, nil},
 		{"nil pointer", nilPtr, nil},
-		{"nil map", nilMap, nil},
-		{"nil slice", nilSlice, nil},
-		{"nil bytes", nilBytes, nil},
+		// nil slices and maps are what a Python method returns for "nothing": empty ones
+		{"nil map", nilMap, NewDict(0)},
+		{"nil slice", nilSlice, []any{}},
+		{"nil bytes", nilBytes, []byte{}},
+		{"nil set map", map[string]struct{}(nil), NewSet()},
+		{"nil slice of structs", []struct{ A int }(nil), []any{}},
+		{"nil map of any", map[string]any(nil), NewDict(0)},
+		{"nil map with int keys", map[int]string(nil), NewDict(0)},
+		{"nil fields", struct {
+			L []int
+			M map[string]int
+			B []byte
+			P *int
+		}{}, DictOf("L", []any{}, "M", NewDict(0), "B", []byte{}, "P", nil)},
 		{"nil interface in struct", struct{ S fmt.Stringer }{nilIface}, DictOf("S", nil)},
 		{"pointer", &one, int64(1)},
 		{"pointer to pointer", func() any { p := &one; return &p }(), int64(1)},
@@ -149,7 +168,7 @@ func TestFromGoTable(t *testing.T) {
 		{"[]string", []string{"a", "b"}, []any{"a", "b"}},
 		{"[]uint16", []uint16{1, 2}, []any{int64(1), int64(2)}},
 		{"int array", [2]int{1, 2}, []any{int64(1), int64(2)}},
-		{"nested slices", [][]string{{"a"}, nil}, []any{[]any{"a"}, nil}},
+		{"nested slices", [][]string{{"a"}, nil}, []any{[]any{"a"}, []any{}}},
 		{"slice of pointers", []*int{&one, nil}, []any{int64(1), nil}},
 		{"map[string]any", map[string]any{"b": 1, "a": []int{2}}, DictOf("a", []any{int64(2)}, "b", int64(1))},
 		{"map[string]string", map[string]string{"k": "v"}, DictOf("k", "v")},
@@ -215,8 +234,13 @@ func TestFromGoTable(t *testing.T) {
 		{"frozenset by value", Set{Frozen: true}, &Set{Frozen: true}},
 		{"nil dict", (*Dict)(nil), nil},
 		{"nil set", (*Set)(nil), nil},
-		{"nil tuple", Tuple(nil), nil},
-		{"nil list", []any(nil), nil},
+		{"error with MarshalPython", &excErr{"bad"}, DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", Tuple{"bad"})},
+		{"error with MarshalPython in an error field", struct{ E error }{&excErr{"x"}},
+			DictOf("E", DictOf("__class__", "builtins.ValueError", "__exception__", true, "args", Tuple{"x"}))},
+		{"nil error field", struct{ E error }{}, DictOf("E", nil)},
+		{"nil tuple", Tuple(nil), Tuple{}},
+		{"nil list", []any(nil), []any{}},
+		{"nil list in a list", []any{[]any(nil)}, []any{[]any{}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -332,8 +356,8 @@ func TestFromGoErrors(t *testing.T) {
 		{"chan", make(chan int), "cannot convert Go chan int: has no Python equivalent", "", false},
 		{"func in list in struct", withChan{[]any{1, func() {}}}, ".Data[1]: cannot convert Go func(): has no Python equivalent", ".Data[1]", false},
 		{"unsafe pointer in map", map[string]any{"k": struct{ P chan bool }{}}, `["k"].P: cannot convert Go chan bool: has no Python equivalent`, `["k"].P`, false},
-		{"error value", errors.New("x"), "cannot convert Go *errors.errorString: Go error values are not converted (return them as errors)", "", false},
-		{"error struct", myErr{1}, "cannot convert Go pyval.myErr: Go error values are not converted (return them as errors)", "", false},
+		{"error value", errors.New("x"), "cannot convert Go *errors.errorString: an error value has no Python form unless it implements Marshaler (pyro.Error and pyro.RemoteError do, and travel as exception objects); to raise it, return it as the method's error", "", false},
+		{"error struct", myErr{1}, "cannot convert Go pyval.myErr: an error value has no Python form unless it implements Marshaler (pyro.Error and pyro.RemoteError do, and travel as exception objects); to raise it, return it as the method's error", "", false},
 		{"marshaler error", []any{marshalErr{}}, "[0]: MarshalPython of pyval.marshalErr: boom", "[0]", false},
 		{"struct map key", map[point]int{{1, 2}: 3}, "[key {1 2}]: unhashable dict as dict key", "[key {1 2}]", false},
 		{"cyclic pointer", c, "", "", true},

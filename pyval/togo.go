@@ -40,8 +40,10 @@ import (
 //     takes float or int seconds;
 //   - big.Int takes int; big.Float and big.Rat take int, float and the str FromGo writes;
 //   - *Dict, *Set and Tuple take their own kind unchanged (Tuple also takes a list);
-//   - pointers are allocated as needed; None sets pointers, slices, maps and interfaces to nil
-//     and is an error for other types;
+//   - pointers are allocated as needed;
+//   - None sets any target to its zero value: nil for pointers, slices, maps and interfaces,
+//     0, "", false or the zero struct for the others (a Python None where a Go program
+//     expects a value means "nothing", as encoding/json reads null);
 //   - a type whose pointer implements Unmarshaler decodes itself (None included), one whose
 //     pointer implements encoding.TextUnmarshaler decodes from str.
 //
@@ -222,10 +224,30 @@ func typeDecoder(t reflect.Type) decoderFunc {
 	})
 }
 
-// newTypeDecoder builds the decoder of t. The order of the checks is the order of precedence:
-// an Unmarshaler beats pyval's own rules for special types, which beat TextUnmarshaler, which
-// beats the rules for t's kind.
+// newTypeDecoder builds the decoder of t. None sets the zero value, except for an Unmarshaler,
+// which reads None itself.
 func newTypeDecoder(t reflect.Type) decoderFunc {
+	dec := newValueDecoder(t)
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+		return dec // they set nil for None themselves
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return dec
+	}
+	return func(v any, dst reflect.Value, depth int) error {
+		if noneIfNil(v) == nil {
+			dst.SetZero()
+			return nil
+		}
+		return dec(v, dst, depth)
+	}
+}
+
+// newValueDecoder builds the decoder of t for values other than None. The order of the checks
+// is the order of precedence: an Unmarshaler beats pyval's own rules for special types, which
+// beat TextUnmarshaler, which beats the rules for t's kind.
+func newValueDecoder(t reflect.Type) decoderFunc {
 	k := t.Kind()
 	// Pointers and interfaces are decoded through their element or dynamic value instead.
 	byAddr := k != reflect.Pointer && k != reflect.Interface

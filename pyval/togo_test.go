@@ -55,6 +55,20 @@ func TestToGoTable(t *testing.T) {
 	}{
 		// natural forms in any
 		{"any None", nil, new(any), nil},
+		// None is the zero value of every type, as encoding/json reads null
+		{"None as int", nil, new(int), 0},
+		{"None as string", nil, new(string), ""},
+		{"None as bool", nil, new(bool), false},
+		{"None as float", nil, new(float64), 0.0},
+		{"None as struct", nil, new(point), point{}},
+		{"None as time", nil, new(time.Time), time.Time{}},
+		{"None as array", nil, new([2]int), [2]int{}},
+		{"None as Dict", nil, new(Dict), Dict{}},
+		{"typed nil Dict as int", (*Dict)(nil), new(int), 0},
+		{"None as slice", nil, new([]int), []int(nil)},
+		{"None as pointer", nil, new(*int), (*int)(nil)},
+		{"None in struct fields", DictOf("X", nil, "Y", int64(2)), new(point), point{Y: 2}},
+		{"None in a list of str", []any{"a", nil}, new([]string), []string{"a", ""}},
 		{"any int", int64(3), new(any), int64(3)},
 		{"any go int", 3, new(any), int64(3)},
 		{"any big", big1, new(any), big1},
@@ -264,8 +278,6 @@ func TestToGoErrors(t *testing.T) {
 		{"str as float", DictOf("EUR", "x"), new(map[string]float64), `args[1]["EUR"]: cannot use str as float64`},
 		{"field", DictOf("exchange_rate", "x"), new(rates), `args[1]["exchange_rate"]: cannot use str as float64`},
 		{"deep path", DictOf("Next", DictOf("tags", []any{"a", int64(1)})), new(rates), `args[1]["Next"]["tags"][1]: cannot use int as string`},
-		{"None as int", nil, new(int), `args[1]: cannot use None as int`},
-		{"None as struct", nil, new(point), `args[1]: cannot use None as pyval.point`},
 		{"bool as int", true, new(int), `args[1]: cannot use bool as int`},
 		{"int as bool", int64(1), new(bool), `args[1]: cannot use int as bool`},
 		{"int8 overflow", int64(300), new(int8), `args[1]: cannot use int 300 as int8: out of range`},
@@ -298,7 +310,6 @@ func TestToGoErrors(t *testing.T) {
 		{"big.Rat inf", math.Inf(1), new(big.Rat), `args[1]: cannot use float inf as big.Rat: out of range`},
 		{"dict into *Set", DictOf(), new(*Set), `args[1]: cannot use dict as *pyval.Set`},
 		{"list into *Dict", []any{}, new(*Dict), `args[1]: cannot use list as *pyval.Dict`},
-		{"None into Dict", nil, new(Dict), `args[1]: cannot use None as pyval.Dict`},
 		{"non-empty interface", "x", new(fmt.Stringer), `args[1]: cannot use str as fmt.Stringer`},
 		{"chan", int64(1), new(chan int), `args[1]: cannot convert a Python value into Go chan int`},
 		{"unmarshaler error", int64(1), new(upper), `args[1]: UnmarshalPython of pyval.upper: want str, got int`},
@@ -400,6 +411,22 @@ func TestToGoReuse(t *testing.T) {
 	in[0] = 9
 	if out[0] != 1 {
 		t.Fatal("[]byte aliases the input")
+	}
+	// None resets whatever was there to the zero value
+	s, n, pt := "was", 7, point{1, 2}
+	if err := ToGo(nil, &s); err != nil || s != "" {
+		t.Fatalf("None into a filled string: %q, %v", s, err)
+	}
+	if err := ToGo(nil, &n); err != nil || n != 0 {
+		t.Fatalf("None into a filled int: %d, %v", n, err)
+	}
+	if err := ToGo(DictOf("X", nil), &pt); err != nil || pt != (point{0, 2}) {
+		t.Fatalf("None into a filled field: %v, %v", pt, err)
+	}
+	// an Unmarshaler still reads None itself
+	var u upper = "x"
+	if err := ToGo(nil, &u); err != nil || u != "NONE" {
+		t.Fatalf("None into an Unmarshaler: %q, %v", u, err)
 	}
 	// *Dict target gets the very dict
 	d := DictOf("a", 1)

@@ -54,8 +54,9 @@ func (e *encoder) value(v any, depth int) error {
 	case int:
 		e.buf = strconv.AppendInt(e.buf, int64(x), 10)
 	case *big.Int:
-		if x == nil {
-			return unsupported("nil *big.Int")
+		if x == nil { // typed nil pointers are None, in every codec
+			e.buf = append(e.buf, "null"...)
+			return nil
 		}
 		e.buf = x.Append(e.buf, 10)
 	case float64:
@@ -67,8 +68,16 @@ func (e *encoder) value(v any, depth int) error {
 	case []any:
 		return e.array(x, depth)
 	case *pyval.Set:
+		if x == nil {
+			e.buf = append(e.buf, "null"...)
+			return nil
+		}
 		return e.array(x.Items(), depth)
 	case *pyval.Dict:
+		if x == nil {
+			e.buf = append(e.buf, "null"...)
+			return nil
+		}
 		return e.dict(x, depth)
 	case []byte:
 		return unsupported("bytes cannot be sent in json (Pyro4 refuses them too); use serpent, marshal or msgpack, or encode them as str")

@@ -170,7 +170,8 @@ func TestEncode(t *testing.T) {
 		{"keys", pyval.DictOf(int64(5), "i", 2.5, "f", true, "t", false, "F", nil, "n", codectest.BigInt("100000000000000000000"), "b", math.Inf(-1), "inf", 1e16, "e"),
 			`{"5": "i", "2.5": "f", "true": "t", "false": "F", "null": "n", "100000000000000000000": "b", "-Infinity": "inf", "1e+16": "e"}`},
 		{"Go map via FromGo", map[string]any{"b": []int{1}, "a": uint8(2)}, `{"a": 2, "b": [1]}`},
-		{"nil dict", (*pyval.Dict)(nil), `{}`},
+		{"nil dict", (*pyval.Dict)(nil), `null`},
+		{"nil list", []any(nil), `[]`},
 		{"nil list", []any(nil), `[]`},
 	}
 	for _, tt := range tests {

@@ -67,8 +67,9 @@ func (e *encoder) value(v any, depth int) error {
 	case int:
 		e.int64(int64(x))
 	case *big.Int:
-		if x == nil {
-			return unsupported("nil *big.Int")
+		if x == nil { // typed nil pointers are None, in every codec
+			e.buf = append(e.buf, codeNone)
+			return nil
 		}
 		if x.IsInt64() {
 			e.int64(x.Int64())
@@ -107,6 +108,10 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		return e.items(x, depth)
 	case *pyval.Dict:
+		if x == nil {
+			e.buf = append(e.buf, codeNone)
+			return nil
+		}
 		e.buf = append(e.buf, codeDict)
 		for _, it := range x.Items() {
 			if !hashable(it.Key, 0) {
@@ -121,6 +126,10 @@ func (e *encoder) value(v any, depth int) error {
 		}
 		e.buf = append(e.buf, codeNull)
 	case *pyval.Set:
+		if x == nil {
+			e.buf = append(e.buf, codeNone)
+			return nil
+		}
 		if x.Frozen {
 			e.buf = append(e.buf, codeFrozenset)
 		} else {

@@ -142,7 +142,10 @@ func TestPythonReadsGo(t *testing.T) {
 	}{
 		{7, "7"},
 		{[]any(nil), "[]"},
-		{(*pyval.Dict)(nil), "{}"},
+		{(*pyval.Dict)(nil), "None"},
+		{[]any(nil), "[]"},
+		{pyval.Tuple(nil), "()"},
+		{(*pyval.Set)(nil), "None"},
 		{map[string]int{"b": 2, "a": 1}, "{'a': 1, 'b': 2}"},
 		{[]string{"x", "y"}, "['x', 'y']"},
 		{"\xed\xa0\x80", "'\\ud800'"},

@@ -226,8 +226,8 @@ func (enc *encoder) array(items []any, depth int) error {
 // included), Pyro4's decimal ext 0x31 beyond.
 func (enc *encoder) bigInt(x *big.Int) error {
 	switch {
-	case x == nil:
-		return fmt.Errorf("msgpack: nil *big.Int: %w", serializer.ErrUnsupported)
+	case x == nil: // typed nil pointers are None, in every codec
+		return enc.e.EncodeNil()
 	case x.IsInt64():
 		return enc.e.EncodeInt(x.Int64())
 	case x.IsUint64():

@@ -268,7 +268,6 @@ func TestMarshalErrors(t *testing.T) {
 		{"too deep", deep, serializer.ErrLimit},
 		{"invalid utf-8", "\xff", serializer.ErrUnsupported},
 		{"int beyond Python's digit limit", huge, serializer.ErrUnsupported},
-		{"nil big int", (*big.Int)(nil), serializer.ErrUnsupported},
 		{"channel", make(chan int), serializer.ErrUnsupported},
 		{"datetime in year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), serializer.ErrUnsupported},
 		{"datetime in year 0", time.Time{}.Add(-time.Hour), serializer.ErrUnsupported},

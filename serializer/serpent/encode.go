@@ -81,28 +81,16 @@ func (e *encoder) value(v any, depth int) error {
 		return e.complex(x)
 	case string:
 		e.buf = pyrepr.AppendStr(e.buf, x)
-	case []byte:
-		if x == nil {
-			e.buf = append(e.buf, "None"...)
-			return nil
-		}
+	case []byte: // a nil slice is b'', as in every codec
 		if err := open(depth); err != nil {
 			return err
 		}
 		e.buf = append(e.buf, "{'data': '"...)
 		e.buf = base64.StdEncoding.AppendEncode(e.buf, x)
 		e.buf = append(e.buf, "', 'encoding': 'base64'}"...)
-	case pyval.Tuple:
-		if x == nil {
-			e.buf = append(e.buf, "None"...)
-			return nil
-		}
+	case pyval.Tuple: // nil is the empty tuple
 		return e.tuple(x, depth, false)
-	case []any:
-		if x == nil {
-			e.buf = append(e.buf, "None"...)
-			return nil
-		}
+	case []any: // nil is the empty list
 		if err := open(depth); err != nil {
 			return err
 		}
@@ -177,7 +165,9 @@ func (e *encoder) value(v any, depth int) error {
 // keys, but Python reads them, so they are written.
 func (e *encoder) hashable(k any, depth int, what string) error {
 	switch x := k.(type) {
-	case []any, *pyval.Dict, *pyval.Set:
+	case []any:
+		return unsupported("unhashable %s as %s", pyval.TypeName(k), what)
+	case *pyval.Dict, *pyval.Set:
 		if isNil(k) {
 			return e.value(nil, depth)
 		}
@@ -191,15 +181,9 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 			return unsupported("NaN as %s", what)
 		}
 	case []byte:
-		if x == nil {
-			return e.value(nil, depth)
-		}
 		e.buf = pyrepr.AppendBytes(e.buf, x)
 		return nil
 	case pyval.Tuple:
-		if x == nil {
-			return e.value(nil, depth)
-		}
 		return e.tuple(x, depth, true)
 	case nil, bool, int64, int, *big.Int, string:
 	default:
@@ -214,8 +198,6 @@ func (e *encoder) hashable(k any, depth int, what string) error {
 
 func isNil(v any) bool {
 	switch x := v.(type) {
-	case []any:
-		return x == nil
 	case *pyval.Dict:
 		return x == nil
 	case *pyval.Set:

@@ -89,8 +89,8 @@ var encodeCases = []struct {
 	{"set", pyval.NewSet(int64(1), "a"), "{1,'a'}"},
 	{"set one", pyval.NewSet(int64(3)), "{3}"},
 	{"set tuple", pyval.NewSet(pyval.Tuple{int64(1), nil}), "{(1,None)}"},
-	{"nil bytes", []byte(nil), "None"},
-	{"nil containers", []any{[]any(nil), pyval.Tuple(nil), (*pyval.Dict)(nil), (*pyval.Set)(nil), (*big.Int)(nil)}, "[None,None,None,None,None]"},
+	{"nil bytes", []byte(nil), "{'data': '', 'encoding': 'base64'}"},
+	{"nil containers", []any{[]any(nil), pyval.Tuple(nil), (*pyval.Dict)(nil), (*pyval.Set)(nil), (*big.Int)(nil)}, "[[],(),None,None,None]"},
 	{"go map", map[string]int{"b": 2, "a": 1}, "{'a':1,'b':2}"},
 	{"go slice", []string{"x", "y"}, "['x','y']"},
 	{"go ints", []any{int32(-5), uint8(200), uint64(math.MaxUint64)}, "[-5,200,18446744073709551615]"},
@@ -358,7 +358,7 @@ func roundTripForm(v any) any {
 		}
 	case []byte:
 		if x == nil {
-			return nil
+			return []byte{}
 		}
 	case complex128:
 		re, im := real(x), imag(x)
@@ -370,18 +370,12 @@ func roundTripForm(v any) any {
 		}
 		return complex(re, im)
 	case pyval.Tuple:
-		if x == nil {
-			return nil
-		}
 		t := make(pyval.Tuple, len(x))
 		for i, e := range x {
 			t[i] = roundTripForm(e)
 		}
 		return t
 	case []any:
-		if x == nil {
-			return nil
-		}
 		l := make([]any, len(x))
 		for i, e := range x {
 			l[i] = roundTripForm(e)
