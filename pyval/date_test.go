@@ -133,7 +133,11 @@ func TestToGoDateTime(t *testing.T) {
 			t.Errorf("%s into Date = %v, %v", Repr(in), d, err)
 		}
 	}
-	for _, in := range []any{"2024-06-28T00:00:00", int64(5), 1.5, nil, Date{2024, 2, 30}} {
+	d = Date{2024, 6, 28}
+	if err := ToGo(nil, &d); err != nil || d != (Date{}) {
+		t.Errorf("None into Date = %v, %v; want the zero Date, as for every type", d, err)
+	}
+	for _, in := range []any{"2024-06-28T00:00:00", int64(5), 1.5, Date{2024, 2, 30}} {
 		var ce *ConvertError
 		if err := ToGo(in, &d); !errors.As(err, &ce) {
 			t.Errorf("%s into Date: error %v, want a *ConvertError", Repr(in), err)
