@@ -41,6 +41,7 @@ type Publication struct {
 // an object already registered on d (by RegisterAs or RegisterFactory, say), named at the
 // daemon's current location. Names are registered in sorted order. Call it after d.Listen,
 // so that URIs carry the listening port. If anything fails, what Publish did is undone.
+// Publish leaves no connection to the name server open (Withdraw connects anew).
 func Publish(ctx context.Context, c *Client, d *pyro.Daemon, objects map[string]any, opts PublishOptions) (*Publication, error) {
 	pub := &Publication{c: c, d: d, uris: make(map[string]pyro.URI, len(objects))}
 	known := d.Registered()
@@ -74,6 +75,9 @@ func Publish(ctx context.Context, c *Client, d *pyro.Daemon, objects map[string]
 			return nil, fmt.Errorf("naming: publish %q: %w", name, err)
 		}
 	}
+	// A threaded name server (pyro4-ns) spends a thread on every open connection; a server
+	// that publishes and then serves for hours should not hold one.
+	c.Proxy().Release()
 	return pub, nil
 }
 
@@ -92,7 +96,10 @@ func (p *Publication) URIs() map[string]pyro.URI { return maps.Clone(p.uris) }
 // has registered anew since (they no longer map to our URIs). The objects stay registered on
 // the daemon.
 func (p *Publication) Withdraw(ctx context.Context) error {
-	return p.withdraw(ctx, slices.Sorted(maps.Keys(p.uris)))
+	p.c.Proxy().Release() // reconnect: the name server may have restarted since Publish
+	err := p.withdraw(ctx, slices.Sorted(maps.Keys(p.uris)))
+	p.c.Proxy().Release()
+	return err
 }
 
 func (p *Publication) withdraw(ctx context.Context, names []string) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 )
 
 // ErrNoWorkers means every worker the master knew went away before a pair was answered.
@@ -32,13 +33,13 @@ func FindWorkers(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI, tag str
 	if tag == "" {
 		tag = Tag
 	}
-	nsp, err := openNS(ctx, cfg, ns)
+	c, err := nameServer(ctx, cfg, ns)
 	if err != nil {
 		return nil, err
 	}
-	defer nsp.Close()
-	var found map[string]string
-	if err := nsp.Call(ctx, "list", &found, pyro.Kwargs{"metadata_all": []string{tag}}); err != nil {
+	defer c.Close()
+	found, err := c.List(ctx, naming.Filter{MetadataAll: []string{tag}})
+	if err != nil {
 		return nil, fmt.Errorf("currency: listing workers: %w", err)
 	}
 	if len(found) == 0 {
@@ -138,8 +139,9 @@ type Master struct {
 
 type remoteWorker struct {
 	Endpoint
-	p    *pyro.Proxy
-	gone atomic.Bool
+	p       *pyro.Proxy
+	getRate func(ctx context.Context, pair string) (Quote, error)
+	gone    atomic.Bool
 }
 
 // NewMaster prepares proxies for the workers; it connects on first use.
@@ -160,7 +162,7 @@ func NewMaster(cfg pyro.ProxyConfig, workers []Endpoint, opts MasterOptions) (*M
 			m.Close()
 			return nil, fmt.Errorf("currency: worker %s: %w", ep.Name, err)
 		}
-		m.workers = append(m.workers, &remoteWorker{Endpoint: ep, p: p})
+		m.workers = append(m.workers, &remoteWorker{Endpoint: ep, p: p, getRate: pyro.Method1[string, Quote](p, "get_rate")})
 	}
 	return m, nil
 }
@@ -188,9 +190,7 @@ func (m *Master) Workers() []Endpoint {
 func (m *Master) call(ctx context.Context, w *remoteWorker, pair string) (Quote, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
 	defer cancel()
-	var q Quote
-	err := w.p.Call(ctx, "get_rate", &q, pair)
-	return q, err
+	return w.getRate(ctx, pair)
 }
 
 // workerGone tells a failure of the worker (retry elsewhere) from an answer (a remote

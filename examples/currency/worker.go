@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/pyval"
 )
 
@@ -135,8 +136,8 @@ func RegisterWorker(d *pyro.Daemon, src Source, opts ...WorkerOption) (pyro.URI,
 // server registration.
 type WorkerServer struct {
 	d    *pyro.Daemon
-	cfg  pyro.ProxyConfig // for the name server
-	ns   pyro.URI
+	ns   *naming.Client
+	pub  *naming.Publication
 	name string
 	uri  pyro.URI
 	done chan struct{}
@@ -173,17 +174,19 @@ func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name s
 		ln.Close()
 		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
 	}
-	s := &WorkerServer{d: d, cfg: nsCfg, ns: ns, name: name, uri: uri, done: make(chan struct{})}
+	s := &WorkerServer{d: d, name: name, uri: uri, done: make(chan struct{})}
 	go func() {
 		s.err = d.Serve(ctx, ln)
 		close(s.done)
 	}()
-	nsp, err := openNS(ctx, nsCfg, ns)
+	s.ns, err = nameServer(ctx, nsCfg, ns)
 	if err == nil {
-		defer nsp.Close()
-		err = nsp.Call(ctx, "register", nil, name, uri.String(), pyro.Kwargs{"metadata": o.tags})
+		s.pub, err = naming.Publish(ctx, s.ns, d, map[string]any{name: uri}, naming.PublishOptions{Metadata: o.tags})
 	}
 	if err != nil {
+		if s.ns != nil {
+			s.ns.Close()
+		}
 		d.Close()
 		<-s.done
 		return nil, fmt.Errorf("currency: worker %s: registering with the name server: %w", name, err)
@@ -191,12 +194,12 @@ func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name s
 	return s, nil
 }
 
-// openNS returns a proxy to the name server at ns, or the one pyro.LocateNS finds.
-func openNS(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*pyro.Proxy, error) {
+// nameServer returns a client of the name server at ns, or of the one pyro.LocateNS finds.
+func nameServer(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*naming.Client, error) {
 	if ns.Protocol == "" {
-		return pyro.LocateNS(ctx, "", 0, pyro.WithConfig(cfg))
+		return naming.Locate(ctx, "", 0, pyro.WithConfig(cfg))
 	}
-	return pyro.NewProxyURI(ns, pyro.WithConfig(cfg))
+	return naming.NewClientURI(ns, pyro.WithConfig(cfg))
 }
 
 // Name returns the name the worker is registered under.
@@ -219,17 +222,10 @@ func (s *WorkerServer) Err() error {
 // over since), lets calls in flight finish and stops serving.
 func (s *WorkerServer) Stop(ctx context.Context) error {
 	var errs []error
-	if nsp, err := openNS(ctx, s.cfg, s.ns); err != nil {
+	if err := s.pub.Withdraw(ctx); err != nil {
 		errs = append(errs, err)
-	} else {
-		var current pyro.URI
-		if err := nsp.Call(ctx, "lookup", &current, s.name); err == nil && current == s.uri {
-			if err := nsp.Call(ctx, "remove", nil, s.name); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		nsp.Close()
 	}
+	s.ns.Close()
 	if err := s.d.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -243,6 +239,7 @@ func (s *WorkerServer) Stop(ctx context.Context) error {
 // Close stops the worker at once, as if its process died: calls in flight lose their
 // connections and the name server keeps the stale registration.
 func (s *WorkerServer) Close() error {
+	s.ns.Close()
 	err := s.d.Close()
 	<-s.done
 	return err
