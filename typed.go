@@ -40,6 +40,9 @@ func Method3[A, B, C, R any](p *Proxy, method string) func(ctx context.Context, 
 // callTyped is CallT, with struct{} meaning "no result".
 func callTyped[R any](ctx context.Context, p *Proxy, method string, args ...any) (R, error) {
 	var out R
+	if p == nil {
+		return out, fmt.Errorf("pyro: call %s: nil proxy", method)
+	}
 	var target any = &out
 	if _, none := target.(*struct{}); none {
 		target = nil
@@ -54,6 +57,11 @@ func callTyped[R any](ctx context.Context, p *Proxy, method string, args ...any)
 //	for n, err := range pyro.StreamT[int](ctx, p, "countdown", 3) { ... }
 func StreamT[T any](ctx context.Context, p *Proxy, method string, args ...any) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		if p == nil {
+			var zero T
+			yield(zero, fmt.Errorf("pyro: call %s: nil proxy", method))
+			return
+		}
 		for item, err := range p.Stream(ctx, method, args...) {
 			var v T
 			if err == nil {

@@ -41,6 +41,17 @@ func TestTypedMethods(t *testing.T) {
 	if s, err := join(ctx, "-", "a", "b"); err != nil || s != "a-b" {
 		t.Errorf("join: %q %v", s, err)
 	}
+	if _, err := pyro.Method0[int](nil, "x")(ctx); err == nil {
+		t.Error("a nil proxy called")
+	}
+	for _, err := range pyro.StreamT[int](ctx, nil, "x") {
+		if err == nil {
+			t.Error("a nil proxy streamed")
+		}
+	}
+	if _, err := pyro.NewClient[calcClient](nil); err == nil {
+		t.Error("NewClient of a nil proxy")
+	}
 	wrong := pyro.Method2[int, int, []string](p, "add")
 	_, err := wrong(ctx, 1, 2)
 	wantCallError(t, err, "add", uri, "result: ")

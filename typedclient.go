@@ -37,6 +37,9 @@ func NewClient[T any](p *Proxy) (*T, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("pyro: NewClient[%s]: want a struct of func fields", t)
 	}
+	if p == nil {
+		return nil, fmt.Errorf("pyro: NewClient[%s]: nil proxy", t)
+	}
 	var problems []string
 	for i := range t.NumField() {
 		f := t.Field(i)
