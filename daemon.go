@@ -95,6 +95,15 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 	return d, nil
 }
 
+// Config returns the daemon's configuration, defaults filled in: helpers that talk to other
+// servers on the daemon's behalf (a name server) take its Transport from here.
+func (d *Daemon) Config() DaemonConfig {
+	c := d.cfg
+	c.SerializersAccepted = slices.Clone(c.SerializersAccepted)
+	c.HMACKey = slices.Clone(c.HMACKey)
+	return c
+}
+
 // Addr returns the address of the listener the daemon's URIs were taken from, or nil
 // before Listen or Serve.
 func (d *Daemon) Addr() net.Addr {
@@ -196,6 +205,7 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.factory = factory.IsValid()
 	if err := o.onlyInterface(typ); err != nil {
 		return URI{}, err
 	}

@@ -16,10 +16,14 @@
 //
 //	p, _ := pyro.NewProxyURI(uri)                           // or NewProxy("PYRONAME:greeter")
 //	s, err := pyro.CallT[string](ctx, p, "hello", "world")
+//	hello := pyro.Method1[string, string](p, "hello")       // typed: the compiler checks calls
 //
-// Methods are exposed under their Go and snake_case names; a first context.Context parameter
+// Methods are exposed under their Go and snake_case names (WithNaming(CamelCase) for
+// camelCase); a registration that cannot work fails with a *RegisterError listing every
+// problem and its fix. A first context.Context parameter
 // receives the call's context (CallInfoFrom tells who called); errors become Python
-// exceptions (NewError picks the class) and a remote exception is a *RemoteError. Values
+// exceptions (NewError picks the class) and a remote exception is a *RemoteError, while a call
+// that failed on the way is a *CallError naming the method and the object. Values
 // convert between Go and Python as package pyval describes; serializers are serpent (Pyro's
 // default), json, marshal and msgpack. An object registered with a daemon travels as a proxy
 // to itself wherever it appears (autoproxy): pass your own registered object to a server to

@@ -144,3 +144,112 @@ func ExampleWithConfig() {
 	fmt.Println(p.Config().Serializer, p.Config().MaxConns, p.Config().MaxIdleConns)
 	// Output: json 4 16
 }
+
+// Method1 turns a remote method into a typed Go func once; the compiler then checks every
+// call's argument and result types.
+func ExampleMethod1() {
+	ctx := context.Background()
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	defer d.Close()
+	ln, _ := d.Listen()
+	go d.Serve(ctx, ln)
+	uri, _ := pyro.RegisterAs[GreeterAPI](d, Greeter{})
+
+	p, _ := pyro.NewProxyURI(uri)
+	defer p.Close()
+	hello := pyro.Method1[string, string](p, "hello")
+	divide := pyro.Method2[float64, float64, float64](p, "divide")
+	fmt.Println(hello(ctx, "typed"))
+	fmt.Println(divide(ctx, 1, 4))
+	// Output:
+	// hello typed <nil>
+	// 0.25 <nil>
+}
+
+// StreamT iterates a remote generator with its items converted to T.
+func ExampleStreamT() {
+	ctx := context.Background()
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	defer d.Close()
+	ln, _ := d.Listen()
+	go d.Serve(ctx, ln)
+	uri, _ := pyro.RegisterAs[GreeterAPI](d, Greeter{})
+
+	p, _ := pyro.NewProxyURI(uri)
+	defer p.Close()
+	sum := 0
+	for n, err := range pyro.StreamT[int](ctx, p, "countdown", 4) {
+		if err != nil {
+			panic(err)
+		}
+		sum += n
+	}
+	fmt.Println(sum)
+	// Output: 10
+}
+
+// GreeterClient describes the greeter's remote API for Go callers: NewClient fills in the
+// funcs, so calls through it are checked by the compiler. Field names match the remote
+// snake_case (or camelCase) names; a tag names a method explicitly.
+type GreeterClient struct {
+	Hello     func(ctx context.Context, name string) (string, error)
+	Countdown func(ctx context.Context, n int) iter.Seq2[int, error]
+	Div       func(ctx context.Context, a, b float64) (float64, error) `pyro:"divide"`
+}
+
+func ExampleNewClient() {
+	ctx := context.Background()
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	defer d.Close()
+	ln, _ := d.Listen()
+	go d.Serve(ctx, ln)
+	uri, _ := pyro.RegisterAs[GreeterAPI](d, Greeter{})
+
+	p, _ := pyro.NewProxyURI(uri)
+	defer p.Close()
+	g, err := pyro.NewClient[GreeterClient](p)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(g.Hello(ctx, "client"))
+	for n, err := range g.Countdown(ctx, 2) {
+		fmt.Println(n, err)
+	}
+	_, err = g.Div(ctx, 1, 0)
+	var re *pyro.RemoteError
+	fmt.Println(errors.As(err, &re), re.ShortClass())
+	// Output:
+	// hello client <nil>
+	// 2 <nil>
+	// 1 <nil>
+	// true ZeroDivisionError
+}
+
+// Quotes has Go names that differ in Python's two styles.
+type Quotes struct{}
+
+// GetRate is exposed as getRate under CamelCase (get_rate by default).
+func (Quotes) GetRate(pair string) float64 { return 1.0705 }
+
+// LastUpdated is exposed as lastUpdated under CamelCase.
+func (Quotes) LastUpdated() string { return "2024-06-28" }
+
+// WithNaming(pyro.CamelCase) publishes Python camelCase names (GetRate as getRate) without a
+// WithName per method; Go callers may still use the Go names.
+func ExampleWithNaming() {
+	ctx := context.Background()
+	d, _ := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	defer d.Close()
+	ln, _ := d.Listen()
+	go d.Serve(ctx, ln)
+	uri, _ := d.Register(Quotes{}, pyro.WithNaming(pyro.CamelCase))
+
+	p, _ := pyro.NewProxyURI(uri)
+	defer p.Close()
+	methods, _, _, _ := p.Metadata(ctx)
+	fmt.Println(methods)
+	fmt.Println(pyro.CallT[float64](ctx, p, "GetRate", "EURUSD"))
+	// Output:
+	// [getRate lastUpdated]
+	// 1.0705 <nil>
+}

@@ -6,15 +6,15 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/gopyro/pyro/pyval"
 )
 
-// A Go object is exposed by its exported methods, each reachable under its Go name and its
-// snake_case name (GetRate and get_rate); Python peers see the snake_case names in the
-// metadata. A pair Foo() T / SetFoo(T) is a remote attribute "foo" instead of two methods.
-// All reflection happens here, once per registration; a call only looks up a map.
+// A Go object is exposed by its exported methods, each reachable under its Go name and the
+// name its naming policy gives (get_rate by default, getRate with CamelCase); Python peers see
+// the latter in the metadata. A pair Foo() T / SetFoo(T) is a remote attribute "foo" instead
+// of two methods. All reflection happens at registration (expose_build.go); a call only looks
+// up a map.
 
 // exposedType is the method table of one Go type, built at registration.
 type exposedType struct {
@@ -50,9 +50,10 @@ func (m metadata) dict(asLists bool) *pyval.Dict {
 
 type exposedMethod struct {
 	fn         reflect.Value // the method as a func taking the receiver first
-	name       string        // the name Python peers see
-	qualName   string        // Class.name, as Python's messages say
-	index      int           // method index in typ's method set
+	goName     string
+	name       string // the name Python peers see
+	qualName   string // Class.name, as Python's messages say
+	index      int    // method index in typ's method set
 	hasCtx     bool
 	params     []reflect.Type // excluding receiver and context
 	proxies    []bool         // by parameter: may hold a *Proxy (holdsProxy)
@@ -86,181 +87,6 @@ var (
 	errorType   = reflect.TypeFor[error]()
 	boolType    = reflect.TypeFor[bool]()
 )
-
-// exposeOptions are the registration knobs that shape the method table.
-type exposeOptions struct {
-	names     map[string]string   // Go method name → exposed name
-	oneway    map[string]bool     // by either name
-	params    map[string][]string // by Go name: keyword parameter names
-	hidden    map[string]bool     // Go names not exposed
-	attrs     map[string]bool     // Go getters exposed as attributes even without a setter
-	only      map[string]bool     // when set, the only Go names exposed (WithInterface)
-	className string
-}
-
-// buildExposed walks typ's method set. typ is the type of the registered value (usually a
-// pointer), so pointer-receiver methods are included.
-func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
-	et := &exposedType{typ: typ, class: opts.className, methods: map[string]*exposedMethod{}, attrs: map[string]*exposedAttr{}}
-	if et.class == "" {
-		et.class = typ.Name()
-		if typ.Kind() == reflect.Pointer {
-			et.class = typ.Elem().Name()
-		}
-	}
-	all := map[string]*exposedMethod{}
-	for i := range typ.NumMethod() {
-		m := typ.Method(i)
-		if !m.IsExported() || opts.hidden[m.Name] || reservedMethods[m.Name] || opts.only != nil && !opts.only[m.Name] {
-			continue
-		}
-		em, err := inspectMethod(m, i)
-		if err != nil {
-			return nil, err
-		}
-		all[m.Name] = em
-	}
-	// Foo()/SetFoo(v) pairs become attributes, and so do getters named by WithAttributes
-	// (read-only unless a setter exists).
-	for goName, get := range all {
-		if len(get.params) != 0 || get.hasCtx || !get.hasResult || get.stream != notStream {
-			continue
-		}
-		set, hasSet := all["Set"+goName]
-		if hasSet && (len(set.params) != 1 || set.variadic || set.hasResult) {
-			hasSet = false
-		}
-		if !hasSet && !opts.attrs[goName] {
-			continue
-		}
-		name := exposedName(goName, opts)
-		a := &exposedAttr{name: name, get: get}
-		if hasSet {
-			a.set, a.setTyp = set, set.params[0]
-			delete(all, "Set"+goName)
-		}
-		et.attrs[name] = a
-		et.attrs[goName] = a
-		et.meta.Attrs = append(et.meta.Attrs, name)
-		delete(all, goName)
-	}
-	for goName, em := range all {
-		em.name = exposedName(goName, opts)
-		em.qualName = et.class + "." + em.name
-		em.oneway = opts.oneway[goName] || opts.oneway[em.name]
-		if names, ok := opts.params[goName]; ok {
-			if len(names) != len(em.params) {
-				return nil, fmt.Errorf("pyro: parameter names for %s: %d given, method has %d parameters", goName, len(names), len(em.params))
-			}
-			em.paramNames = names
-		}
-		et.methods[goName] = em
-		et.methods[em.name] = em
-		et.meta.Methods = append(et.meta.Methods, em.name)
-		if em.oneway {
-			et.meta.Oneway = append(et.meta.Oneway, em.name)
-		}
-	}
-	slices.Sort(et.meta.Methods)
-	slices.Sort(et.meta.Oneway)
-	slices.Sort(et.meta.Attrs)
-	if len(et.meta.Methods) == 0 && len(et.meta.Attrs) == 0 {
-		// A Python proxy refuses an object that exposes nothing.
-		return nil, fmt.Errorf("pyro: type %s exposes no methods or attributes", typ)
-	}
-	return et, nil
-}
-
-// reservedMethods are Go conventions that are not remote methods.
-var reservedMethods = map[string]bool{"MarshalPython": true, "UnmarshalPython": true}
-
-func exposedName(goName string, opts exposeOptions) string {
-	if n, ok := opts.names[goName]; ok {
-		return n
-	}
-	return SnakeCase(goName)
-}
-
-func inspectMethod(m reflect.Method, index int) (*exposedMethod, error) {
-	ft := m.Type
-	em := &exposedMethod{index: index, fn: m.Func, variadic: ft.IsVariadic()}
-	in := 1 // skip the receiver
-	if ft.NumIn() > 1 && ft.In(1) == contextType {
-		em.hasCtx = true
-		in = 2
-	}
-	for ; in < ft.NumIn(); in++ {
-		em.params = append(em.params, ft.In(in))
-		em.proxies = append(em.proxies, holdsProxy(ft.In(in)))
-	}
-	switch ft.NumOut() {
-	case 0:
-	case 1:
-		if ft.Out(0) == errorType {
-			em.returnsErr = true
-		} else {
-			em.hasResult = true
-		}
-	case 2:
-		if ft.Out(1) != errorType {
-			return nil, fmt.Errorf("pyro: method %s: a second result must be error", m.Name)
-		}
-		em.hasResult, em.returnsErr = true, true
-	default:
-		return nil, fmt.Errorf("pyro: method %s returns %d values; return (T, error) at most", m.Name, ft.NumOut())
-	}
-	if em.hasResult {
-		em.stream = streamKindOf(ft.Out(0))
-	}
-	return em, nil
-}
-
-// streamKindOf recognises iterators and channels, whose values stream to the caller.
-func streamKindOf(t reflect.Type) streamKind {
-	switch t.Kind() {
-	case reflect.Chan:
-		if t.ChanDir()&reflect.RecvDir != 0 {
-			return streamChan
-		}
-	case reflect.Func:
-		if t.NumIn() != 1 || t.NumOut() != 0 {
-			return notStream
-		}
-		yield := t.In(0)
-		if yield.Kind() != reflect.Func || yield.NumOut() != 1 || yield.Out(0) != boolType {
-			return notStream
-		}
-		switch {
-		case yield.NumIn() == 1:
-			return streamSeq
-		case yield.NumIn() == 2 && yield.In(1) == errorType:
-			return streamSeq2
-		}
-	}
-	return notStream
-}
-
-// SnakeCase converts a Go identifier to Python's naming: GetRate → get_rate,
-// HTTPServer → http_server, EchoV2 → echo_v2.
-func SnakeCase(s string) string {
-	var b strings.Builder
-	runes := []rune(s)
-	for i, r := range runes {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				prev := runes[i-1]
-				nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
-				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-					b.WriteByte('_')
-				}
-			}
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 // lookupMethod finds a method by the name a caller used, enforcing Pyro4's rules on private
 // names with its exact messages.

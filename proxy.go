@@ -55,6 +55,9 @@ func NewProxy(uri string, opts ...ProxyOption) (*Proxy, error) {
 
 // NewProxyURI is NewProxy for a parsed URI.
 func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
+	if err := checkProxyURI(u); err != nil {
+		return nil, err
+	}
 	given := proxyConfigOf(opts)
 	cfg := given.withDefaults()
 	codec, err := serializer.ByName(cfg.Serializer)
@@ -63,14 +66,26 @@ func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
 	}
 	p := &Proxy{uri: u, cfg: cfg, codec: codec, pool: newConnPool(cfg.MaxConns, cfg.MaxIdleConns),
 		wcfg: wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression}}
-	if u.Protocol == "" {
-		return nil, fmt.Errorf("%w: a proxy needs a PYRO, PYRONAME or PYROMETA URI, got the zero URI", ErrInvalidURI)
-	}
 	if u.Protocol == ProtocolPyro {
 		p.resolved = u
 	}
 	p.serializerSet = given.Serializer != ""
 	return p, nil
+}
+
+// checkProxyURI refuses, before any I/O, a URI no call could use.
+func checkProxyURI(u URI) error {
+	switch {
+	case u.Protocol == "":
+		return fmt.Errorf("%w: a proxy needs a PYRO, PYRONAME or PYROMETA URI, got the zero URI", ErrInvalidURI)
+	case u.Protocol != ProtocolPyro && u.Protocol != ProtocolPyroName && u.Protocol != ProtocolPyroMeta:
+		return fmt.Errorf("%w: a proxy needs a PYRO, PYRONAME or PYROMETA URI, got protocol %q", ErrInvalidURI, u.Protocol)
+	case u.Object == "":
+		return fmt.Errorf("%w: %s URI without an object", ErrInvalidURI, u.Protocol)
+	case u.Protocol == ProtocolPyro && u.Host == "" && u.SockPath == "":
+		return fmt.Errorf("%w: PYRO:%s has no location (host and port, or unix socket)", ErrInvalidURI, u.Object)
+	}
+	return nil
 }
 
 // Config returns the proxy's configuration, defaults filled in.
@@ -120,9 +135,11 @@ func (p *Proxy) ResolvedURI(ctx context.Context) (URI, error) {
 	return p.resolved, nil
 }
 
-// Metadata returns the remote object's exposed methods, oneway methods and attributes.
+// Metadata returns the remote object's exposed methods, oneway methods and attributes. A
+// proxy that knows them already (from an earlier connection, or from the sender of a proxy
+// received in a call) answers without asking the remote side; Bind fetches them anew.
 func (p *Proxy) Metadata(ctx context.Context) (methods, oneway, attrs []string, err error) {
-	if err := p.Bind(ctx); err != nil {
+	if err := p.bindOnce(ctx); err != nil {
 		return nil, nil, nil, err
 	}
 	p.mu.Lock()
@@ -473,7 +490,8 @@ func splitKwargs(args []any) ([]any, *pyval.Dict) {
 var noKwargs = pyval.NewDict(0)
 
 // exposedName returns the name to send for a method or attribute: the one the metadata lists,
-// accepting a Go spelling (GetRate) for an exposed snake_case name (get_rate). Names the
+// accepting a Go spelling (GetRate) for an exposed snake_case or camelCase name (get_rate,
+// getRate). Names the
 // metadata does not list are refused without a round trip, as Pyro4's proxy does.
 func (p *Proxy) exposedName(name string, attr bool) (string, error) {
 	p.mu.Lock()
@@ -488,10 +506,12 @@ func (p *Proxy) exposedName(name string, attr bool) (string, error) {
 	if slices.Contains(names, name) {
 		return name, nil
 	}
-	if snake := SnakeCase(name); slices.Contains(names, snake) {
-		return snake, nil
+	for _, policy := range [...]func(string) string{SnakeCase, CamelCase} {
+		if n := policy(name); slices.Contains(names, n) {
+			return n, nil
+		}
 	}
-	return "", fmt.Errorf("%w: remote object '%s' has no exposed attribute or method '%s'", ErrNoSuchMethod, p.uri, name)
+	return "", ErrNoSuchMethod // the caller's CallError names the method and object
 }
 
 // Call calls a remote method with positional arguments (and, as the last argument, optional
@@ -500,30 +520,36 @@ func (p *Proxy) exposedName(name string, attr bool) (string, error) {
 // Calling a oneway method returns as soon as the request is sent.
 func (p *Proxy) Call(ctx context.Context, method string, out any, args ...any) error {
 	args, kwargs := splitKwargs(args)
+	name, err := p.call(ctx, method, out, args, kwargs)
+	return p.callError("call", name, len(args), err)
+}
+
+// call is Call returning the name it sent, for the error.
+func (p *Proxy) call(ctx context.Context, method string, out any, args []any, kwargs *pyval.Dict) (string, error) {
 	if err := p.bindOnce(ctx); err != nil {
-		return err
+		return method, err
 	}
-	method, err := p.exposedName(method, false)
+	name, err := p.exposedName(method, false)
 	if err != nil {
-		return err
+		return method, err
 	}
-	r, err := p.invoke(ctx, "", method, args, kwargs, 0)
+	r, err := p.invoke(ctx, "", name, args, kwargs, 0)
 	if err != nil {
-		return err
+		return name, err
 	}
 	if r.streamID != "" {
 		p.closeStream(r.streamID)
-		return fmt.Errorf("pyro: %s returned an item stream: use Proxy.Stream", method)
+		return name, errors.New("it returned an item stream: use Proxy.Stream")
 	}
-	return p.decodeInto(r.value, out, method)
+	return name, p.decodeInto(r.value, out)
 }
 
-func (p *Proxy) decodeInto(v, out any, method string) error {
+func (p *Proxy) decodeInto(v, out any) error {
 	if out == nil {
 		return nil
 	}
 	if err := pyval.ToGo(v, out); err != nil {
-		return fmt.Errorf("pyro: result of %s: %w", method, err)
+		return fmt.Errorf("result: %w", err)
 	}
 	inheritProxies(reflect.ValueOf(out), p.cfg) // proxies in the result talk as this one does
 	return nil
@@ -541,36 +567,36 @@ func CallT[T any](ctx context.Context, p *Proxy, method string, args ...any) (T,
 func (p *Proxy) Oneway(ctx context.Context, method string, args ...any) error {
 	args, kwargs := splitKwargs(args)
 	_, err := p.invoke(ctx, "", method, args, kwargs, wire.FlagOneway)
-	return err
+	return p.callError("call", method, len(args), err)
 }
 
 // GetAttr reads a remote attribute (a Python property, or a Go Foo()/SetFoo pair) into out.
 func (p *Proxy) GetAttr(ctx context.Context, name string, out any) error {
 	if err := p.Bind(ctx); err != nil {
-		return err
+		return p.callError("get attribute", name, 1, err)
 	}
-	name, err := p.exposedName(name, true)
-	if err != nil {
-		return err
+	sent, err := p.exposedName(name, true)
+	if err == nil {
+		name = sent
+		var r reply
+		if r, err = p.invoke(ctx, "", "__getattr__", []any{sent}, noKwargs, 0); err == nil {
+			err = p.decodeInto(r.value, out)
+		}
 	}
-	r, err := p.invoke(ctx, "", "__getattr__", []any{name}, noKwargs, 0)
-	if err != nil {
-		return err
-	}
-	return p.decodeInto(r.value, out, name)
+	return p.callError("get attribute", name, 1, err)
 }
 
 // SetAttr writes a remote attribute.
 func (p *Proxy) SetAttr(ctx context.Context, name string, value any) error {
 	if err := p.Bind(ctx); err != nil {
-		return err
+		return p.callError("set attribute", name, 2, err)
 	}
-	name, err := p.exposedName(name, true)
-	if err != nil {
-		return err
+	sent, err := p.exposedName(name, true)
+	if err == nil {
+		name = sent
+		_, err = p.invoke(ctx, "", "__setattr__", []any{sent, value}, noKwargs, 0)
 	}
-	_, err = p.invoke(ctx, "", "__setattr__", []any{name, value}, noKwargs, 0)
-	return err
+	return p.callError("set attribute", name, 2, err)
 }
 
 // Stream calls a method that returns an iterator or generator and yields its items as they
@@ -578,18 +604,20 @@ func (p *Proxy) SetAttr(ctx context.Context, name string, value any) error {
 func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
 		args, kwargs := splitKwargs(args)
+		fail := func(err error) { yield(nil, p.callError("call", method, len(args), err)) }
 		if err := p.Bind(ctx); err != nil {
-			yield(nil, err)
+			fail(err)
 			return
 		}
-		method, err := p.exposedName(method, false)
+		sent, err := p.exposedName(method, false)
 		if err != nil {
-			yield(nil, err)
+			fail(err)
 			return
 		}
+		method = sent
 		r, err := p.invoke(ctx, "", method, args, kwargs, 0)
 		if err != nil {
-			yield(nil, err)
+			fail(err)
 			return
 		}
 		if r.streamID == "" {
@@ -612,7 +640,7 @@ func (p *Proxy) Stream(ctx context.Context, method string, args ...any) iter.Seq
 				if !errors.Is(err, ErrCommunication) {
 					p.closeStream(r.streamID)
 				}
-				yield(nil, err)
+				fail(err)
 				return
 			}
 			if !yield(item.value, nil) {
@@ -666,11 +694,11 @@ func (e *BatchError) Unwrap() error { return e.Err }
 // results before it are returned with a *BatchError for it.
 func (b *Batch) Run(ctx context.Context) ([]any, error) {
 	if err := b.p.Bind(ctx); err != nil {
-		return nil, err
+		return nil, b.p.callError("call", "<batch>", len(b.calls), err)
 	}
 	r, err := b.p.invoke(ctx, "", "<batch>", b.calls, nil, wire.FlagBatch)
 	if err != nil {
-		return nil, err
+		return nil, b.p.callError("call", "<batch>", len(b.calls), err)
 	}
 	results, ok := asList(r.value)
 	if !ok {
@@ -687,9 +715,9 @@ func (b *Batch) Run(ctx context.Context) ([]any, error) {
 
 // RunOneway sends the queued calls without waiting for any result.
 func (b *Batch) RunOneway(ctx context.Context) error {
-	if err := b.p.Bind(ctx); err != nil {
-		return err
+	err := b.p.Bind(ctx)
+	if err == nil {
+		_, err = b.p.invoke(ctx, "", "<batch>", b.calls, nil, wire.FlagBatch|wire.FlagOneway)
 	}
-	_, err := b.p.invoke(ctx, "", "<batch>", b.calls, nil, wire.FlagBatch|wire.FlagOneway)
-	return err
+	return b.p.callError("call", "<batch>", len(b.calls), err)
 }

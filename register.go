@@ -1,7 +1,6 @@
 package pyro
 
 import (
-	"fmt"
 	"reflect"
 	"strconv"
 )
@@ -43,13 +42,15 @@ type registerOptions struct {
 // WithID registers the object under this id instead of a generated "obj_<hex>" one.
 func WithID(id string) RegisterOption { return func(o *registerOptions) { o.id = id } }
 
-// WithName exposes the Go method goName under pyName instead of its snake_case name (both
-// stay callable): WithName("Dunder", "__dunder__").
+// WithName exposes the Go method (or attribute getter) goName under pyName instead of the
+// name the naming policy gives (both stay callable): WithName("Dunder", "__dunder__"). A
+// goName that is not exposed makes the registration fail, as for every option naming methods.
 func WithName(goName, pyName string) RegisterOption {
 	return func(o *registerOptions) { o.names[goName] = pyName }
 }
 
 // WithOneway marks methods (by Go or exposed name) as oneway: clients do not wait for them.
+// A name that matches no exposed method makes the registration fail.
 func WithOneway(names ...string) RegisterOption {
 	return func(o *registerOptions) {
 		for _, n := range names {
@@ -113,14 +114,19 @@ func (o *registerOptions) onlyInterface(typ reflect.Type) error {
 		return nil
 	}
 	if o.iface.Kind() != reflect.Interface {
-		return fmt.Errorf("pyro: WithInterface[%s]: not an interface type", o.iface)
+		return &RegisterError{Type: typ, Problems: []string{"WithInterface[" + o.iface.String() + "]: not an interface type"}}
 	}
 	if !typ.Implements(o.iface) {
-		return fmt.Errorf("pyro: %s does not implement %s", typ, o.iface)
+		why := "it does not implement " + o.iface.String()
+		if typ.Kind() != reflect.Pointer && typ.Kind() != reflect.Interface && reflect.PointerTo(typ).Implements(o.iface) {
+			why += " (*" + typ.String() + " does: register a pointer)"
+		}
+		return &RegisterError{Type: typ, Problems: []string{why}}
 	}
 	o.only = make(map[string]bool, o.iface.NumMethod())
 	for i := range o.iface.NumMethod() {
 		o.only[o.iface.Method(i).Name] = true
 	}
+	o.exposeOptions.iface = o.iface
 	return nil
 }

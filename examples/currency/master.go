@@ -33,12 +33,12 @@ func FindWorkers(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI, tag str
 	if tag == "" {
 		tag = Tag
 	}
-	nsc, err := openNS(ctx, cfg, ns)
+	c, err := nameServer(ctx, cfg, ns)
 	if err != nil {
 		return nil, err
 	}
-	defer nsc.Close()
-	found, err := nsc.List(ctx, naming.Filter{MetadataAll: []string{tag}})
+	defer c.Close()
+	found, err := c.List(ctx, naming.Filter{MetadataAll: []string{tag}})
 	if err != nil {
 		return nil, fmt.Errorf("currency: listing workers: %w", err)
 	}
@@ -139,8 +139,9 @@ type Master struct {
 
 type remoteWorker struct {
 	Endpoint
-	p    *pyro.Proxy
-	gone atomic.Bool
+	p       *pyro.Proxy
+	getRate func(ctx context.Context, pair string) (Quote, error)
+	gone    atomic.Bool
 }
 
 // NewMaster prepares proxies for the workers; it connects on first use.
@@ -161,7 +162,7 @@ func NewMaster(cfg pyro.ProxyConfig, workers []Endpoint, opts MasterOptions) (*M
 			m.Close()
 			return nil, fmt.Errorf("currency: worker %s: %w", ep.Name, err)
 		}
-		m.workers = append(m.workers, &remoteWorker{Endpoint: ep, p: p})
+		m.workers = append(m.workers, &remoteWorker{Endpoint: ep, p: p, getRate: pyro.Method1[string, Quote](p, "get_rate")})
 	}
 	return m, nil
 }
@@ -189,9 +190,7 @@ func (m *Master) Workers() []Endpoint {
 func (m *Master) call(ctx context.Context, w *remoteWorker, pair string) (Quote, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
 	defer cancel()
-	var q Quote
-	err := w.p.Call(ctx, "get_rate", &q, pair)
-	return q, err
+	return w.getRate(ctx, pair)
 }
 
 // workerGone tells a failure of the worker (retry elsewhere) from an answer (a remote

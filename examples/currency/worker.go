@@ -136,8 +136,8 @@ func RegisterWorker(d *pyro.Daemon, src Source, opts ...WorkerOption) (pyro.URI,
 // server registration.
 type WorkerServer struct {
 	d    *pyro.Daemon
-	cfg  pyro.ProxyConfig // for the name server
-	ns   pyro.URI
+	ns   *naming.Client
+	pub  *naming.Publication
 	name string
 	uri  pyro.URI
 	done chan struct{}
@@ -174,17 +174,19 @@ func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name s
 		ln.Close()
 		return nil, fmt.Errorf("currency: worker %s: %w", name, err)
 	}
-	s := &WorkerServer{d: d, cfg: nsCfg, ns: ns, name: name, uri: uri, done: make(chan struct{})}
+	s := &WorkerServer{d: d, name: name, uri: uri, done: make(chan struct{})}
 	go func() {
 		s.err = d.Serve(ctx, ln)
 		close(s.done)
 	}()
-	nsc, err := openNS(ctx, nsCfg, ns)
+	s.ns, err = nameServer(ctx, nsCfg, ns)
 	if err == nil {
-		defer nsc.Close()
-		err = nsc.Register(ctx, name, uri, naming.RegisterOptions{Metadata: o.tags})
+		s.pub, err = naming.Publish(ctx, s.ns, d, map[string]any{name: uri}, naming.PublishOptions{Metadata: o.tags})
 	}
 	if err != nil {
+		if s.ns != nil {
+			s.ns.Close()
+		}
 		d.Close()
 		<-s.done
 		return nil, fmt.Errorf("currency: worker %s: registering with the name server: %w", name, err)
@@ -192,8 +194,8 @@ func StartWorker(ctx context.Context, cfg pyro.DaemonConfig, ns pyro.URI, name s
 	return s, nil
 }
 
-// openNS returns a client of the name server at ns, or of the one pyro.LocateNS finds.
-func openNS(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*naming.Client, error) {
+// nameServer returns a client of the name server at ns, or of the one pyro.LocateNS finds.
+func nameServer(ctx context.Context, cfg pyro.ProxyConfig, ns pyro.URI) (*naming.Client, error) {
 	if ns.Protocol == "" {
 		return naming.Locate(ctx, "", 0, pyro.WithConfig(cfg))
 	}
@@ -220,16 +222,10 @@ func (s *WorkerServer) Err() error {
 // over since), lets calls in flight finish and stops serving.
 func (s *WorkerServer) Stop(ctx context.Context) error {
 	var errs []error
-	if nsc, err := openNS(ctx, s.cfg, s.ns); err != nil {
+	if err := s.pub.Withdraw(ctx); err != nil {
 		errs = append(errs, err)
-	} else {
-		if current, err := nsc.Lookup(ctx, s.name); err == nil && current == s.uri {
-			if _, err := nsc.Remove(ctx, s.name); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		nsc.Close()
 	}
+	s.ns.Close()
 	if err := s.d.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -243,6 +239,7 @@ func (s *WorkerServer) Stop(ctx context.Context) error {
 // Close stops the worker at once, as if its process died: calls in flight lose their
 // connections and the name server keeps the stale registration.
 func (s *WorkerServer) Close() error {
+	s.ns.Close()
 	err := s.d.Close()
 	<-s.done
 	return err
