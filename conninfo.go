@@ -61,4 +61,3 @@ func (c *serverConn) disconnected() {
 	}()
 	f(c.detached)
 }
-
