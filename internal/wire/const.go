@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/gopyro/pyro/internal/framing"
 )
 
 // ProtocolVersion is the Pyro4 wire protocol version (Pyro4 4.x, PROTOCOL_VERSION).
@@ -137,46 +138,10 @@ func (h header) String() string {
 }
 
 // TypeName returns Pyro4's name for a message type ("INVOKE"), or "TYPE(n)" for unknown ones.
-func TypeName(t uint16) string {
-	switch t {
-	case Connect:
-		return "CONNECT"
-	case ConnectOK:
-		return "CONNECTOK"
-	case ConnectFail:
-		return "CONNECTFAIL"
-	case Invoke:
-		return "INVOKE"
-	case Result:
-		return "RESULT"
-	case Ping:
-		return "PING"
-	}
-	return fmt.Sprintf("TYPE(%d)", t)
-}
+func TypeName(t uint16) string { return framing.TypeName(t) }
 
 var flagNames = [...]string{"EXCEPTION", "COMPRESSED", "ONEWAY", "BATCH", "META_ON_CONNECT", "ITEMSTREAMRESULT", "KEEPSERIALIZED"}
 
 // FlagNames returns the flag bits as Pyro4 names joined by "|" ("ONEWAY|BATCH"), unknown bits
 // as a number, and "0" for none.
-func FlagNames(f uint16) string {
-	if f == 0 {
-		return "0"
-	}
-	var b []byte
-	for i, name := range flagNames {
-		if f&(1<<i) != 0 {
-			if b != nil {
-				b = append(b, '|')
-			}
-			b = append(b, name...)
-		}
-	}
-	if rest := f &^ knownFlags; rest != 0 {
-		if b != nil {
-			b = append(b, '|')
-		}
-		b = fmt.Appendf(b, "%#x", rest)
-	}
-	return string(b)
-}
+func FlagNames(f uint16) string { return framing.FlagNames(f, flagNames[:]) }

@@ -118,7 +118,7 @@ func (f pyFrame) config(t testing.TB) *Config {
 func (f pyFrame) message(t testing.TB) *Message {
 	m := &Message{Type: f.Type, Flags: f.Flags, Seq: f.Seq, SerializerID: f.SerID, Data: unhex(t, f.Data)}
 	for _, a := range f.Anns {
-		m.Annotations = append(m.Annotations, Annotation{a[0], unhex(t, a[1])})
+		m.Annotations = append(m.Annotations, Annotation{Key: a[0], Value: unhex(t, a[1])})
 	}
 	return m
 }

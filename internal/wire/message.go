@@ -1,15 +1,14 @@
 package wire
 
 import (
+	"github.com/gopyro/pyro/internal/framing"
 	"strconv"
 	"strings"
 )
 
-// Annotation is one annotation chunk: a 4-character ASCII key and its value bytes.
-type Annotation struct {
-	Key   string
-	Value []byte
-}
+// Annotation is one annotation chunk: a 4-character ASCII key and its value bytes (the same
+// type as Pyro5's).
+type Annotation = framing.Annotation
 
 // Message is one Pyro4 message. Data is the plain payload (see the package comment for
 // compression and HMAC). Annotations go on the wire in slice order; keys must be unique,
@@ -24,29 +23,16 @@ type Message struct {
 }
 
 // Annotation returns the value of the annotation with the given key.
-func (m *Message) Annotation(key string) ([]byte, bool) {
-	if i := m.annotationIndex(key); i >= 0 {
-		return m.Annotations[i].Value, true
-	}
-	return nil, false
-}
+func (m *Message) Annotation(key string) ([]byte, bool) { return framing.Get(m.Annotations, key) }
 
 // SetAnnotation sets an annotation, replacing the value in place if the key is present (so
 // its position on the wire stays), appending it otherwise. The key is checked on write.
 func (m *Message) SetAnnotation(key string, value []byte) {
-	if i := m.annotationIndex(key); i >= 0 {
-		m.Annotations[i].Value = value
-		return
-	}
-	m.Annotations = append(m.Annotations, Annotation{Key: key, Value: value})
+	m.Annotations = framing.Set(m.Annotations, key, value)
 }
 
 // DeleteAnnotation removes the annotation with the given key, keeping the others' order.
-func (m *Message) DeleteAnnotation(key string) {
-	if i := m.annotationIndex(key); i >= 0 {
-		m.Annotations = append(m.Annotations[:i], m.Annotations[i+1:]...)
-	}
-}
+func (m *Message) DeleteAnnotation(key string) { m.Annotations = framing.Delete(m.Annotations, key) }
 
 // CorrelationID returns the 16-byte correlation id from the CORR annotation; ok is false if
 // there is none or it is not 16 bytes long.
@@ -62,15 +48,6 @@ func (m *Message) CorrelationID() (id [16]byte, ok bool) {
 // SetCorrelationID sets the CORR annotation to the raw bytes of a UUID.
 func (m *Message) SetCorrelationID(id [16]byte) {
 	m.SetAnnotation(AnnCorrelation, id[:])
-}
-
-func (m *Message) annotationIndex(key string) int {
-	for i := range m.Annotations {
-		if m.Annotations[i].Key == key {
-			return i
-		}
-	}
-	return -1
 }
 
 // String describes the message for logs, without the payload bytes:

@@ -2,10 +2,10 @@ package wire
 
 import (
 	"bytes"
-	"compress/zlib"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/gopyro/pyro/internal/framing"
 	"io"
 	"sync"
 )
@@ -16,7 +16,6 @@ const readChunk = 1 << 20
 
 var (
 	hdrPool = sync.Pool{New: func() any { return new([HeaderSize]byte) }}
-	zrPool  = sync.Pool{New: func() any { return new(zlibReader) }}
 )
 
 // messageBox allocates a Message together with room for its first annotations, so a typical
@@ -140,55 +139,11 @@ func truncated(err error, got, n int) error {
 	return fmt.Errorf("pyro wire: read frame body: %w", err)
 }
 
-// parseAnnotations appends the chunks in b to anns. A repeated key keeps its first position
-// and takes the last value, as the Python dict that Pyro4 reads them into does.
+// parseAnnotations appends the chunks in b (2-byte lengths) to anns.
 func parseAnnotations(anns []Annotation, b []byte) ([]Annotation, error) {
-	var index map[string]int // only for messages with many annotations
-	for off := 0; off < len(b); {
-		if len(b)-off < annotationChunkHeaderSize {
-			return nil, fmt.Errorf("pyro wire: %w: truncated annotation chunk header at offset %d", ErrProtocol, off)
-		}
-		rawKey := b[off : off+annotationKeySize]
-		size := int(b[off+4])<<8 | int(b[off+5])
-		off += annotationChunkHeaderSize
-		if size > len(b)-off {
-			return nil, fmt.Errorf("pyro wire: %w: annotation %q of %d bytes overruns the annotations (%d left)", ErrProtocol, rawKey, size, len(b)-off)
-		}
-		value := b[off : off+size : off+size]
-		off += size
-		for _, c := range rawKey {
-			if c >= 0x80 {
-				return nil, fmt.Errorf("pyro wire: %w: annotation key %q is not ASCII", ErrProtocol, rawKey)
-			}
-		}
-
-		at := -1
-		if index != nil {
-			if i, ok := index[string(rawKey)]; ok {
-				at = i
-			}
-		} else {
-			for i := range anns {
-				if anns[i].Key == string(rawKey) {
-					at = i
-					break
-				}
-			}
-		}
-		if at >= 0 {
-			anns[at].Value = value
-			continue
-		}
-		key := internKey(rawKey)
-		anns = append(anns, Annotation{Key: key, Value: value})
-		if index == nil && len(anns) > smallAnnotationCount {
-			index = make(map[string]int, len(anns))
-			for i, a := range anns {
-				index[a.Key] = i
-			}
-		} else if index != nil {
-			index[key] = len(anns) - 1
-		}
+	anns, err := framing.ParseAnnotations(anns, b, 2, internKey)
+	if err != nil {
+		return nil, fmt.Errorf("pyro wire: %w: %v", ErrProtocol, err)
 	}
 	return anns, nil
 }
@@ -210,7 +165,7 @@ func internKey(k []byte) string {
 
 // verify checks the HMAC annotation against key, as Pyro4 does, and removes it.
 func verify(key []byte, m *Message) error {
-	i := m.annotationIndex(AnnHMAC)
+	i := framing.Index(m.Annotations, AnnHMAC)
 	switch {
 	case i < 0 && len(key) == 0:
 		return nil
@@ -237,44 +192,14 @@ func inflateLimit(cfg *Config, annSize int) int {
 	return limit
 }
 
-// zlibReader is a pooled zlib decompressor with its source.
-type zlibReader struct {
-	src bytes.Reader
-	zr  io.ReadCloser
-}
-
-// inflate decompresses a zlib stream of at most limit bytes of output. Like Python's
-// zlib.decompress it ignores bytes after the end of the stream.
+// inflate decompresses a zlib payload of at most limit bytes (framing.Inflate).
 func inflate(data []byte, limit int) ([]byte, error) {
-	z := zrPool.Get().(*zlibReader)
-	defer zrPool.Put(z)
-	z.src.Reset(data)
-	var err error
-	if z.zr == nil {
-		z.zr, err = zlib.NewReader(&z.src)
-	} else {
-		err = z.zr.(zlib.Resetter).Reset(&z.src, nil)
+	out, err := framing.Inflate(data, limit)
+	switch {
+	case errors.Is(err, framing.ErrInflateLimit):
+		return nil, fmt.Errorf("pyro wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
+	case err != nil:
+		return nil, fmt.Errorf("pyro wire: %w: %v", ErrProtocol, err)
 	}
-	if err != nil {
-		z.zr = nil // a failed NewReader leaves nothing reusable
-		return nil, fmt.Errorf("pyro wire: %w: bad compressed payload: %w", ErrProtocol, err)
-	}
-	// Start from a guess, then grow with the output actually produced.
-	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
-	for {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
-		}
-		n, err := z.zr.Read(out[len(out):min(cap(out), limit+1)])
-		out = out[:len(out)+n]
-		if len(out) > limit {
-			return nil, fmt.Errorf("pyro wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
-		}
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("pyro wire: %w: bad compressed payload: %w", ErrProtocol, err)
-		}
-	}
+	return out, nil
 }

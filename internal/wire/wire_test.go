@@ -276,7 +276,7 @@ func TestWriteIgnoresCallerCompressedFlagAndHMAC(t *testing.T) {
 
 // signature must be HMAC-SHA1 over data then the other values by key, as Pyro4 computes it.
 func TestSignatureMatchesCryptoHMAC(t *testing.T) {
-	anns := []Annotation{{"ZZZZ", []byte("z")}, {"CORR", []byte("corr")}, {"HMAC", []byte("skip")}, {"AAAA", []byte("a")}, {"BLBI", nil}}
+	anns := []Annotation{{Key: "ZZZZ", Value: []byte("z")}, {Key: "CORR", Value: []byte("corr")}, {Key: "HMAC", Value: []byte("skip")}, {Key: "AAAA", Value: []byte("a")}, {Key: "BLBI"}}
 	for _, keyLen := range []int{1, 20, 63, 64, 65, 200} {
 		key := random(keyLen, uint64(keyLen))
 		data := random(keyLen*3, 99)
@@ -294,7 +294,7 @@ func TestSignatureMatchesCryptoHMAC(t *testing.T) {
 	// Many annotations take the sorting path for big sets.
 	var many []Annotation
 	for i := 40; i > 0; i-- {
-		many = append(many, Annotation{fmt.Sprintf("K%03d", i), []byte{byte(i)}})
+		many = append(many, Annotation{Key: fmt.Sprintf("K%03d", i), Value: []byte{byte(i)}})
 	}
 	mac := hmac.New(sha1.New, []byte("k"))
 	mac.Write([]byte("d"))
@@ -508,7 +508,7 @@ func TestTrailingBytesAfterZlibStream(t *testing.T) {
 func TestDuplicateAnnotationsLastWins(t *testing.T) {
 	anns := slicesConcat(chunk("AAAA", []byte("1")), chunk("BBBB", []byte("2")), chunk("AAAA", []byte("3")))
 	m := mustRead(t, frame(Invoke, 0, 0, 0, 1, anns, nil), nil)
-	want := []Annotation{{"AAAA", []byte("3")}, {"BBBB", []byte("2")}}
+	want := []Annotation{{Key: "AAAA", Value: []byte("3")}, {Key: "BBBB", Value: []byte("2")}}
 	if err := sameMessage(m, &Message{Type: Invoke, SerializerID: 1, Annotations: want}); err != nil {
 		t.Fatal(err)
 	}
@@ -538,13 +538,13 @@ func TestWriteRefuses(t *testing.T) {
 		cfg  *Config
 		want error
 	}{
-		{"short key", &Message{Annotations: []Annotation{{"COR", nil}}}, nil, ErrProtocol},
-		{"long key", &Message{Annotations: []Annotation{{"CORRE", nil}}}, nil, ErrProtocol},
-		{"non-ASCII key", &Message{Annotations: []Annotation{{"CÖR", nil}}}, nil, ErrProtocol},
-		{"duplicate key", &Message{Annotations: []Annotation{{"CORR", nil}, {"XXXX", nil}, {"CORR", nil}}}, nil, ErrProtocol},
-		{"annotations over 65535", &Message{Annotations: []Annotation{{"BIGA", big}}}, nil, ErrTooLarge},
-		{"HMAC pushes over 65535", &Message{Annotations: []Annotation{{"BIGA", big[:65535-6-10]}}}, &Config{HMACKey: []byte("k")}, ErrTooLarge},
-		{"max message size", &Message{Data: make([]byte, 100), Annotations: []Annotation{{"CORR", make([]byte, 16)}}}, &Config{MaxMessageSize: 121}, ErrTooLarge},
+		{"short key", &Message{Annotations: []Annotation{{Key: "COR"}}}, nil, ErrProtocol},
+		{"long key", &Message{Annotations: []Annotation{{Key: "CORRE", Value: nil}}}, nil, ErrProtocol},
+		{"non-ASCII key", &Message{Annotations: []Annotation{{Key: "CÖR", Value: nil}}}, nil, ErrProtocol},
+		{"duplicate key", &Message{Annotations: []Annotation{{Key: "CORR", Value: nil}, {Key: "XXXX", Value: nil}, {Key: "CORR", Value: nil}}}, nil, ErrProtocol},
+		{"annotations over 65535", &Message{Annotations: []Annotation{{Key: "BIGA", Value: big}}}, nil, ErrTooLarge},
+		{"HMAC pushes over 65535", &Message{Annotations: []Annotation{{Key: "BIGA", Value: big[:65535-6-10]}}}, &Config{HMACKey: []byte("k")}, ErrTooLarge},
+		{"max message size", &Message{Data: make([]byte, 100), Annotations: []Annotation{{Key: "CORR", Value: make([]byte, 16)}}}, &Config{MaxMessageSize: 121}, ErrTooLarge},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -559,19 +559,19 @@ func TestWriteRefuses(t *testing.T) {
 		})
 	}
 	// Just inside the limits is fine.
-	m := &Message{Annotations: []Annotation{{"BIGA", big[:65535-6]}}, Data: make([]byte, 100)}
+	m := &Message{Annotations: []Annotation{{Key: "BIGA", Value: big[:65535-6]}}, Data: make([]byte, 100)}
 	if _, err := Append(nil, m, &Config{MaxMessageSize: 65535 + 100}); err != nil {
 		t.Fatal(err)
 	}
 	// Many annotations use a set for the duplicate check.
 	var many []Annotation
 	for i := range 100 {
-		many = append(many, Annotation{fmt.Sprintf("K%03d", i), nil})
+		many = append(many, Annotation{Key: fmt.Sprintf("K%03d", i), Value: nil})
 	}
 	if _, err := Append(nil, &Message{Annotations: many}, nil); err != nil {
 		t.Fatal(err)
 	}
-	many = append(many, Annotation{"K042", nil})
+	many = append(many, Annotation{Key: "K042", Value: nil})
 	if _, err := Append(nil, &Message{Annotations: many}, nil); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("duplicate among 101: got %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"compress/zlib"
 	"crypto/sha1"
 	"fmt"
+	"github.com/gopyro/pyro/internal/framing"
 	"hash"
 	"io"
 	"slices"
@@ -46,13 +47,8 @@ func configOrZero(c *Config) *Config {
 // memory for the life of the process.
 const maxPooledBuffer = 64 << 10
 
-// smallAnnotationCount is how many annotations are handled with fixed-size scratch space and
-// linear scans; more take a map or a heap slice.
-const smallAnnotationCount = 16
-
 var (
 	bufPool  = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-	zwPool   = sync.Pool{New: func() any { return new(zlibWriter) }}
 	hmacPool = sync.Pool{New: func() any { return &hmacSHA1{inner: sha1.New(), outer: sha1.New()} }}
 )
 
@@ -144,7 +140,7 @@ func checkAnnotations(anns []Annotation) (int, error) {
 	size := 0
 	// Keys are usually few, and then a scan beats building a set.
 	var seen map[string]struct{}
-	if len(anns) > smallAnnotationCount {
+	if len(anns) > framing.SmallCount {
 		seen = make(map[string]struct{}, len(anns))
 	}
 	for i, a := range anns {
@@ -174,46 +170,13 @@ func checkAnnotations(anns []Annotation) (int, error) {
 	return size, nil
 }
 
-func validKey(k string) bool {
-	if len(k) != annotationKeySize {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+func validKey(k string) bool { return framing.ValidKey(k) }
 
-// zlibWriter is a pooled zlib compressor that appends to a byte slice.
-type zlibWriter struct {
-	zw  *zlib.Writer
-	out []byte
-}
+// deflater compresses at zlib's default level, like Python's zlib.compress.
+var deflater = framing.NewDeflater(zlib.DefaultCompression)
 
-func (z *zlibWriter) Write(p []byte) (int, error) {
-	z.out = append(z.out, p...)
-	return len(p), nil
-}
-
-// deflate appends the zlib stream of data (default level, like Python's zlib.compress).
-func deflate(dst, data []byte) []byte {
-	z := zwPool.Get().(*zlibWriter)
-	z.out = dst
-	if z.zw == nil {
-		z.zw = zlib.NewWriter(z)
-	} else {
-		z.zw.Reset(z)
-	}
-	// Writes into a slice cannot fail.
-	_, _ = z.zw.Write(data)
-	_ = z.zw.Close()
-	dst = z.out
-	z.out = nil
-	zwPool.Put(z)
-	return dst
-}
+// deflate appends the zlib stream of data.
+func deflate(dst, data []byte) []byte { return deflater.Append(dst, data) }
 
 // signature writes into out the HMAC-SHA1 of data followed by the values of all annotations
 // except HMAC, in ascending key order, as Pyro4 computes it. Keys are unique here.
@@ -222,7 +185,7 @@ func signature(key, data []byte, anns []Annotation, out []byte) {
 	h.start(key)
 	h.inner.Write(data)
 	// Sort indexes, not the caller's slice; on the stack for the usual handful.
-	var small [smallAnnotationCount]int
+	var small [framing.SmallCount]int
 	idx := small[:0]
 	if len(anns) > len(small) {
 		idx = make([]int, 0, len(anns))

@@ -15,9 +15,8 @@ package wire5
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 
-	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/internal/framing"
 )
 
 // ProtocolVersion is the Pyro5 wire protocol version (Pyro5.protocol.PROTOCOL_VERSION).
@@ -97,7 +96,7 @@ var (
 // Annotation is one annotation chunk: a 4-character ASCII key and its value bytes. It is
 // internal/wire's type, so that code serving both protocols can pass annotations between them;
 // only the chunk encoding differs (Pyro5 allows values up to 2^32-1 bytes).
-type Annotation = wire.Annotation
+type Annotation = framing.Annotation
 
 // header is a view of the 40 header bytes with accessors, in the byte order of the wire.
 type header []byte
@@ -130,46 +129,10 @@ func (h header) encode(m *Message, flags uint16, dataSize, annSize uint32) {
 }
 
 // TypeName returns Pyro5's name for a message type ("INVOKE"), or "TYPE(n)" for unknown ones.
-func TypeName(t uint8) string {
-	switch t {
-	case Connect:
-		return "CONNECT"
-	case ConnectOK:
-		return "CONNECTOK"
-	case ConnectFail:
-		return "CONNECTFAIL"
-	case Invoke:
-		return "INVOKE"
-	case Result:
-		return "RESULT"
-	case Ping:
-		return "PING"
-	}
-	return fmt.Sprintf("TYPE(%d)", t)
-}
+func TypeName(t uint8) string { return framing.TypeName(uint16(t)) }
 
 var flagNames = [...]string{"EXCEPTION", "COMPRESSED", "ONEWAY", "BATCH", "ITEMSTREAMRESULT", "KEEPSERIALIZED", "CORR_ID"}
 
 // FlagNames returns the flag bits as Pyro5 names joined by "|" ("ONEWAY|CORR_ID"), unknown
 // bits as a number, and "0" for none.
-func FlagNames(f uint16) string {
-	if f == 0 {
-		return "0"
-	}
-	var b []byte
-	for i, name := range flagNames {
-		if f&(1<<i) != 0 {
-			if b != nil {
-				b = append(b, '|')
-			}
-			b = append(b, name...)
-		}
-	}
-	if rest := f &^ knownFlags; rest != 0 {
-		if b != nil {
-			b = append(b, '|')
-		}
-		b = fmt.Appendf(b, "%#x", rest)
-	}
-	return string(b)
-}
+func FlagNames(f uint16) string { return framing.FlagNames(f, flagNames[:]) }

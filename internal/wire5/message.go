@@ -2,6 +2,7 @@ package wire5
 
 import (
 	"encoding/hex"
+	"github.com/gopyro/pyro/internal/framing"
 	"strconv"
 	"strings"
 )
@@ -37,38 +38,16 @@ func (m *Message) ClearCorrelationID() {
 }
 
 // Annotation returns the value of the annotation with the given key.
-func (m *Message) Annotation(key string) ([]byte, bool) {
-	if i := m.annotationIndex(key); i >= 0 {
-		return m.Annotations[i].Value, true
-	}
-	return nil, false
-}
+func (m *Message) Annotation(key string) ([]byte, bool) { return framing.Get(m.Annotations, key) }
 
 // SetAnnotation sets an annotation, replacing the value in place if the key is present (so
 // its position on the wire stays), appending it otherwise. The key is checked on write.
 func (m *Message) SetAnnotation(key string, value []byte) {
-	if i := m.annotationIndex(key); i >= 0 {
-		m.Annotations[i].Value = value
-		return
-	}
-	m.Annotations = append(m.Annotations, Annotation{Key: key, Value: value})
+	m.Annotations = framing.Set(m.Annotations, key, value)
 }
 
 // DeleteAnnotation removes the annotation with the given key, keeping the others' order.
-func (m *Message) DeleteAnnotation(key string) {
-	if i := m.annotationIndex(key); i >= 0 {
-		m.Annotations = append(m.Annotations[:i], m.Annotations[i+1:]...)
-	}
-}
-
-func (m *Message) annotationIndex(key string) int {
-	for i := range m.Annotations {
-		if m.Annotations[i].Key == key {
-			return i
-		}
-	}
-	return -1
-}
+func (m *Message) DeleteAnnotation(key string) { m.Annotations = framing.Delete(m.Annotations, key) }
 
 // String describes the message for logs, without the payload bytes:
 // "INVOKE seq=1 flags=ONEWAY|CORR_ID serializer=1 data=100 corr=000102030405060708090a0b0c0d0e0f

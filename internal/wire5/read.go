@@ -2,20 +2,16 @@ package wire5
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
+	"github.com/gopyro/pyro/internal/framing"
 	"io"
 	"math"
-	"slices"
-	"sync"
 )
 
 // readChunk is the most Read allocates ahead of the bytes actually arriving: a header may
 // announce up to 8 GiB, and memory should follow the input, not the claim.
 const readChunk = 1 << 20
-
-var zrPool = sync.Pool{New: func() any { return new(zlibReader) }}
 
 // messageBox allocates a Message together with room for its first annotations and a small
 // frame body, so a typical read costs one allocation. The header is read into small too,
@@ -143,59 +139,11 @@ func truncated(err error, got, n int) error {
 	return fmt.Errorf("pyro5 wire: read frame body: %w", err)
 }
 
-// smallAnnotationCount is how many annotations are handled with linear scans; more take a map.
-const smallAnnotationCount = 16
-
-// parseAnnotations appends the chunks in b to anns. The chunks must fill b exactly. A repeated
-// key keeps its first position and takes the last value, as the Python dict that Pyro5 reads
-// them into does.
+// parseAnnotations appends the chunks in b (4-byte lengths) to anns.
 func parseAnnotations(anns []Annotation, b []byte) ([]Annotation, error) {
-	var index map[string]int // only for messages with many annotations
-	for off := 0; off < len(b); {
-		if len(b)-off < annotationChunkHeaderSize {
-			return nil, fmt.Errorf("pyro5 wire: %w: truncated annotation chunk header at offset %d", ErrProtocol, off)
-		}
-		rawKey := b[off : off+annotationKeySize]
-		size := uint64(b[off+4])<<24 | uint64(b[off+5])<<16 | uint64(b[off+6])<<8 | uint64(b[off+7])
-		off += annotationChunkHeaderSize
-		if size > uint64(len(b)-off) {
-			return nil, fmt.Errorf("pyro5 wire: %w: annotation %q of %d bytes overruns the annotations (%d left)", ErrProtocol, rawKey, size, len(b)-off)
-		}
-		value := b[off : off+int(size) : off+int(size)]
-		off += int(size)
-		for _, c := range rawKey {
-			if c >= 0x80 {
-				return nil, fmt.Errorf("pyro5 wire: %w: annotation key %q is not ASCII", ErrProtocol, rawKey)
-			}
-		}
-
-		at := -1
-		if index != nil {
-			if i, ok := index[string(rawKey)]; ok {
-				at = i
-			}
-		} else {
-			for i := range anns {
-				if anns[i].Key == string(rawKey) {
-					at = i
-					break
-				}
-			}
-		}
-		if at >= 0 {
-			anns[at].Value = value
-			continue
-		}
-		key := internKey(rawKey)
-		anns = append(anns, Annotation{Key: key, Value: value})
-		if index == nil && len(anns) > smallAnnotationCount {
-			index = make(map[string]int, len(anns))
-			for i, a := range anns {
-				index[a.Key] = i
-			}
-		} else if index != nil {
-			index[key] = len(anns) - 1
-		}
+	anns, err := framing.ParseAnnotations(anns, b, 4, internKey)
+	if err != nil {
+		return nil, fmt.Errorf("pyro5 wire: %w: %v", ErrProtocol, err)
 	}
 	return anns, nil
 }
@@ -211,51 +159,15 @@ func internKey(k []byte) string {
 	return string(k)
 }
 
-// zlibReader is a pooled zlib decompressor with its source.
-type zlibReader struct {
-	src bytes.Reader
-	zr  io.ReadCloser
-}
-
-// inflate decompresses a zlib stream of at most limit bytes of output. Like Python's
-// zlib.decompress it ignores bytes after the end of the stream.
+// inflate decompresses a zlib payload of at most limit bytes (framing.Inflate). A corrupt
+// stream is a broken payload inside a whole frame, never a truncated frame.
 func inflate(data []byte, limit int) ([]byte, error) {
-	z := zrPool.Get().(*zlibReader)
-	defer zrPool.Put(z)
-	z.src.Reset(data)
-	var err error
-	if z.zr == nil {
-		z.zr, err = zlib.NewReader(&z.src)
-	} else {
-		err = z.zr.(zlib.Resetter).Reset(&z.src, nil)
+	out, err := framing.Inflate(data, limit)
+	switch {
+	case errors.Is(err, framing.ErrInflateLimit):
+		return nil, fmt.Errorf("pyro5 wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
+	case err != nil:
+		return nil, fmt.Errorf("pyro5 wire: %w: %v", ErrProtocol, err)
 	}
-	if err != nil {
-		z.zr = nil // a failed NewReader leaves nothing reusable
-		return nil, badZlib(err)
-	}
-	// Start from a guess, then double with the output actually produced (append alone
-	// would grow a large buffer by a quarter at a time).
-	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
-	for {
-		if len(out) == cap(out) {
-			out = slices.Grow(out, min(cap(out), limit+1-len(out)))
-		}
-		n, err := z.zr.Read(out[len(out):min(cap(out), limit+1)])
-		out = out[:len(out)+n]
-		if len(out) > limit {
-			return nil, fmt.Errorf("pyro5 wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
-		}
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, badZlib(err)
-		}
-	}
-}
-
-// badZlib reports a corrupt compressed payload. The zlib error is text only: a stream that
-// ends early is a broken payload inside a whole frame, not a truncated frame.
-func badZlib(err error) error {
-	return fmt.Errorf("pyro5 wire: %w: bad compressed payload: %v", ErrProtocol, err)
+	return out, nil
 }

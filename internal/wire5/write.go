@@ -1,9 +1,9 @@
 package wire5
 
 import (
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"github.com/gopyro/pyro/internal/framing"
 	"io"
 	"slices"
 	"sync"
@@ -15,7 +15,6 @@ const maxPooledBuffer = 64 << 10
 
 var (
 	bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-	zwPool  = sync.Pool{New: func() any { return new(zlibWriter) }}
 )
 
 // Write encodes m and sends it with a single w.Write call, as Pyro5 sends a message in one
@@ -94,7 +93,7 @@ func checkAnnotations(anns []Annotation) (uint64, error) {
 	var size uint64
 	// Keys are usually few, and then a scan beats building a set.
 	var seen map[string]struct{}
-	if len(anns) > smallAnnotationCount {
+	if len(anns) > framing.SmallCount {
 		seen = make(map[string]struct{}, len(anns))
 	}
 	for i, a := range anns {
@@ -121,44 +120,10 @@ func checkAnnotations(anns []Annotation) (uint64, error) {
 	return size, nil
 }
 
-func validKey(k string) bool {
-	if len(k) != annotationKeySize {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+func validKey(k string) bool { return framing.ValidKey(k) }
 
-// zlibWriter is a pooled zlib compressor that appends to a byte slice.
-type zlibWriter struct {
-	zw  *zlib.Writer
-	out []byte
-}
-
-func (z *zlibWriter) Write(p []byte) (int, error) {
-	z.out = append(z.out, p...)
-	return len(p), nil
-}
+// deflater compresses at Pyro5's level.
+var deflater = framing.NewDeflater(compressLevel)
 
 // deflate appends the zlib stream of data at Pyro5's level.
-func deflate(dst, data []byte) []byte {
-	z := zwPool.Get().(*zlibWriter)
-	z.out = dst
-	if z.zw == nil {
-		// The level is a constant in range, so there is no error to handle.
-		z.zw, _ = zlib.NewWriterLevel(z, compressLevel)
-	} else {
-		z.zw.Reset(z)
-	}
-	// Writes into a slice cannot fail.
-	_, _ = z.zw.Write(data)
-	_ = z.zw.Close()
-	dst = z.out
-	z.out = nil
-	zwPool.Put(z)
-	return dst
-}
+func deflate(dst, data []byte) []byte { return deflater.Append(dst, data) }
