@@ -129,3 +129,33 @@ func ParseAnnotations(anns []Annotation, b []byte, lenSize int, intern func([]by
 	}
 	return anns, nil
 }
+
+// CheckKeys reports the first annotation whose key is not 4 ASCII characters or repeats an
+// earlier one. A key equal to skip (the HMAC annotation, which the Pyro4 layer owns) is
+// passed over.
+func CheckKeys(anns []Annotation, skip string) error {
+	// Keys are usually few, and then a scan beats building a set.
+	var seen map[string]struct{}
+	if len(anns) > SmallCount {
+		seen = make(map[string]struct{}, len(anns))
+	}
+	for i, a := range anns {
+		if a.Key == skip && skip != "" {
+			continue
+		}
+		if !ValidKey(a.Key) {
+			return fmt.Errorf("annotation key %q must be 4 ASCII characters", a.Key)
+		}
+		dup := false
+		if seen != nil {
+			_, dup = seen[a.Key]
+			seen[a.Key] = struct{}{}
+		} else {
+			dup = Index(anns[:i], a.Key) >= 0
+		}
+		if dup {
+			return fmt.Errorf("duplicate annotation key %q", a.Key)
+		}
+	}
+	return nil
+}

@@ -68,10 +68,6 @@ type zlibReader struct {
 
 var readers = sync.Pool{New: func() any { return new(zlibReader) }}
 
-// readChunk caps the first guess at the output size, so a small compressed frame cannot
-// make Inflate allocate much before any output exists.
-const readChunk = 1 << 20
-
 // Inflate decompresses a zlib stream of at most limit bytes of output. Like Python's
 // zlib.decompress it ignores bytes after the end of the stream. Memory grows with the output
 // actually produced, never with what the sender claims.
@@ -89,7 +85,8 @@ func Inflate(data []byte, limit int) ([]byte, error) {
 		z.zr = nil // a failed NewReader leaves nothing reusable
 		return nil, fmt.Errorf("%w: %v", ErrBadZlib, err)
 	}
-	// Start from a guess, then double with the output actually produced (append alone
+	// Start from a guess (at most readChunk: a small compressed frame cannot make Inflate
+	// allocate much before any output exists), then double with the output actually produced (append alone
 	// would grow a large buffer by a quarter at a time).
 	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
 	for {

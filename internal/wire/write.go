@@ -138,29 +138,12 @@ func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
 // size. The HMAC annotation is skipped: this package writes its own.
 func checkAnnotations(anns []Annotation) (int, error) {
 	size := 0
-	// Keys are usually few, and then a scan beats building a set.
-	var seen map[string]struct{}
-	if len(anns) > framing.SmallCount {
-		seen = make(map[string]struct{}, len(anns))
+	if err := framing.CheckKeys(anns, AnnHMAC); err != nil {
+		return 0, fmt.Errorf("pyro wire: %w: %v", ErrProtocol, err)
 	}
-	for i, a := range anns {
+	for _, a := range anns {
 		if a.Key == AnnHMAC {
 			continue
-		}
-		if !validKey(a.Key) {
-			return 0, fmt.Errorf("pyro wire: %w: annotation key %q must be 4 ASCII characters", ErrProtocol, a.Key)
-		}
-		dup := false
-		if seen != nil {
-			_, dup = seen[a.Key]
-			seen[a.Key] = struct{}{}
-		} else {
-			for _, b := range anns[:i] {
-				dup = dup || b.Key == a.Key
-			}
-		}
-		if dup {
-			return 0, fmt.Errorf("pyro wire: %w: duplicate annotation key %q", ErrProtocol, a.Key)
 		}
 		size += annotationChunkHeaderSize + len(a.Value)
 		if size > maxAnnotationsSize {
@@ -169,8 +152,6 @@ func checkAnnotations(anns []Annotation) (int, error) {
 	}
 	return size, nil
 }
-
-func validKey(k string) bool { return framing.ValidKey(k) }
 
 // deflater compresses at zlib's default level, like Python's zlib.compress.
 var deflater = framing.NewDeflater(zlib.DefaultCompression)

@@ -9,10 +9,6 @@ import (
 	"math"
 )
 
-// readChunk is the most Read allocates ahead of the bytes actually arriving: a header may
-// announce up to 8 GiB, and memory should follow the input, not the claim.
-const readChunk = 1 << 20
-
 // messageBox allocates a Message together with room for its first annotations and a small
 // frame body, so a typical read costs one allocation. The header is read into small too,
 // before the body replaces it.
@@ -117,16 +113,9 @@ func truncatedHeader(err error, got int) error {
 
 // readBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n.
 func readBody(r io.Reader, n int) ([]byte, error) {
-	b := make([]byte, 0, min(n, readChunk))
-	for len(b) < n {
-		if len(b) == cap(b) {
-			b = append(b, make([]byte, min(cap(b), n-len(b)))...)[:len(b)]
-		}
-		got, err := io.ReadFull(r, b[len(b):min(cap(b), n)])
-		b = b[:len(b)+got]
-		if err != nil {
-			return nil, truncated(err, len(b), n)
-		}
+	b, err := framing.ReadBody(r, n)
+	if err != nil {
+		return nil, truncated(err, len(b), n)
 	}
 	return b, nil
 }

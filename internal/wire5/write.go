@@ -91,27 +91,10 @@ func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
 // Pyro5 keeps them in a dict) and returns the chunks' total size.
 func checkAnnotations(anns []Annotation) (uint64, error) {
 	var size uint64
-	// Keys are usually few, and then a scan beats building a set.
-	var seen map[string]struct{}
-	if len(anns) > framing.SmallCount {
-		seen = make(map[string]struct{}, len(anns))
+	if err := framing.CheckKeys(anns, ""); err != nil {
+		return 0, fmt.Errorf("pyro5 wire: %w: %v", ErrProtocol, err)
 	}
-	for i, a := range anns {
-		if !validKey(a.Key) {
-			return 0, fmt.Errorf("pyro5 wire: %w: annotation key %q must be 4 ASCII characters", ErrProtocol, a.Key)
-		}
-		dup := false
-		if seen != nil {
-			_, dup = seen[a.Key]
-			seen[a.Key] = struct{}{}
-		} else {
-			for _, b := range anns[:i] {
-				dup = dup || b.Key == a.Key
-			}
-		}
-		if dup {
-			return 0, fmt.Errorf("pyro5 wire: %w: duplicate annotation key %q", ErrProtocol, a.Key)
-		}
+	for _, a := range anns {
 		size += annotationChunkHeaderSize + uint64(len(a.Value))
 		if size > maxFieldSize {
 			return 0, fmt.Errorf("pyro5 wire: %w: annotations take more than %d bytes", ErrTooLarge, uint64(maxFieldSize))
@@ -119,8 +102,6 @@ func checkAnnotations(anns []Annotation) (uint64, error) {
 	}
 	return size, nil
 }
-
-func validKey(k string) bool { return framing.ValidKey(k) }
 
 // deflater compresses at Pyro5's level.
 var deflater = framing.NewDeflater(compressLevel)
