@@ -66,7 +66,7 @@ type serverConn struct {
 	d      *Daemon
 	nc     net.Conn
 	br     *bufio.Reader
-	proto  WireProtocol // Pyro4 until the first bytes say Pyro5
+	proto  WireProtocol    // Pyro4 until the first bytes say Pyro5
 	ctx    context.Context // carries info; cancelled when the connection ends
 	cancel context.CancelFunc
 	info   *ConnInfo
