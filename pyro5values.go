@@ -280,3 +280,18 @@ func pyro5Args(args []any, kwargs *pyval.Dict) ([]any, *pyval.Dict, error) {
 	}
 	return args, kwargs, nil
 }
+
+// closesPyro5Connection reports the exception classes after which a Pyro5 daemon closes the
+// client's connection (Daemon.handleRequest re-raises them): Pyro's CommunicationError and its
+// subclasses (SerializeError among them), and SecurityError.
+func closesPyro5Connection(class string) bool {
+	if !isPyroErrorClass(class) {
+		return false
+	}
+	switch class[len(pyro5ErrorsPrefix):] { // both prefixes have the same length
+	case "CommunicationError", "ConnectionClosedError", "TimeoutError", "ProtocolError",
+		"MessageTooLargeError", "SerializeError", "SecurityError":
+		return true
+	}
+	return false
+}

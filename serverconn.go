@@ -445,18 +445,15 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	}
 	if err != nil {
 		// The request cannot be understood; report it (Pyro4 sends SerializeError) and go on.
-		c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
-		return true
+		return c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
 	}
 	if c.proto == Pyro5 && msg.Flags&wire.FlagKeepSerialized == 0 {
 		// What a Pyro5 daemon's serializer refuses to rebuild, ours refuses too.
 		if err := checkPyro5Classes(pyval.Tuple(call.Args), 0); err != nil {
-			c.sendException(msg, codec, err, nil)
-			return true
+			return c.sendException(msg, codec, err, nil)
 		}
 		if err := checkPyro5Classes(call.Kwargs, 0); err != nil {
-			c.sendException(msg, codec, err, nil)
-			return true
+			return c.sendException(msg, codec, err, nil)
 		}
 	}
 	oneway := msg.Flags&wire.FlagOneway != 0
@@ -475,8 +472,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if err != nil {
 		ctx.done()
 		c.carry(ctx.replySet())
-		c.sendException(msg, codec, err, nil)
-		return true
+		return c.sendException(msg, codec, err, nil)
 	}
 	if msg.Flags&wire.FlagBatch != 0 {
 		defer ctx.done()
@@ -499,8 +495,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	ctx.done()
 	if err != nil {
 		c.carry(ctx.replySet())
-		c.sendException(msg, codec, err, tb)
-		return true
+		return c.sendException(msg, codec, err, tb)
 	}
 	if s, ok := result.(*stream); ok {
 		id := c.d.streams.add(c, s)
@@ -699,8 +694,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 	for _, item := range call.Args {
 		sub, _ := pyval.Items(item)
 		if len(sub) != 3 {
-			c.sendException(msg, codec, NewError(classProtocolError, "batch item must be (method, args, kwargs)"), nil)
-			return true
+			return c.sendException(msg, codec, NewError(classProtocolError, "batch item must be (method, args, kwargs)"), nil)
 		}
 		method, _ := sub[0].(string)
 		args, _ := asList(sub[1])
@@ -741,8 +735,7 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 		data, err = c.marshal(codec, result)
 	}
 	if err != nil {
-		c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
-		return true
+		return c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 	}
 	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
 	c.annotateReply(reply, s.replySet(), c.correlationID(req), true)
@@ -757,15 +750,20 @@ func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec,
 	return &wire.Message{Type: wire.Result, Flags: wire.FlagException, Seq: req.Seq, SerializerID: uint16(codec.ID()), Data: data}
 }
 
-// sendException replies with an exception. Pyro4 puts no CORR on those, nor what the call
-// set with SetResponseAnnotation: only the daemon's annotations (see annotateReply).
-func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) {
+// sendException replies with an exception and reports whether the connection stays open.
+// Pyro4 puts no CORR on those, nor what the call set with SetResponseAnnotation: only the
+// daemon's annotations (see annotateReply). A Pyro5 daemon closes the connection after
+// replying with a communication or security error (a call it cannot deserialize, a class it
+// refuses), and so does ours for Pyro5 clients; Pyro4 connections stay open.
+func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) bool {
+	keep := c.proto != Pyro5 || !closesPyro5Connection(exceptionClass(err))
 	if req.Flags&wire.FlagOneway != 0 {
-		return
+		return keep
 	}
 	m := c.exceptionMessage(req, codec, err, tb)
 	c.annotateException(m)
 	c.write(m)
+	return keep
 }
 
 // exceptionDict is exceptionDict with a Pyro exception class in the namespace of the
