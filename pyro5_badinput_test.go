@@ -252,9 +252,9 @@ func TestNoLeakAfterManyBadPyro5Connections(t *testing.T) {
 	g0 := settle()
 	payloads := [][]byte{
 		header5(wire5.Connect, pyro5Serpent, 0, 0, func(h []byte) { h[39]++ }), // bad magic: answered
-		header5(wire5.Invoke, pyro5Serpent, 0, 0, nil),                        // invoke before connect: answered
-		header5(wire5.Connect, pyro5Serpent, 50, 0, nil),                      // truncated: the client hangs up
-		[]byte("PYRO\x01"),                                                    // a partial prefix, then nothing
+		header5(wire5.Invoke, pyro5Serpent, 0, 0, nil),                         // invoke before connect: answered
+		header5(wire5.Connect, pyro5Serpent, 50, 0, nil),                       // truncated: the client hangs up
+		[]byte("PYRO\x01"), // a partial prefix, then nothing
 	}
 	for i := range 400 {
 		nc, err := net.Dial("tcp", addr)
