@@ -177,21 +177,26 @@ func dropReserved(anns []wire.Annotation) []wire.Annotation {
 	return kept
 }
 
-// toWire5 translates a message in Pyro4's numbering into a Pyro5 frame. A CORR annotation of
-// 16 bytes becomes the header's correlation id (else corr, when it is 16 bytes); flags with no
-// Pyro5 counterpart (META_ON_CONNECT) are dropped. The annotations slice is new: m's may be
-// shared (serverConn.pending).
-func toWire5(m *wire.Message, corr []byte) *wire5.Message {
-	out := &wire5.Message{Type: uint8(m.Type), Flags: flagsTo5(m.Flags), Seq: m.Seq,
+// toWire5 translates a message in Pyro4's numbering into the Pyro5 frame out. A CORR
+// annotation of 16 bytes becomes the header's correlation id (else corr, when it is 16 bytes);
+// flags with no Pyro5 counterpart (META_ON_CONNECT) are dropped. out's annotations are a new
+// slice (m's may be shared: serverConn.pending), nil when only CORR was there.
+func toWire5(out *wire5.Message, m *wire.Message, corr []byte) {
+	*out = wire5.Message{Type: uint8(m.Type), Flags: flagsTo5(m.Flags), Seq: m.Seq,
 		SerializerID: serializerIDTo5(m.SerializerID), Data: m.Data}
-	if len(m.Annotations) > 0 {
-		out.Annotations = make([]wire5.Annotation, 0, len(m.Annotations))
+	kept := 0
+	for _, a := range m.Annotations {
+		switch {
+		case a.Key == wire.AnnCorrelation && len(a.Value) == 16:
+			corr = a.Value
+		case a.Key != wire.AnnCorrelation && a.Key != wire.AnnHMAC:
+			kept++
+		}
+	}
+	if kept > 0 {
+		out.Annotations = make([]wire5.Annotation, 0, kept)
 		for _, a := range m.Annotations {
-			switch {
-			case a.Key == wire.AnnCorrelation && len(a.Value) == 16:
-				corr = a.Value
-			case a.Key == wire.AnnCorrelation, a.Key == wire.AnnHMAC:
-			default:
+			if a.Key != wire.AnnCorrelation && a.Key != wire.AnnHMAC {
 				out.Annotations = append(out.Annotations, a)
 			}
 		}
@@ -199,7 +204,6 @@ func toWire5(m *wire.Message, corr []byte) *wire5.Message {
 	if len(corr) == 16 {
 		out.SetCorrelationID([16]byte(corr))
 	}
-	return out
 }
 
 // flagsFrom5 maps Pyro5 flag bits to Pyro4's. EXCEPTION, ONEWAY and BATCH are the same bits;

@@ -103,7 +103,8 @@ func TestFrameTranslation(t *testing.T) {
 	}
 
 	// Back: CORR goes to the header, META_ON_CONNECT and HMAC nowhere, the rest stays in order.
-	out := toWire5(&wire.Message{Type: wire.ConnectOK, SerializerID: serializer.JSONID, Flags: wire.FlagMetaOnConnect, Seq: 3,
+	out := new(wire5.Message)
+	toWire5(out, &wire.Message{Type: wire.ConnectOK, SerializerID: serializer.JSONID, Flags: wire.FlagMetaOnConnect, Seq: 3,
 		Annotations: []wire.Annotation{{Key: "AAAA", Value: []byte("a")}, {Key: "CORR", Value: id[:]}, {Key: "ZZZZ", Value: nil}}}, nil)
 	if out.Type != wire5.ConnectOK || out.SerializerID != pyro5JSONID || out.Flags != wire5.FlagCorrID || out.CorrelationID != id || out.Seq != 3 {
 		t.Fatalf("to Pyro5: %v", out)
@@ -112,7 +113,7 @@ func TestFrameTranslation(t *testing.T) {
 		t.Fatalf("to Pyro5 annotations: %v", out.Annotations)
 	}
 	// An exception reply without CORR gets the request's id.
-	out = toWire5(&wire.Message{Type: wire.Result, Flags: wire.FlagException}, id[:])
+	toWire5(out, &wire.Message{Type: wire.Result, Flags: wire.FlagException}, id[:])
 	if !out.HasCorrelationID() || out.CorrelationID != id || out.Flags != wire5.FlagException|wire5.FlagCorrID {
 		t.Fatalf("exception reply: %v", out)
 	}

@@ -458,7 +458,9 @@ func (p *Proxy) roundTrip(ctx context.Context, c *clientConn, req *wire.Message)
 // writeMsg sends a message in the connection's protocol.
 func (p *Proxy) writeMsg(c *clientConn, m *wire.Message) error {
 	if c.proto == Pyro5 {
-		return wire5.Write(c.nc, toWire5(m, nil), &p.w5cfg)
+		var m5 wire5.Message
+		toWire5(&m5, m, nil)
+		return wire5.Write(c.nc, &m5, &p.w5cfg)
 	}
 	return wire.Write(c.nc, m, &p.wcfg)
 }
@@ -596,7 +598,7 @@ func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any,
 	if err != nil {
 		return wire.Message{}, nil, err
 	}
-	if proto == Pyro5 {
+	if proto == Pyro5 && !(allScalar(args) && kwargs.Len() == 0) {
 		if args, kwargs, err = pyro5Args(args, kwargs); err != nil {
 			return wire.Message{}, nil, err
 		}

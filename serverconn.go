@@ -228,7 +228,9 @@ func (c *serverConn) write(m *wire.Message) error {
 		c.nc.SetWriteDeadline(time.Now().Add(t))
 	}
 	if c.proto == Pyro5 {
-		return wire5.Write(c.nc, toWire5(m, c.corr5), &c.d.w5cfg)
+		var m5 wire5.Message
+		toWire5(&m5, m, c.corr5)
+		return wire5.Write(c.nc, &m5, &c.d.w5cfg)
 	}
 	return wire.Write(c.nc, m, &c.d.wcfg)
 }
