@@ -92,6 +92,9 @@ type serverConn struct {
 	// corr5 is the correlation id of the Pyro5 request being served: every Pyro5 reply
 	// carries it in its header, exceptions too. Used by the serving goroutine only.
 	corr5 []byte
+	// linger says the connection ends after an error reply (Pyro5's way) and closes
+	// gracefully (lingerClose). Set by the serving goroutine only.
+	linger bool
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
@@ -192,9 +195,28 @@ func (c *serverConn) serve() {
 		}
 		keep := c.handle(msg)
 		if !c.endRequest() || !keep {
+			if c.linger {
+				c.lingerClose()
+			}
 			return
 		}
 	}
+}
+
+// lingerTime bounds how long lingerClose reads what the client sent after the reply it
+// closes on.
+const lingerTime = 250 * time.Millisecond
+
+// lingerClose closes a connection right after a reply without resetting it: it sends the
+// end of the stream first and reads away what the client sent meanwhile (its next request,
+// lock-step), so the client reads the reply and then the end of the stream, as from a Pyro5
+// daemon, never a reset that could discard the reply.
+func (c *serverConn) lingerClose() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+		io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
+	}
+	c.nc.Close()
 }
 
 // read reads one message, giving up after timeout (0: no limit).
@@ -759,6 +781,7 @@ func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec,
 // refuses), and so does ours for Pyro5 clients; Pyro4 connections stay open.
 func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) bool {
 	keep := c.proto != Pyro5 || !closesPyro5Connection(exceptionClass(err))
+	c.linger = !keep
 	if req.Flags&wire.FlagOneway != 0 {
 		return keep
 	}

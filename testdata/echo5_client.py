@@ -20,7 +20,11 @@ out = {}
 
 
 def exc(e):
-    return {"type": type(e).__module__ + "." + type(e).__name__, "str": str(e),
+    text = str(e)
+    if isinstance(e, Pyro5.errors.ConnectionClosedError):
+        # "not enough data" or "connection lost: ... reset by peer": a race of the OS, either way
+        text = "(connection closed)"
+    return {"type": type(e).__module__ + "." + type(e).__name__, "str": text,
             "has_traceback": bool(getattr(e, "_pyroTraceback", None))}
 
 
