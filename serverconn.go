@@ -468,7 +468,8 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		call, err = serializer.UnmarshalCall(codec, msg.Data)
 	}
 	if err != nil {
-		// The request cannot be understood; report it (Pyro4 sends SerializeError) and go on.
+		// The request cannot be understood; report it (a SerializeError, as Pyro sends) and go
+		// on, or, for Pyro5, close the connection as Pyro5 does (sendException).
 		return c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
 	}
 	if c.proto == Pyro5 && msg.Flags&wire.FlagKeepSerialized == 0 {
