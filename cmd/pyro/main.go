@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: pyro <command> [flags] [arguments]")
-	fmt.Fprintln(w, "\nPyro4-compatible remote objects for Go. Commands:")
+	fmt.Fprintln(w, "\nPyro4- and Pyro5-compatible remote objects for Go. Commands:")
 	cs := append([]command(nil), commands...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
