@@ -124,7 +124,7 @@ func blobArgument(args []any, kwargs *pyval.Dict) (*SerializedBlob, error) {
 // blobRequest makes the KEEPSERIALIZED request that sends b to objectID.method, as Pyro4's
 // proxy does: a received blob's bytes as they came, in their codec; a new blob's data
 // serialized as the call's arguments in the proxy's codec. The reply comes in that codec.
-func (p *Proxy) blobRequest(objectID, method string, b *SerializedBlob, flags uint16) (wire.Message, serializer.Codec, error) {
+func (p *Proxy) blobRequest(proto WireProtocol, objectID, method string, b *SerializedBlob, flags uint16) (wire.Message, serializer.Codec, error) {
 	marshal, err := serializer.ByID(serializer.MarshalID)
 	if err != nil {
 		return wire.Message{}, nil, err
@@ -137,6 +137,9 @@ func (p *Proxy) blobRequest(objectID, method string, b *SerializedBlob, flags ui
 	if codec == nil {
 		codec = p.codec
 		d, err := withProxies(b.data, anyDaemon)
+		if err == nil && proto == Pyro5 {
+			d, err = toPyro5Values(d)
+		}
 		if err != nil {
 			return wire.Message{}, nil, err
 		}

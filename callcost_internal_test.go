@@ -36,7 +36,12 @@ func (*benchEcho) Echo(message string) string { return message }
 
 // BenchmarkCallOverhead is the user-space cost of one echo("hello") call, proxy and daemon,
 // without the kernel: the part of a loopback call that this package controls.
-func BenchmarkCallOverhead(b *testing.B) {
+func BenchmarkCallOverhead(b *testing.B) { benchCallOverhead(b, Pyro4) }
+
+// BenchmarkCallOverheadPyro5 is BenchmarkCallOverhead in protocol 502.
+func BenchmarkCallOverheadPyro5(b *testing.B) { benchCallOverhead(b, Pyro5) }
+
+func benchCallOverhead(b *testing.B, proto WireProtocol) {
 	d, err := NewDaemon(DaemonConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -49,6 +54,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 	var req, resp bytes.Buffer
 	serverSide := &loopConn{in: &req, out: &resp}
 	sc := newServerConn(d, serverSide)
+	sc.proto = proto
 	clientSide := &loopConn{in: &resp, out: &req}
 	clientSide.onEmpty = func() {
 		msg, err := sc.read(0)
@@ -62,7 +68,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	p.meta = &metadata{Methods: []string{"echo"}}
-	p.pool.idle = []*clientConn{{nc: clientSide, br: bufio.NewReaderSize(clientSide, 16<<10)}}
+	p.pool.idle = []*clientConn{{nc: clientSide, br: bufio.NewReaderSize(clientSide, 16<<10), proto: proto}}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -127,6 +127,11 @@ type ProxyConfig struct {
 	// msgpack.
 	Serializer string
 
+	// Protocol is the wire protocol the proxy speaks: Pyro4, Pyro5, or AutoProtocol (the
+	// zero value), which finds out per daemon address (see AutoProtocol). Pyro5 cannot be
+	// combined with an HMAC key.
+	Protocol WireProtocol
+
 	Transport
 
 	// HandshakeData is what the proxy sends in the connection handshake ("hello" when nil).
@@ -218,6 +223,12 @@ func WithConfig(cfg ProxyConfig) ProxyOption {
 // "msgpack".
 func WithSerializer(name string) ProxyOption {
 	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Serializer = name }) }
+}
+
+// WithProtocol picks the wire protocol: Pyro4, Pyro5 or AutoProtocol (the default). See
+// ProxyConfig.Protocol.
+func WithProtocol(p WireProtocol) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Protocol = p }) }
 }
 
 // WithMaxConns bounds how many connections the proxy uses at once (DefaultMaxConns when 0;

@@ -21,6 +21,9 @@ type ConnInfo struct {
 	// Annotations are the custom annotations of the client's CONNECT message (nil when it
 	// sent none). A Pyro4 proxy sends its _pyroAnnotations() there too.
 	Annotations Annotations
+	// Protocol is the wire protocol the client speaks, Pyro4 or Pyro5, as the connection's
+	// first bytes said.
+	Protocol WireProtocol
 }
 
 type connInfoKey struct{}

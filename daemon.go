@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/internal/wire5"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -29,6 +30,7 @@ const DaemonObjectID = "Pyro.Daemon"
 type Daemon struct {
 	cfg      DaemonConfig
 	wcfg     wire.Config
+	w5cfg    wire5.Config
 	accepted map[uint16]serializer.Codec
 
 	mu        sync.RWMutex
@@ -76,6 +78,7 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		conns:        map[*serverConn]struct{}{},
 		shutdownDone: make(chan struct{}),
 		wcfg:         wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
+		w5cfg:        wire5Config(cfg.Transport),
 	}
 	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
 	d.replacer = proxyReplacer(d)
@@ -327,13 +330,32 @@ func (r *registration) newInstance(log *slog.Logger, ctx func() context.Context)
 type daemonObject struct{ d *Daemon }
 
 // GetMetadata returns the exposed methods, oneway methods and attributes of an object: as
-// sets over a call, as lists inside the connection handshake.
-func (o *daemonObject) GetMetadata(objectID string, asLists bool) (*pyval.Dict, error) {
+// sets over a call, as lists inside a Pyro4 connection handshake. Pyro5 calls it with the
+// object id alone.
+func (o *daemonObject) GetMetadata(ctx context.Context, objectID string, asLists bool) (*pyval.Dict, error) {
 	r := o.d.lookup(objectID)
 	if r == nil {
 		return nil, NewError(classDaemonError, "unknown object")
 	}
-	return r.et.meta.dict(asLists), nil
+	proto := Pyro4
+	if ci, ok := ConnInfoFrom(ctx); ok {
+		proto = ci.Protocol
+	}
+	return o.d.metadataFor(r, proto, asLists), nil
+}
+
+// metadataFor is an object's metadata as a client of protocol p gets it. Pyro5's handshake
+// carries sets, as its get_metadata returns (Pyro4's asks for lists), and Pyro5's daemon
+// object has no oneway method: its proxies send close_stream oneway by themselves.
+func (d *Daemon) metadataFor(r *registration, p WireProtocol, asLists bool) *pyval.Dict {
+	if p != Pyro5 {
+		return r.et.meta.dict(asLists)
+	}
+	meta := r.et.meta
+	if r.id == DaemonObjectID {
+		meta.Oneway = nil
+	}
+	return meta.dict(false)
 }
 
 // GetNextStreamItem returns the next item of an item stream, or raises StopIteration.

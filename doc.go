@@ -1,9 +1,15 @@
 // Package pyro is Pyro ("Python Remote Objects") for Go: call methods of objects that live in
-// another process as if they were local, speaking Pyro4's own wire protocol, so Go and
-// Python programs call each other's objects.
+// another process as if they were local, speaking the wire protocols of Python's Pyro4
+// (version 48) and Pyro5 (version 502), so Go and Python programs call each other's objects.
 //
 // A Daemon serves Go objects; a Proxy stands for a remote object in the caller; a name server
 // (package naming for the client, naming/nameserver to run one) maps names to URIs.
+//
+// A Daemon serves both protocols at once: each connection's first bytes say which it speaks
+// (ConnInfo.Protocol), and Pyro4 and Pyro5 clients meet the same objects. A Proxy speaks
+// Pyro4 or Pyro5 as ProxyConfig.Protocol (WithProtocol) says; by default (AutoProtocol) it
+// finds out per daemon address, trying Pyro4 first and remembering a daemon that answered in
+// Pyro5.
 //
 // Serving, in net/http's shape:
 //
@@ -12,7 +18,7 @@
 //	uri, _ := pyro.RegisterAs[Greeter](d, &greeter{})       // publish an interface's methods
 //	go d.Serve(ctx, ln)                                     // or ServeConn, ListenAndServe
 //
-// Calling, from Go (or from Python with Pyro4.Proxy(uri)):
+// Calling, from Go (or from Python with Pyro4.Proxy(uri) or Pyro5.api.Proxy(uri)):
 //
 //	p, _ := pyro.NewProxyURI(uri)                           // or NewProxy("PYRONAME:greeter")
 //	s, err := pyro.CallT[string](ctx, p, "hello", "world")

@@ -40,8 +40,9 @@ var (
 //	var re *pyro.RemoteError
 //	if errors.As(err, &re) && re.Class == "builtins.ValueError" { ... }
 type RemoteError struct {
-	// Class is the exception's qualified Python class, such as "builtins.ValueError" or
-	// "Pyro4.errors.NamingError".
+	// Class is the exception's qualified Python class, such as "builtins.ValueError",
+	// "Pyro4.errors.NamingError" or, from a Pyro5 peer, "Pyro5.errors.NamingError": the
+	// class as the peer sent it.
 	Class string
 	// Args are the exception's arguments; for most exceptions Args[0] is the message.
 	Args []any
@@ -93,8 +94,8 @@ func (e *RemoteError) Is(target error) bool {
 	return ok && t.Class == e.Class && t.Args == nil
 }
 
-// Unwrap makes Pyro4's own errors match this package's sentinels: a remote
-// Pyro4.errors.NamingError is also an ErrNaming.
+// Unwrap makes Pyro's own errors match this package's sentinels: a remote
+// Pyro4.errors.NamingError (or Pyro5.errors.NamingError) is also an ErrNaming.
 func (e *RemoteError) Unwrap() error {
 	switch e.ShortClass() {
 	case "NamingError":
@@ -107,8 +108,9 @@ func (e *RemoteError) Unwrap() error {
 
 // Error is an error a Go method returns to have a specific Python exception raised in the
 // caller: NewError("builtins.ValueError", "bad pair %q", pair). A plain Go error travels as
-// builtins.Exception; a Python client can only rebuild builtins.* and Pyro4.errors.* classes,
-// so prefer those.
+// builtins.Exception; a Python client can only rebuild builtins.* and Pyro's own error classes,
+// so prefer those. Pyro4.errors.X and Pyro5.errors.X are the same class to a daemon: each
+// client gets it in its own protocol's namespace.
 type Error struct {
 	// Class is the qualified Python exception class.
 	Class string

@@ -2,7 +2,6 @@ package pyro
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gopyro/pyro/pyval"
 )
@@ -33,7 +32,7 @@ func (e *RemoteError) UnmarshalPython(v any) error {
 	}
 	if class, ok := pyval.ClassOf(v); ok && class != "" {
 		isExc, _ := v.(*pyval.Dict).GetString("__exception__")
-		if isExc == true || strings.HasPrefix(class, "Pyro4.errors.") {
+		if isExc == true || isPyroErrorClass(class) {
 			*e = *remoteErrorFrom(v)
 			return nil
 		}

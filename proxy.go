@@ -12,9 +12,13 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/internal/wire5"
+	"github.com/gopyro/pyro/internal/wiresniff"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -31,10 +35,16 @@ type Proxy struct {
 	cfg   ProxyConfig
 	codec serializer.Codec
 	wcfg  wire.Config
+	w5cfg wire5.Config
 	pool  *connPool
 
 	serializerSet bool // the serializer was chosen, not defaulted: it travels with the proxy
 	received      bool // made by UnmarshalPython and not yet given the receiver's settings
+
+	// prefer is the protocol AutoProtocol tries first at an address it knows nothing of
+	// (Pyro4 when unset): a proxy received in a Pyro5 message prefers Pyro5.
+	prefer WireProtocol
+	used   atomic.Uint32 // the WireProtocol of the last connection made
 
 	mu       sync.Mutex // guards resolved and meta
 	resolved URI        // the PYRO uri connections go to, once resolved
@@ -64,8 +74,18 @@ func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pyro: proxy serializer: %w", err)
 	}
+	switch cfg.Protocol {
+	case AutoProtocol, Pyro4:
+	case Pyro5:
+		if len(cfg.HMACKey) > 0 {
+			return nil, fmt.Errorf("pyro: proxy: %w", errHMACPyro5)
+		}
+	default:
+		return nil, fmt.Errorf("pyro: proxy: unknown wire protocol %v", cfg.Protocol)
+	}
 	p := &Proxy{uri: u, cfg: cfg, codec: codec, pool: newConnPool(cfg.MaxConns, cfg.MaxIdleConns),
-		wcfg: wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression}}
+		wcfg:  wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
+		w5cfg: wire5Config(cfg.Transport)}
 	if u.Protocol == ProtocolPyro {
 		p.resolved = u
 	}
@@ -96,9 +116,19 @@ func (p *Proxy) URI() URI { return p.uri }
 
 // clientConn is one connection of a proxy, used by one call at a time.
 type clientConn struct {
-	nc  net.Conn
-	br  *bufio.Reader
-	seq uint16
+	nc    net.Conn
+	br    *bufio.Reader
+	seq   uint16
+	proto WireProtocol // Pyro5, or Pyro4 (also when zero)
+}
+
+// WireProtocol returns the protocol the proxy speaks: the one its configuration names, or,
+// with AutoProtocol, the one its last connection found (AutoProtocol before it connected).
+func (p *Proxy) WireProtocol() WireProtocol {
+	if p.cfg.Protocol != AutoProtocol {
+		return p.cfg.Protocol
+	}
+	return WireProtocol(p.used.Load())
 }
 
 func (c *clientConn) close() { c.nc.Close() }
@@ -232,7 +262,69 @@ func (p *Proxy) release(c *clientConn) { p.pool.put(c) }
 // discard closes a connection that failed: its state is unknown, so it is not reused.
 func (p *Proxy) discard(c *clientConn) { p.pool.discard(c) }
 
+// dial connects to u and handshakes in the configured protocol. With AutoProtocol it starts
+// with the protocol last found at the address (else the proxy's preference, else Pyro4) and,
+// when the daemon answers in the other protocol (or hangs up without a word), connects again
+// once in that one; what works is remembered for the address.
 func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error) {
+	proto := p.cfg.Protocol
+	auto := proto == AutoProtocol
+	if auto {
+		proto = p.firstProtocol(u)
+	}
+	c, meta, err := p.dialAs(ctx, u, proto)
+	if auto && err != nil && ctx.Err() == nil && mayBeOtherProtocol(err) {
+		if len(p.cfg.HMACKey) > 0 && proto == Pyro4 {
+			if errors.Is(err, ErrWrongProtocol) {
+				err = fmt.Errorf("%w (%w)", err, errHMACPyro5)
+			}
+		} else {
+			c2, meta2, err2 := p.dialAs(ctx, u, proto.other())
+			switch {
+			case err2 == nil:
+				c, meta, err, proto = c2, meta2, nil, proto.other()
+			case errors.Is(err, ErrWrongProtocol):
+				err = err2 // the daemon said it speaks the other protocol: its answer counts
+			}
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if auto {
+		rememberProtocol(u.Network(), u.Address(), proto)
+	}
+	p.used.Store(uint32(proto))
+	return c, meta, nil
+}
+
+// firstProtocol is the protocol AutoProtocol tries first at u.
+func (p *Proxy) firstProtocol(u URI) WireProtocol {
+	if len(p.cfg.HMACKey) > 0 {
+		return Pyro4
+	}
+	if proto, ok := rememberedProtocol(u.Network(), u.Address()); ok {
+		return proto
+	}
+	if p.prefer == Pyro5 {
+		return Pyro5
+	}
+	return Pyro4
+}
+
+// ErrWrongProtocol means the daemon answered the handshake in the other wire protocol (a
+// Python Pyro4 daemon to a Pyro5 proxy, or the reverse); AutoProtocol handles it by itself.
+var ErrWrongProtocol = fmt.Errorf("%w: the daemon speaks another Pyro wire protocol", ErrProtocol)
+
+// errNoAnswer marks a handshake the daemon hung up on without a byte of answer, which a
+// daemon of the other protocol might do.
+var errNoAnswer = errors.New("no answer to the handshake")
+
+func mayBeOtherProtocol(err error) bool {
+	return errors.Is(err, ErrWrongProtocol) || errors.Is(err, errNoAnswer)
+}
+
+func (p *Proxy) dialAs(ctx context.Context, u URI, proto WireProtocol) (*clientConn, *metadata, error) {
 	dial := p.cfg.Dial
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: p.cfg.CommTimeout}).DialContext
@@ -247,7 +339,7 @@ func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error)
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	c := &clientConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}
+	c := &clientConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: proto}
 	meta, err := p.handshake(ctx, c, u)
 	if err != nil {
 		nc.Close()
@@ -257,7 +349,15 @@ func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error)
 }
 
 func (p *Proxy) handshake(ctx context.Context, c *clientConn, u URI) (*metadata, error) {
-	body, err := p.codec.Marshal(pyval.DictOf("handshake", p.cfg.HandshakeData, "object", u.Object))
+	var hs any = pyval.DictOf("handshake", p.cfg.HandshakeData, "object", u.Object)
+	var err error
+	if c.proto == Pyro5 {
+		hs, err = toPyro5Values(hs)
+	}
+	var body []byte
+	if err == nil {
+		body, err = p.codec.Marshal(hs)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pyro: handshake data: %w", err)
 	}
@@ -265,8 +365,11 @@ func (p *Proxy) handshake(ctx context.Context, c *clientConn, u URI) (*metadata,
 	if err != nil {
 		return nil, fmt.Errorf("pyro: handshake: %w", err)
 	}
+	// Pyro5 sends no META_ON_CONNECT (the frame translation drops it): its CONNECTOK always
+	// carries the metadata.
 	req := &wire.Message{Type: wire.Connect, Flags: wire.FlagMetaOnConnect, Seq: c.seq, SerializerID: uint16(p.codec.ID()), Data: body}
 	appendAnnotations(req, anns)
+	setCorrelation(ctx, c, req)
 	reply, err := p.roundTrip(ctx, c, req)
 	if err != nil {
 		return nil, err
@@ -288,7 +391,7 @@ func (p *Proxy) handshake(ctx context.Context, c *clientConn, u URI) (*metadata,
 		return nil, fmt.Errorf("%w: handshake answered with message type %d", ErrProtocol, reply.Type)
 	}
 	p.responseAnnotations(ctx, ResponseConnect, reply)
-	if reply.Flags&wire.FlagMetaOnConnect == 0 {
+	if reply.Flags&wire.FlagMetaOnConnect == 0 && c.proto != Pyro5 {
 		return nil, nil
 	}
 	d, _ := data.(*pyval.Dict)
@@ -331,13 +434,18 @@ func (p *Proxy) roundTrip(ctx context.Context, c *clientConn, req *wire.Message)
 		stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
 	}
-	if err := wire.Write(c.nc, req, &p.wcfg); err != nil {
+	if err := p.writeMsg(c, req); err != nil {
 		return nil, p.ioError(ctx, "send", err)
 	}
 	if req.Flags&wire.FlagOneway != 0 {
 		return nil, nil
 	}
-	reply, err := wire.Read(c.br, &p.wcfg)
+	if req.Type == wire.Connect {
+		if err := p.checkAnswerProtocol(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	reply, err := p.readMsg(c)
 	if err != nil {
 		return nil, p.ioError(ctx, "receive", err)
 	}
@@ -345,6 +453,61 @@ func (p *Proxy) roundTrip(ctx context.Context, c *clientConn, req *wire.Message)
 		return nil, fmt.Errorf("%w: reply sequence out of sync (sent %d, got %d)", ErrProtocol, req.Seq, reply.Seq)
 	}
 	return reply, nil
+}
+
+// writeMsg sends a message in the connection's protocol.
+func (p *Proxy) writeMsg(c *clientConn, m *wire.Message) error {
+	if c.proto == Pyro5 {
+		var m5 wire5.Message
+		toWire5(&m5, m, nil)
+		return wire5.Write(c.nc, &m5, &p.w5cfg)
+	}
+	return wire.Write(c.nc, m, &p.wcfg)
+}
+
+// readMsg reads a message in the connection's protocol, in Pyro4's numbering.
+func (p *Proxy) readMsg(c *clientConn) (*wire.Message, error) {
+	if c.proto != Pyro5 {
+		return wire.Read(c.br, &p.wcfg)
+	}
+	m, err := wire5.Read(c.br, &p.w5cfg)
+	if err != nil {
+		return nil, err
+	}
+	return fromWire5(m, nil), nil
+}
+
+// checkAnswerProtocol peeks at the first bytes of the answer to a CONNECT: a daemon that
+// speaks only the other protocol answers in it (a CONNECTFAIL, Python's Pyro4 and Pyro5 do)
+// and is reported as ErrWrongProtocol; one that hangs up before a byte as errNoAnswer.
+func (p *Proxy) checkAnswerProtocol(ctx context.Context, c *clientConn) error {
+	got, err := wiresniff.Detect(c.br)
+	if err != nil {
+		if c.br.Buffered() == 0 && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+			return fmt.Errorf("%w (%w)", p.ioError(ctx, "receive", err), errNoAnswer)
+		}
+		return nil // the read that follows reports it
+	}
+	sent := wiresniff.Pyro4
+	if c.proto == Pyro5 {
+		sent = wiresniff.Pyro5
+	}
+	if got != sent && got != wiresniff.Unknown {
+		return fmt.Errorf("%w: it answered a %s handshake in %s (use %s, or AutoProtocol)", ErrWrongProtocol, sent, got, got)
+	}
+	return nil
+}
+
+// setCorrelation gives a Pyro5 request the correlation id of the daemon call ctx belongs
+// to, if any, as Pyro5's proxies pass on current_context.correlation_id, so that it follows a
+// chain of calls.
+func setCorrelation(ctx context.Context, c *clientConn, m *wire.Message) {
+	if c.proto != Pyro5 {
+		return
+	}
+	if ci, ok := CallInfoFrom(ctx); ok && len(ci.CorrelationID) == 16 {
+		m.SetAnnotation(wire.AnnCorrelation, ci.CorrelationID)
+	}
 }
 
 func (p *Proxy) ioError(ctx context.Context, what string, err error) error {
@@ -360,7 +523,7 @@ func (p *Proxy) ioError(ctx context.Context, what string, err error) error {
 	if errors.Is(err, wire.ErrSecurity) {
 		return fmt.Errorf("%w: %s: %w", ErrSecurity, what, err)
 	}
-	if errors.Is(err, wire.ErrProtocol) || errors.Is(err, wire.ErrTooLarge) {
+	if isProtocolError(err) {
 		return fmt.Errorf("%w: %s: %w", ErrProtocol, what, err)
 	}
 	return fmt.Errorf("%w: %s: %w", ErrCommunication, what, err)
@@ -392,7 +555,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 			flags |= wire.FlagOneway
 		}
 	}
-	req, codec, err := p.request(objectID, method, args, kwargs, flags)
+	req, codec, err := p.request(c.proto, objectID, method, args, kwargs, flags)
 	if err != nil {
 		p.release(c)
 		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
@@ -400,6 +563,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	c.seq++
 	req.Seq = c.seq
 	appendAnnotations(&req, anns)
+	setCorrelation(ctx, c, &req)
 	msg, err := p.roundTrip(ctx, c, &req)
 	if err != nil {
 		p.discard(c)
@@ -422,17 +586,22 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 }
 
 // request serializes a call with the proxy's codec, or passes a SerializedBlob through in
-// its own (blob.go).
-func (p *Proxy) request(objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (wire.Message, serializer.Codec, error) {
+// its own (blob.go). For Pyro5 the arguments' class-dicts take Pyro5's spelling.
+func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (wire.Message, serializer.Codec, error) {
 	if b, err := blobArgument(args, kwargs); b != nil || err != nil {
 		if err != nil {
 			return wire.Message{}, nil, err
 		}
-		return p.blobRequest(objectID, method, b, flags)
+		return p.blobRequest(proto, objectID, method, b, flags)
 	}
 	args, kwargs, err := argsWithProxies(args, kwargs)
 	if err != nil {
 		return wire.Message{}, nil, err
+	}
+	if proto == Pyro5 && !(allScalar(args) && kwargs.Len() == 0) {
+		if args, kwargs, err = pyro5Args(args, kwargs); err != nil {
+			return wire.Message{}, nil, err
+		}
 	}
 	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
 	if err != nil {
@@ -551,7 +720,7 @@ func (p *Proxy) decodeInto(v, out any) error {
 	if err := pyval.ToGo(v, out); err != nil {
 		return fmt.Errorf("result: %w", err)
 	}
-	inheritProxies(reflect.ValueOf(out), p.cfg) // proxies in the result talk as this one does
+	inheritProxies(reflect.ValueOf(out), p.cfg, p.WireProtocol()) // proxies in the result talk as this one does
 	return nil
 }
 
@@ -705,7 +874,7 @@ func (b *Batch) Run(ctx context.Context) ([]any, error) {
 		return nil, fmt.Errorf("%w: batch result is a %s, not a list", ErrProtocol, pyval.TypeName(r.value))
 	}
 	for i, res := range results {
-		if class, ok := pyval.ClassOf(res); ok && class == "Pyro4.futures._ExceptionWrapper" {
+		if class, ok := pyval.ClassOf(res); ok && isWrapperClass(class) {
 			exc, _ := res.(*pyval.Dict).GetString("exception")
 			return results[:i], &BatchError{Index: i, Err: remoteErrorFrom(exc)}
 		}

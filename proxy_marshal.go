@@ -54,37 +54,50 @@ func stringTuple(s []string) pyval.Tuple {
 	return t
 }
 
-// UnmarshalPython makes the proxy from a Pyro4 proxy class-dict (or a URI string), as a
-// method parameter of type *pyro.Proxy receives a callback object. The proxy has the
-// default configuration, with the serializer and HMAC key the sender put in it; it does
-// not connect until used.
+// UnmarshalPython makes the proxy from a proxy class-dict, Pyro4's (Pyro4.core.Proxy) or
+// Pyro5's (Pyro5.client.Proxy), or from a URI string, as a method parameter of type
+// *pyro.Proxy receives a callback object. The proxy has the default configuration, with the
+// serializer and HMAC key the sender put in it; a Pyro5 proxy prefers Pyro5 (see
+// AutoProtocol). It does not connect until used.
 func (p *Proxy) UnmarshalPython(v any) error {
 	var (
 		uriText string
 		meta    *metadata
 		ser     string
 		hmacKey []byte
+		prefer  WireProtocol
 	)
 	switch x := v.(type) {
 	case string:
 		uriText = x
 	case *pyval.Dict:
-		if c, _ := pyval.ClassOf(x); c != proxyClass {
-			return fmt.Errorf("pyro: a %s is not a proxy", pyval.TypeName(v))
-		}
+		c, _ := pyval.ClassOf(x)
 		st, _ := x.GetString("state")
 		state, _ := asList(st)
-		if len(state) < 8 {
-			return fmt.Errorf("pyro: proxy state has %d items, want 8 or 9", len(state))
+		switch c {
+		case proxyClass:
+			if len(state) < 8 {
+				return fmt.Errorf("pyro: proxy state has %d items, want 8 or 9", len(state))
+			}
+			if k, ok := state[5].(string); ok && strings.HasPrefix(k, "b64:") {
+				hmacKey, _ = base64.StdEncoding.DecodeString(k[4:])
+			}
+			if len(state) > 8 {
+				ser, _ = state[8].(string)
+			}
+			prefer = Pyro4
+		case pyro5ProxyClass:
+			// (uri, oneway, methods, attrs, handshake, serializer)
+			if len(state) < 6 {
+				return fmt.Errorf("pyro: Pyro5 proxy state has %d items, want 6", len(state))
+			}
+			ser, _ = state[5].(string)
+			prefer = Pyro5
+		default:
+			return fmt.Errorf("pyro: a %s is not a proxy", pyval.TypeName(v))
 		}
 		uriText, _ = state[0].(string)
 		meta = &metadata{Oneway: namesOf(state[1]), Methods: namesOf(state[2]), Attrs: namesOf(state[3])}
-		if k, ok := state[5].(string); ok && strings.HasPrefix(k, "b64:") {
-			hmacKey, _ = base64.StdEncoding.DecodeString(k[4:])
-		}
-		if len(state) > 8 {
-			ser, _ = state[8].(string)
-		}
 	default:
 		return fmt.Errorf("pyro: cannot make a proxy from a %s", pyval.TypeName(v))
 	}
@@ -108,7 +121,8 @@ func (p *Proxy) UnmarshalPython(v any) error {
 	if meta != nil && (len(meta.Methods) > 0 || len(meta.Attrs) > 0) {
 		np.meta = meta
 	}
-	p.uri, p.cfg, p.codec, p.wcfg, p.resolved, p.meta, p.pool, p.serializerSet = np.uri, np.cfg, np.codec, np.wcfg, np.resolved, np.meta, np.pool, np.serializerSet
+	p.uri, p.cfg, p.codec, p.wcfg, p.w5cfg, p.resolved, p.meta, p.pool, p.serializerSet = np.uri, np.cfg, np.codec, np.wcfg, np.w5cfg, np.resolved, np.meta, np.pool, np.serializerSet
+	p.prefer = prefer
 	p.received = true
 	return nil
 }
@@ -117,9 +131,11 @@ func (p *Proxy) UnmarshalPython(v any) error {
 var proxyType = reflect.TypeFor[*Proxy]()
 
 // inherit gives a proxy that arrived in a message the settings of the side that received it:
-// base's, with the serializer and HMAC key the sender put in it, when it did. It changes only
-// a proxy UnmarshalPython just made, before anyone used it.
-func (p *Proxy) inherit(base ProxyConfig) {
+// base's, with the serializer and HMAC key the sender put in it, when it did. Unless base
+// names a protocol, the proxy prefers the one of the message it came in (via), or the one its
+// class-dict's spelling says. It changes only a proxy UnmarshalPython just made, before anyone
+// used it.
+func (p *Proxy) inherit(base ProxyConfig, via WireProtocol) {
 	if p == nil || !p.received {
 		return
 	}
@@ -130,11 +146,17 @@ func (p *Proxy) inherit(base ProxyConfig) {
 	if len(p.cfg.HMACKey) > 0 {
 		base.HMACKey = p.cfg.HMACKey
 	}
+	if base.Protocol == Pyro5 && len(base.HMACKey) > 0 {
+		base.Protocol = AutoProtocol // a key it was given makes it speak Pyro4
+	}
 	np, err := NewProxyURI(p.uri, WithConfig(base))
 	if err != nil {
 		return
 	}
-	p.cfg, p.codec, p.wcfg, p.pool = np.cfg, np.codec, np.wcfg, np.pool
+	p.cfg, p.codec, p.wcfg, p.w5cfg, p.pool = np.cfg, np.codec, np.wcfg, np.w5cfg, np.pool
+	if p.prefer == AutoProtocol {
+		p.prefer = via
+	}
 }
 
 func namesOf(v any) []string {
@@ -164,13 +186,13 @@ func (d *Daemon) ProxyFor(id string, opts ...ProxyOption) (*Proxy, error) {
 // a *Proxy itself, or nested in slices, arrays, maps, struct fields and pointers) the
 // receiver's settings, as inherit does for one. Types that cannot hold a *Proxy are not
 // walked.
-func inheritProxies(v reflect.Value, base ProxyConfig) {
+func inheritProxies(v reflect.Value, base ProxyConfig, via WireProtocol) {
 	if holdsProxy(v.Type()) {
-		walkProxies(v, base, 0)
+		walkProxies(v, base, via, 0)
 	}
 }
 
-func walkProxies(v reflect.Value, base ProxyConfig, depth int) {
+func walkProxies(v reflect.Value, base ProxyConfig, via WireProtocol, depth int) {
 	if depth > pyval.MaxConvertDepth || !holdsProxy(v.Type()) {
 		return
 	}
@@ -180,23 +202,23 @@ func walkProxies(v reflect.Value, base ProxyConfig, depth int) {
 			return
 		}
 		if v.Type() == proxyType {
-			v.Interface().(*Proxy).inherit(base)
+			v.Interface().(*Proxy).inherit(base, via)
 			return
 		}
-		walkProxies(v.Elem(), base, depth+1)
+		walkProxies(v.Elem(), base, via, depth+1)
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkProxies(v.Index(i), base, depth+1)
+			walkProxies(v.Index(i), base, via, depth+1)
 		}
 	case reflect.Map:
 		for it := v.MapRange(); it.Next(); {
-			walkProxies(it.Key(), base, depth+1)
-			walkProxies(it.Value(), base, depth+1)
+			walkProxies(it.Key(), base, via, depth+1)
+			walkProxies(it.Value(), base, via, depth+1)
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
-				walkProxies(v.Field(i), base, depth+1)
+				walkProxies(v.Field(i), base, via, depth+1)
 			}
 		}
 	}

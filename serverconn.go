@@ -15,10 +15,13 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gopyro/pyro/internal/wire"
+	"github.com/gopyro/pyro/internal/wire5"
+	"github.com/gopyro/pyro/internal/wiresniff"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -52,11 +55,18 @@ func CallInfoFrom(ctx context.Context) (*CallInfo, bool) {
 }
 
 // serverConn is one client connection: one goroutine reads a request, runs it and writes the
-// reply, as Pyro4's protocol is lock-step per connection. Oneway calls run on their own.
+// reply, as Pyro's protocol is lock-step per connection. Oneway calls run on their own.
+//
+// The connection speaks the protocol its first bytes announce (proto): Pyro4 frames go through
+// internal/wire as they are; Pyro5 frames through internal/wire5, translated at the edge into
+// Pyro4's numbering (protocol.go), so that everything between reading a request and writing
+// its reply is the same for both. What still differs is asked of proto where a reply is made:
+// the handshake's metadata, exception texts, and the class names in values (pyro5values.go).
 type serverConn struct {
 	d      *Daemon
 	nc     net.Conn
 	br     *bufio.Reader
+	proto  WireProtocol    // Pyro4 until the first bytes say Pyro5
 	ctx    context.Context // carries info; cancelled when the connection ends
 	cancel context.CancelFunc
 	info   *ConnInfo
@@ -78,11 +88,18 @@ type serverConn struct {
 	corrBuf    [16]byte // the id of the reply being written; used by the serving goroutine only
 
 	pending []wire.Annotation // Pyro4's per-connection response annotations (replyannotations.go)
+
+	// corr5 is the correlation id of the Pyro5 request being served: every Pyro5 reply
+	// carries it in its header, exceptions too. Used by the serving goroutine only.
+	corr5 []byte
+	// linger says the connection ends after an error reply (Pyro5's way) and closes
+	// gracefully (lingerClose). Set by the serving goroutine only.
+	linger bool
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
-	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10),
-		info: &ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr()}}
+	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: Pyro4,
+		info: &ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr(), Protocol: Pyro4}}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(d.baseCtx, connInfoKey{}, c.info))
 	c.detached = context.WithValue(d.baseCtx, connInfoKey{}, c.info)
 	rand.Read(c.corrPrefix[:])
@@ -178,9 +195,28 @@ func (c *serverConn) serve() {
 		}
 		keep := c.handle(msg)
 		if !c.endRequest() || !keep {
+			if c.linger {
+				c.lingerClose()
+			}
 			return
 		}
 	}
+}
+
+// lingerTime bounds how long lingerClose reads what the client sent after the reply it
+// closes on.
+const lingerTime = 250 * time.Millisecond
+
+// lingerClose closes a connection right after a reply without resetting it: it sends the
+// end of the stream first and reads away what the client sent meanwhile (its next request,
+// lock-step), so the client reads the reply and then the end of the stream, as from a Pyro5
+// daemon, never a reset that could discard the reply.
+func (c *serverConn) lingerClose() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+		io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
+	}
+	c.nc.Close()
 }
 
 // read reads one message, giving up after timeout (0: no limit).
@@ -188,7 +224,23 @@ func (c *serverConn) read(timeout time.Duration) (*wire.Message, error) {
 	if timeout > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(timeout))
 	}
-	return wire.Read(c.br, &c.d.wcfg)
+	return c.readMsg()
+}
+
+// readMsg reads one message in the connection's protocol; a Pyro5 frame comes translated into
+// Pyro4's numbering, with its correlation id (the client's, or a fresh one, as a Pyro5 daemon
+// makes) as the CORR annotation.
+func (c *serverConn) readMsg() (*wire.Message, error) {
+	if c.proto != Pyro5 {
+		return wire.Read(c.br, &c.d.wcfg)
+	}
+	m5, err := wire5.Read(c.br, &c.d.w5cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := fromWire5(m5, c.newCorrelationID)
+	c.corr5, _ = m.Annotation(wire.AnnCorrelation)
+	return m, nil
 }
 
 func (c *serverConn) write(m *wire.Message) error {
@@ -197,7 +249,34 @@ func (c *serverConn) write(m *wire.Message) error {
 	if t := c.d.cfg.CommTimeout; t > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(t))
 	}
+	if c.proto == Pyro5 {
+		var m5 wire5.Message
+		toWire5(&m5, m, c.corr5)
+		return wire5.Write(c.nc, &m5, &c.d.w5cfg)
+	}
 	return wire.Write(c.nc, m, &c.d.wcfg)
+}
+
+// sniff reads (without consuming) the first bytes of the connection and switches it to Pyro5
+// when they say so. Anything else, including a failure to read them, is left to the Pyro4
+// reader, which answers and fails as it always has.
+func (c *serverConn) sniff() {
+	if p, err := wiresniff.Detect(c.br); err == nil && p == wiresniff.Pyro5 {
+		c.proto = Pyro5
+		c.info.Protocol = Pyro5
+	}
+}
+
+// marshal encodes a reply's value in the connection's protocol: for Pyro5, the class-dicts
+// of Pyro's own classes in Pyro5's spelling.
+func (c *serverConn) marshal(codec serializer.Codec, v any) ([]byte, error) {
+	if c.proto == Pyro5 {
+		var err error
+		if v, err = toPyro5Values(v); err != nil {
+			return nil, err
+		}
+	}
+	return codec.Marshal(v)
 }
 
 // connError classifies a read failure the way a proxy's errors are: ErrSecurity, ErrProtocol,
@@ -206,7 +285,7 @@ func connError(err error) error {
 	switch {
 	case errors.Is(err, wire.ErrSecurity):
 		return fmt.Errorf("%w: %w", ErrSecurity, err)
-	case errors.Is(err, wire.ErrProtocol), errors.Is(err, wire.ErrTooLarge):
+	case isProtocolError(err):
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
 	return fmt.Errorf("%w: %w", ErrCommunication, err)
@@ -228,7 +307,7 @@ func (c *serverConn) connectFail(req *wire.Message, codec serializer.Codec, reas
 	if codec == nil {
 		codec, _ = serializer.ByID(serializer.MarshalID)
 	}
-	data, err := codec.Marshal(reason)
+	data, err := c.marshal(codec, reason)
 	if err != nil {
 		return
 	}
@@ -243,7 +322,11 @@ func (c *serverConn) handshake() bool {
 	if comm := c.d.cfg.CommTimeout; comm > 0 && (limit == 0 || comm < limit) {
 		limit = comm
 	}
-	msg, err := c.read(limit)
+	if limit > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(limit)) // for the protocol's first bytes and the CONNECT
+	}
+	c.sniff()
+	msg, err := c.readMsg()
 	if limit > 0 && c.d.cfg.CommTimeout == 0 {
 		c.nc.SetReadDeadline(time.Time{}) // after the handshake, wait as long as the client likes
 	}
@@ -251,23 +334,41 @@ func (c *serverConn) handshake() bool {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 			return false // the peer hung up; there is nobody to tell
 		}
-		if errors.Is(err, wire.ErrSecurity) {
+		switch {
+		case errors.Is(err, wire.ErrSecurity):
 			c.connectFail(nil, nil, securityReason(err), nil)
-		} else if errors.Is(err, wire.ErrProtocol) {
+		case errors.Is(err, wire.ErrProtocol):
 			c.connectFail(nil, nil, "invalid data or unsupported protocol version", nil)
+		case errors.Is(err, wire5.ErrProtocol):
+			c.connectFail(nil, nil, "invalid message or protocol version", nil) // Pyro5's words
 		}
 		return false
 	}
 	if msg.Type != wire.Connect {
-		c.connectFail(nil, nil, fmt.Sprintf("invalid msg type %d received", msg.Type), nil)
+		reason := fmt.Sprintf("invalid msg type %d received", msg.Type)
+		if c.proto == Pyro5 {
+			reason += " (expected: 1)"
+		}
+		c.connectFail(nil, nil, reason, nil)
+		return false
+	}
+	if c.proto == Pyro5 && len(c.d.cfg.HMACKey) > 0 {
+		// The daemon authenticates its clients by HMAC, which a Pyro5 client cannot do.
+		c.connectFail(msg, nil, "this daemon requires an HMAC key: "+errHMACPyro5.Error(), nil)
 		return false
 	}
 	codec, ok := c.d.accepted[msg.SerializerID]
 	if !ok {
-		c.connectFail(msg, nil, fmt.Sprintf("message used serializer that is not accepted: %d", msg.SerializerID), nil)
+		c.connectFail(msg, nil, fmt.Sprintf("message used serializer that is not accepted: %d", serializerNumber(c.proto, msg.SerializerID)), nil)
 		return false
 	}
 	data, err := codec.Unmarshal(msg.Data)
+	if err == nil && c.proto == Pyro5 {
+		if err = checkPyro5Classes(data, 0); err != nil {
+			c.connectFail(msg, codec, exceptionStr(err), nil) // str(exc), as Pyro5 sends
+			return false
+		}
+	}
 	if err != nil {
 		c.connectFail(msg, codec, "invalid handshake data: "+err.Error(), nil)
 		return false
@@ -289,17 +390,17 @@ func (c *serverConn) handshake() bool {
 	}
 	reply := &wire.Message{Type: wire.ConnectOK, Seq: msg.Seq, SerializerID: msg.SerializerID}
 	var body any = answer
-	if msg.Flags&wire.FlagMetaOnConnect != 0 {
+	if msg.Flags&wire.FlagMetaOnConnect != 0 || c.proto == Pyro5 { // Pyro5 always sends the metadata
 		id, _ := objectID.(string)
 		r := c.d.lookup(id)
 		if r == nil {
 			c.connectFail(msg, codec, "unknown object", set)
 			return false
 		}
-		body = pyval.DictOf("handshake", answer, "meta", r.et.meta.dict(true))
+		body = pyval.DictOf("handshake", answer, "meta", c.d.metadataFor(r, c.proto, true))
 		reply.Flags |= wire.FlagMetaOnConnect
 	}
-	if reply.Data, err = codec.Marshal(body); err != nil {
+	if reply.Data, err = c.marshal(codec, body); err != nil {
 		c.connectFail(msg, codec, "cannot serialize handshake answer: "+err.Error(), set)
 		return false
 	}
@@ -321,12 +422,18 @@ func (c *serverConn) correlationID(msg *wire.Message) []byte {
 	if v, ok := msg.Annotation(wire.AnnCorrelation); ok && len(v) == 16 {
 		return v
 	}
-	c.corrCount++
-	copy(c.corrBuf[:8], c.corrPrefix[:])
-	binary.BigEndian.PutUint64(c.corrBuf[8:], c.corrCount)
-	c.corrBuf[6] = c.corrBuf[6]&0x0f | 0x40 // shaped as a version 4 uuid, as Pyro's uuid4()
-	c.corrBuf[8] = c.corrBuf[8]&0x3f | 0x80
+	c.newCorrelationID(c.corrBuf[:])
 	return c.corrBuf[:]
+}
+
+// newCorrelationID writes a fresh correlation id into id (16 bytes). Only the serving
+// goroutine calls it.
+func (c *serverConn) newCorrelationID(id []byte) {
+	c.corrCount++
+	copy(id[:8], c.corrPrefix[:])
+	binary.BigEndian.PutUint64(id[8:16], c.corrCount)
+	id[6] = id[6]&0x0f | 0x40 // shaped as a version 4 uuid, as Pyro's uuid4()
+	id[8] = id[8]&0x3f | 0x80
 }
 
 // handle serves one message after the handshake and reports whether the connection stays open.
@@ -350,7 +457,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	codec, ok := c.d.accepted[msg.SerializerID]
 	if !ok {
 		codec, _ = serializer.ByID(serializer.MarshalID)
-		c.sendException(msg, codec, NewError(classSerializeError, "message used serializer that is not accepted: %d", msg.SerializerID), nil)
+		c.sendException(msg, codec, NewError(classSerializeError, "message used serializer that is not accepted: %d", serializerNumber(c.proto, msg.SerializerID)), nil)
 		return false
 	}
 	var call serializer.Call
@@ -361,9 +468,18 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		call, err = serializer.UnmarshalCall(codec, msg.Data)
 	}
 	if err != nil {
-		// The request cannot be understood; report it (Pyro4 sends SerializeError) and go on.
-		c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
-		return true
+		// The request cannot be understood; report it (a SerializeError, as Pyro sends) and go
+		// on, or, for Pyro5, close the connection as Pyro5 does (sendException).
+		return c.sendException(msg, codec, NewError(classSerializeError, "cannot deserialize call: %v", err), nil)
+	}
+	if c.proto == Pyro5 && msg.Flags&wire.FlagKeepSerialized == 0 {
+		// What a Pyro5 daemon's serializer refuses to rebuild, ours refuses too.
+		if err := checkPyro5Classes(pyval.Tuple(call.Args), 0); err != nil {
+			return c.sendException(msg, codec, err, nil)
+		}
+		if err := checkPyro5Classes(call.Kwargs, 0); err != nil {
+			return c.sendException(msg, codec, err, nil)
+		}
 	}
 	oneway := msg.Flags&wire.FlagOneway != 0
 	ctx := &callScope{c: c, msg: msg, call: call, codec: codec, parent: c.ctx}
@@ -381,8 +497,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if err != nil {
 		ctx.done()
 		c.carry(ctx.replySet())
-		c.sendException(msg, codec, err, nil)
-		return true
+		return c.sendException(msg, codec, err, nil)
 	}
 	if msg.Flags&wire.FlagBatch != 0 {
 		defer ctx.done()
@@ -405,8 +520,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	ctx.done()
 	if err != nil {
 		c.carry(ctx.replySet())
-		c.sendException(msg, codec, err, tb)
-		return true
+		return c.sendException(msg, codec, err, tb)
 	}
 	if s, ok := result.(*stream); ok {
 		id := c.d.streams.add(c, s)
@@ -605,8 +719,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 	for _, item := range call.Args {
 		sub, _ := pyval.Items(item)
 		if len(sub) != 3 {
-			c.sendException(msg, codec, NewError(classProtocolError, "batch item must be (method, args, kwargs)"), nil)
-			return true
+			return c.sendException(msg, codec, NewError(classProtocolError, "batch item must be (method, args, kwargs)"), nil)
 		}
 		method, _ := sub[0].(string)
 		args, _ := asList(sub[1])
@@ -619,7 +732,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 			}
 		}
 		if err != nil {
-			results = append(results, pyval.DictOf("__class__", "Pyro4.futures._ExceptionWrapper", "exception", exceptionDict(err, tb)))
+			results = append(results, pyval.DictOf("__class__", pyro4WrapperClass, "exception", c.exceptionDict(err, tb)))
 			break
 		}
 		results = append(results, res)
@@ -644,11 +757,10 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 	result, err := withProxies(result, c.d.replacer)
 	var data []byte
 	if err == nil {
-		data, err = codec.Marshal(result)
+		data, err = c.marshal(codec, result)
 	}
 	if err != nil {
-		c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
-		return true
+		return c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 	}
 	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
 	c.annotateReply(reply, s.replySet(), c.correlationID(req), true)
@@ -656,20 +768,39 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 }
 
 func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec, err error, tb []string) *wire.Message {
-	data, merr := codec.Marshal(exceptionDict(err, tb))
+	data, merr := c.marshal(codec, c.exceptionDict(err, tb))
 	if merr != nil {
-		data, _ = codec.Marshal(exceptionDict(NewError(classPyroError, "Error serializing exception: %v", merr), nil))
+		data, _ = c.marshal(codec, c.exceptionDict(NewError(classPyroError, "Error serializing exception: %v", merr), nil))
 	}
 	return &wire.Message{Type: wire.Result, Flags: wire.FlagException, Seq: req.Seq, SerializerID: uint16(codec.ID()), Data: data}
 }
 
-// sendException replies with an exception. Pyro4 puts no CORR on those, nor what the call
-// set with SetResponseAnnotation: only the daemon's annotations (see annotateReply).
-func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) {
+// sendException replies with an exception and reports whether the connection stays open.
+// Pyro4 puts no CORR on those, nor what the call set with SetResponseAnnotation: only the
+// daemon's annotations (see annotateReply). A Pyro5 daemon closes the connection after
+// replying with a communication or security error (a call it cannot deserialize, a class it
+// refuses), and so does ours for Pyro5 clients; Pyro4 connections stay open.
+func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) bool {
+	keep := c.proto != Pyro5 || !closesPyro5Connection(exceptionClass(err))
+	c.linger = !keep
 	if req.Flags&wire.FlagOneway != 0 {
-		return
+		return keep
 	}
 	m := c.exceptionMessage(req, codec, err, tb)
 	c.annotateException(m)
 	c.write(m)
+	return keep
+}
+
+// exceptionDict is exceptionDict with a Pyro exception class in the namespace of the
+// connection's protocol, so its client can rebuild it (a Pyro5 NamingError relayed to a Pyro4
+// client, say). A Pyro5 connection's replies are rewritten whole by marshal.
+func (c *serverConn) exceptionDict(err error, tb []string) *pyval.Dict {
+	d := exceptionDict(err, tb)
+	if c.proto != Pyro5 {
+		if class, _ := pyval.ClassOf(d); strings.HasPrefix(class, pyro5ErrorsPrefix) {
+			d.Set("__class__", exceptionClassFor(class, Pyro4))
+		}
+	}
+	return d
 }

@@ -80,7 +80,7 @@ func (p *Proxy) convertItem(method string, nargs int, item, out any) error {
 		return p.callError("call", method, nargs, fmt.Errorf("stream item: %w", err))
 	}
 	if pp, ok := out.(**Proxy); ok {
-		(*pp).inherit(p.cfg)
+		(*pp).inherit(p.cfg, p.WireProtocol())
 	}
 	return nil
 }

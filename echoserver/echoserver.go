@@ -1,9 +1,12 @@
-// Package echoserver is the Go counterpart of Pyro4's test echo server (pyro4-test-echoserver):
-// the same object id, methods, attribute and behaviour, for trying clients out and for
-// interoperability tests.
+// Package echoserver is the Go counterpart of Pyro4's test echo server (pyro4-test-echoserver)
+// and of Pyro5's (Pyro5.utils.echoserver): the same object id, methods, attribute and
+// behaviour, for trying clients out and for interoperability tests. The two Python servers
+// differ only in the text of error()'s exception; ours answers each client with its
+// protocol's.
 package echoserver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"iter"
@@ -36,7 +39,7 @@ func New(log io.Writer) *Server {
 	return &Server{SlowDelay: 5 * time.Second, Log: log, shutdown: make(chan struct{})}
 }
 
-// Register serves s on d under ObjectID with Pyro4's names and oneway methods.
+// Register serves s on d under ObjectID with the Python servers' names and oneway methods.
 func (s *Server) Register(d *pyro.Daemon) (pyro.URI, error) {
 	return d.Register(s, pyro.WithID(ObjectID), pyro.WithClassName("EchoServer"),
 		pyro.WithName("Dunder", "__dunder__"), pyro.WithOneway("oneway_echo", "oneway_slow"),
@@ -62,9 +65,13 @@ func (s *Server) Echo(message pyval.Raw) pyval.Raw {
 	return message
 }
 
-// Error raises a ValueError.
-func (s *Server) Error() error {
+// Error raises a ValueError, with the text of the echo server of the caller's protocol
+// (Pyro4's and Pyro5's differ).
+func (s *Server) Error(ctx context.Context) error {
 	s.logf("error: generating exception")
+	if ci, ok := pyro.ConnInfoFrom(ctx); ok && ci.Protocol == pyro.Pyro5 {
+		return pyro.NewError("builtins.ValueError", "this is the generated error from echoserver echo() method")
+	}
 	return pyro.NewError("builtins.ValueError", "expected error from echoserver error() method")
 }
 

@@ -22,12 +22,13 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"NAME=VALUE (NAME a Python identifier) is a keyword argument. Quote a string holding '=': \"'a=b'\".\n"+
 		"Exit status: 0 on success, 1 on a remote exception or communication error, 2 on bad usage.", stderr)
 	var (
-		ser            string
+		ser, protocol  string
 		timeout        time.Duration
 		oneway, asJSON bool
 		verbose        bool
 	)
 	stringFlag(fs, &ser, "s", "serializer", "serpent", "serializer: serpent, json, marshal or msgpack")
+	stringFlag(fs, &protocol, "P", "protocol", "auto", "wire protocol: pyro4, pyro5, or auto (find out, Pyro4 first)")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up on the call after this long")
 	boolFlag(fs, &oneway, "", "oneway", "send the call oneway and do not wait for a result")
 	boolFlag(fs, &asJSON, "", "json", "print the result as JSON instead of a Python literal")
@@ -51,11 +52,17 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(kwargs) > 0 {
 		callArgs = append(callArgs, kwargs)
 	}
+	proto, err := pyro.ParseWireProtocol(protocol)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		fs.Usage()
+		return 2
+	}
 	env, code := toolConfig("", stderr)
 	if code >= 0 {
 		return code
 	}
-	p, err := pyro.NewProxy(fs.Arg(0), pyro.WithConfig(env.proxy), pyro.WithSerializer(ser))
+	p, err := pyro.NewProxy(fs.Arg(0), pyro.WithConfig(env.proxy), pyro.WithSerializer(ser), pyro.WithProtocol(proto))
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 2
@@ -80,6 +87,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &re) {
 			if verbose {
 				fmt.Fprint(stderr, strings.Join(re.Traceback, ""))
+				fmt.Fprintf(stderr, "(%s)\n", p.WireProtocol())
 			}
 			fmt.Fprintf(stderr, "remote exception: %s\n", re)
 			return 1

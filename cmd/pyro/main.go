@@ -23,10 +23,10 @@ type command struct {
 }
 
 var commands = []command{
-	{"echoserver", "serve the test echo object (test.echoserver)", "pyro4-test-echoserver", runEchoServer},
+	{"echoserver", "serve the test echo object (test.echoserver) to Pyro4 and Pyro5 clients", "pyro4-test-echoserver, Pyro5.utils.echoserver", runEchoServer},
 	{"ns", "start a name server", "pyro4-ns", runNS},
 	{"nsc", "name server control: list, lookup, register, remove, metadata", "pyro4-nsc", runNSC},
-	{"call", "call a method of a remote object and print the result", "", runCall},
+	{"call", "call a method of a remote object (Pyro4 or Pyro5) and print the result", "", runCall},
 }
 
 // benchHint answers `pyro bench` in builds without it (bench.go, build tag pyrobench).
@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: pyro <command> [flags] [arguments]")
-	fmt.Fprintln(w, "\nPyro4-compatible remote objects for Go. Commands:")
+	fmt.Fprintln(w, "\nPyro4- and Pyro5-compatible remote objects for Go. Commands:")
 	cs := append([]command(nil), commands...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
