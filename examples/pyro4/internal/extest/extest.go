@@ -243,6 +243,29 @@ func (p *Proc) Stdout() string { return p.stdout.String() }
 // Stderr returns what the program printed on stderr so far.
 func (p *Proc) Stderr() string { return p.stderr.String() }
 
+// Line returns the rest of the first stdout line that starts with prefix, trimmed (a URI the
+// program printed, say), failing the test if there is none yet.
+func (p *Proc) Line(prefix string) string {
+	p.t.Helper()
+	for _, l := range strings.Split(p.Stdout(), "\n") {
+		if rest, ok := strings.CutPrefix(l, prefix); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	p.t.Fatalf("%s printed no line starting with %q:\n%s", describe(p.cmd), prefix, p.Stdout())
+	return ""
+}
+
+// After returns what the program printed on stdout after the first occurrence of marker (a
+// server's output after its banner), or all of it without one.
+func (p *Proc) After(marker string) string {
+	out := p.Stdout()
+	if _, rest, ok := strings.Cut(out, marker); ok {
+		return rest
+	}
+	return out
+}
+
 // Send writes text to the program's stdin.
 func (p *Proc) Send(text string) {
 	p.t.Helper()
