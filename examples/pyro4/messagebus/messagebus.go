@@ -202,8 +202,6 @@ func (b *MessageBus) sender(ctx context.Context) {
 		b.mu.Unlock()
 
 		// Send each topic's batch to its subscribers; drop those that cannot take it.
-		// (Pyro4 retries a batch too large for a message one message at a time; a Go proxy
-		// does not check the size of what it sends, so this twin sends batches only.)
 		broken := map[*pyro.Proxy]bool{}
 		for _, topic := range slices.Sorted(maps.Keys(pending)) {
 			messages := pending[topic]
@@ -214,7 +212,7 @@ func (b *MessageBus) sender(ctx context.Context) {
 				if broken[s] {
 					continue
 				}
-				if err := s.Call(ctx, "incoming_messages", nil, topic, messages); err != nil {
+				if err := deliver(ctx, s, topic, messages); err != nil {
 					fmt.Fprintf(b.log, "error delivering message(s) for topic=%s, subscriber=%s, error=%v\n", topic, s.URI(), err)
 					fmt.Fprintln(b.log, "removing subscription because of that error")
 					broken[s] = true
@@ -231,6 +229,22 @@ func (b *MessageBus) sender(ctx context.Context) {
 			b.mu.Unlock()
 		}
 	}
+}
+
+// deliver sends a batch of messages to a subscriber in one call. Pyro4 sends them one by one
+// when the batch is too large for one message (MessageTooLargeError); a Go proxy refuses such
+// a batch with a communication error that the pyro package offers no sentinel for, so the
+// twin falls back to one by one after any failure, and gives up at the first one that fails.
+func deliver(ctx context.Context, subscriber *pyro.Proxy, topic string, messages []Message) error {
+	if subscriber.Call(ctx, "incoming_messages", nil, topic, messages) == nil {
+		return nil
+	}
+	for _, m := range messages {
+		if err := subscriber.Call(ctx, "incoming_message", nil, topic, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // printStats prints the statistics line, overwriting the previous one as Python's does.
