@@ -132,8 +132,8 @@ func NSEnv(ns pyro.URI) []string {
 }
 
 // Python prepares Debian's python3 with args (a script and its arguments) and extra
-// environment, in the script's directory unless dir says otherwise (after the call, set
-// cmd.Dir).
+// environment, to run in the script's directory, as Pyro4's examples are meant to be run
+// (set cmd.Dir to run it elsewhere).
 func Python(env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(pytest.Interpreter, args...)
 	cmd.Env = append(pytest.Env(), env...)
