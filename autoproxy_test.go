@@ -4,17 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
-	"github.com/gopyro/pyro/naming"
-	"github.com/gopyro/pyro/naming/nameserver"
 	"github.com/gopyro/pyro/pyrotest"
 )
 
@@ -272,130 +267,5 @@ print(r.notify_struct({"cb": a, "msg": "hello", "More": {"x": b}}))
 		if want := fmt.Sprintf("['a got all via %s', 'b got all via %s']\na got hello, b got more\n", ser, ser); string(out) != want {
 			t.Errorf("%s: python printed\n%s\nwant\n%s", ser, out, want)
 		}
-	}
-}
-
-// callbackServer and cbWorker are the Go twins of Pyro4's examples/callback/server.py: a
-// worker, registered by the server and returned as itself (so the client gets a proxy), works
-// in a oneway call and then calls back the client's callback object. The twin's workers
-// sleep a tenth of the Python ones' seconds.
-type callbackServer struct {
-	d      *pyro.Daemon
-	mu     sync.Mutex
-	number int
-}
-
-func (s *callbackServer) AddWorker(callback *pyro.Proxy) (*cbWorker, error) {
-	s.mu.Lock()
-	s.number++
-	w := &cbWorker{number: s.number, callback: callback, d: s.d}
-	s.mu.Unlock()
-	uri, err := s.d.Register(w, pyro.WithOneway("Work"))
-	w.id = uri.Object
-	return w, err
-}
-
-type cbWorker struct {
-	number   int
-	callback *pyro.Proxy
-	d        *pyro.Daemon
-	id       string
-}
-
-func (w *cbWorker) Work(ctx context.Context, amount int) error {
-	time.Sleep(time.Duration(amount) * 100 * time.Millisecond)
-	w.d.Unregister(w.id)
-	defer w.callback.Close()
-	return w.callback.Call(ctx, "done", nil, w.number)
-}
-
-// callbackHandler is the Go twin of examples/callback/client.py's CallbackHandler.
-type callbackHandler struct{ done chan int }
-
-func (h *callbackHandler) Done(number int) { h.done <- number }
-
-// TestPyro4CallbackExample runs Pyro4's callback example both ways: its client.py, unchanged,
-// against the Go twin of its server (it must print what it prints against server.py, in
-// some order), and a Go twin of the client, passing its registered handler as itself,
-// against server.py.
-func TestPyro4CallbackExample(t *testing.T) {
-	pytest.Require(t)
-	dir := pyro4Examples + "/callback"
-	if _, err := os.Stat(dir + "/client.py"); err != nil {
-		t.Fatalf("Pyro4's examples are missing (scripts/test installs pyro4-examples): %v", err)
-	}
-	ctx := context.Background()
-	ns := pyrotest.NewNameServer(t, nameserver.Config{}).URI()
-	nsEnv := []string{"PYRO_NS_HOST=127.0.0.1", fmt.Sprintf("PYRO_NS_PORT=%d", ns.Port)}
-	runClient := func() []string {
-		t.Helper()
-		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		cmd := pytest.Command(cctx, dir+"/client.py")
-		cmd.Env = append(cmd.Env, nsEnv...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("callback client.py: %v\n%s", err, out)
-		}
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		slices.Sort(lines)
-		return lines
-	}
-	nsc := pyrotest.NewNameServerClient(t, ns)
-
-	// Pyro4's server.py and its client.py.
-	pytest.Start(t, nsEnv, "Pyro daemon running", dir+"/server.py")
-	want := runClient()
-	if len(want) != 8 {
-		t.Fatalf("against Python's server, client.py printed %q", want)
-	}
-
-	// client.py against the Go twin, which takes the name over.
-	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
-	uri, err := d.Register(&callbackServer{d: d}, pyro.WithID("example.callback"), pyro.WithName("AddWorker", "addworker"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := nsc.Remove(ctx, "example.callback"); err != nil {
-		t.Fatal(err)
-	}
-	if err := nsc.Register(ctx, "example.callback", uri, naming.RegisterOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if got := runClient(); !slices.Equal(got, want) {
-		t.Errorf("client.py printed\n%s\nagainst Python's server and\n%s\nagainst the Go twin", strings.Join(want, "\n"), strings.Join(got, "\n"))
-	}
-
-	// The Go twin of client.py against server.py, which takes the name back.
-	pytest.Start(t, nsEnv, "Pyro daemon running", dir+"/server.py")
-	mine := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
-	h := &callbackHandler{done: make(chan int, 5)}
-	if _, err := mine.Register(h); err != nil {
-		t.Fatal(err)
-	}
-	server := pyrotest.NewProxy(t, mustParseURI(t, "PYRONAME:example.callback"), pyro.WithNameServer("127.0.0.1", ns.Port))
-	for range 5 {
-		worker, err := pyro.CallT[*pyro.Proxy](ctx, server, "addworker", h) // the handler itself
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := worker.Call(ctx, "work", nil, 1); err != nil { // oneway, as the metadata says
-			t.Fatal(err)
-		}
-		worker.Close()
-	}
-	var numbers []int
-	timeout := time.After(time.Minute)
-	for len(numbers) < 5 {
-		select {
-		case n := <-h.done:
-			numbers = append(numbers, n)
-		case <-timeout:
-			t.Fatalf("only %v of the workers called back", numbers)
-		}
-	}
-	slices.Sort(numbers)
-	if !slices.Equal(numbers, []int{1, 2, 3, 4, 5}) {
-		t.Errorf("workers called back %v", numbers)
 	}
 }

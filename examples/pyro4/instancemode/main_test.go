@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+)
+
+func TestMain(m *testing.M) { extest.Main(m, main) }
+
+// idLike matches what the instances print to tell themselves apart: Python's id(self), the
+// twin's instance numbers, and the session's correlation id (a UUID). They differ between
+// runs by nature; which lines share one is what the example shows, and is checked apart.
+var idLike = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b\d{6,}\b`)
+
+func maskIDs(out string) string { return idLike.ReplaceAllString(out, "ID") }
+
+// TestClient runs Pyro4's instancemode client against server.py and against the Go twin,
+// each behind its own name server: it prints the same lines, ids masked, and the same
+// instances (the same ids on the same lines).
+func TestClient(t *testing.T) {
+	dir := extest.Dir(t, "instancemode")
+	pyNS := extest.PythonNameServer(t)
+	pyServer := extest.StartPython(t, extest.NSEnv(pyNS), "Pyro daemon running.", dir+"/server.py")
+	want := extest.Run(t, extest.Python(extest.NSEnv(pyNS), dir+"/client.py"), "", 0)
+
+	goNS := extest.GoNameServer(t)
+	goServer := extest.StartGo(t, extest.NSEnv(goNS), "Pyro daemon running.")
+	got := extest.Run(t, extest.Python(extest.NSEnv(goNS), dir+"/client.py"), "", 0)
+
+	extest.Same(t, "the client's output", maskIDs(want.Stdout), maskIDs(got.Stdout))
+	extest.Same(t, "the client's errors", want.Stderr, got.Stderr)
+	// CPython reuses the id() of freed objects, so Python's percall ids may repeat; ours may not.
+	for _, out := range []struct {
+		who             string
+		percallDistinct bool
+		text            string
+	}{{"Python's server", false, want.Stdout}, {"the Go twin", true, got.Stdout}} {
+		if err := checkInstancePattern(out.text, out.percallDistinct); err != nil {
+			t.Errorf("against %s: %v\n%s", out.who, err, out.text)
+		}
+	}
+	// Each server printed each call with the instance's id and class.
+	extest.Same(t, "the server's output", maskIDs(pyServer.After("Pyro daemon running.\n")), maskIDs(goServer.After("Pyro daemon running.\n")))
+}
+
+// checkInstancePattern checks what the instancemode client printed: the session lines equal
+// within each session and different between the two, the single lines all equal, and (when
+// asked) the percall lines all different.
+func checkInstancePattern(out string, percallDistinct bool) error {
+	sections := map[string][]string{}
+	var current string
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "-----"):
+			current = strings.Fields(strings.Trim(line, "-"))[0]
+		case idLike.MatchString(line) && current != "":
+			sections[current] = append(sections[current], line)
+		}
+	}
+	p, se, si := sections["PERCALL"], sections["SESSION"], sections["SINGLE"]
+	if len(p) != 3 || len(se) != 6 || len(si) != 6 {
+		return fmt.Errorf("sections have %d, %d, %d values, want 3, 6, 6", len(p), len(se), len(si))
+	}
+	allSame := func(l []string) bool {
+		for _, v := range l {
+			if v != l[0] {
+				return false
+			}
+		}
+		return true
+	}
+	if !allSame(se[:3]) || !allSame(se[3:]) || se[0] == se[3] {
+		return fmt.Errorf("session lines: %q", se)
+	}
+	if !allSame(si) {
+		return fmt.Errorf("single lines: %q", si)
+	}
+	if percallDistinct && (p[0] == p[1] || p[1] == p[2] || p[0] == p[2]) {
+		return fmt.Errorf("percall lines: %q", p)
+	}
+	return nil
+}
