@@ -1,0 +1,88 @@
+package nameserver_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/internal/pytest"
+	"github.com/gopyro/pyro/naming/nameserver"
+)
+
+// startPyro5NS runs Pyro5's own name server on a free loopback port, without broadcast.
+func startPyro5NS(t *testing.T, extra ...string) pyro.URI {
+	t.Helper()
+	line := pytest.StartPyro5(t, nil, "URI = ", append([]string{"-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0", "-x"}, extra...)...)
+	u, err := pyro.ParseURI(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func ns5Transcript(t *testing.T, ns pyro.URI, echoURI, ser string) map[string]any {
+	t.Helper()
+	out := pytest.RunPyro5(t, nil, "testdata/ns5_client.py", ns.Host, strconv.Itoa(ns.Port), echoURI, ser)
+	out = portRE.ReplaceAll(out, []byte("ADDR"))
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return m
+}
+
+// TestPyro5ProgramsCannotTellNameServersApart runs the same Python Pyro5 program against
+// Pyro5's name server and against ours, per storage and serializer, and compares everything
+// it saw: return shapes (metadata as sets), exception classes and messages, and the order of
+// what list() and yplookup() return.
+func TestPyro5ProgramsCannotTellNameServersApart(t *testing.T) {
+	echo := startEcho(t)
+	for _, run := range []struct{ storage, ser string }{
+		{"memory", "serpent"}, {"memory", "json"}, {"memory", "marshal"}, {"memory", "msgpack"}, {"sql", "serpent"},
+	} {
+		t.Run(run.storage+"/"+run.ser, func(t *testing.T) {
+			var pyArgs []string
+			var cfg nameserver.Config
+			if run.storage == "sql" {
+				dir := t.TempDir()
+				pyArgs = []string{"-s", "sql:" + dir + "/py.db"}
+				cfg.Storage = "sql:" + dir + "/go.db"
+			}
+			pyNS := startPyro5NS(t, pyArgs...)
+			goNS := startNS(t, cfg).URI()
+			want := ns5Transcript(t, pyNS, echo.String(), run.ser)
+			got := ns5Transcript(t, goNS, echo.String(), run.ser)
+			skipped := 0
+			for key, w := range want {
+				if pyro5Broken(w) {
+					// Pyro5 fails to send what it means to: a registration without metadata
+					// holds a frozenset, which its json and msgpack serializers refuse, and its
+					// marshal cannot send a URI inside a tuple. Ours answers; known Pyro5
+					// bugs, not compatibility goals.
+					skipped++
+					continue
+				}
+				if strings.HasPrefix(key, "list_regex_invalid") {
+					// Python's re and Go's RE2 word their errors differently; the class matters.
+					w, got[key] = errorClass(w), errorClass(got[key])
+				}
+				wj, _ := json.Marshal(w)
+				gj, _ := json.Marshal(got[key])
+				if !bytes.Equal(wj, gj) {
+					t.Errorf("%s:\n Pyro5 ns: %s\n ours:     %s", key, wj, gj)
+				}
+			}
+			t.Logf("%s storage, %s: a Python Pyro5 program saw the same %d results from Pyro5's name server and from ours (%d Pyro5 serializer failures not compared)", run.storage, run.ser, len(want)-skipped, skipped)
+		})
+	}
+}
+
+func pyro5Broken(v any) bool {
+	m, _ := v.(map[string]any)
+	msg, _ := m["str"].(string)
+	return m["error"] == "builtins.ValueError" && msg == "unmarshallable object" ||
+		m["error"] == "Pyro5.errors.SerializeError" && strings.Contains(msg, "frozenset")
+}
