@@ -2,10 +2,15 @@ package nameserver_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/pytest"
@@ -85,4 +90,35 @@ func pyro5Broken(v any) bool {
 	msg, _ := m["str"].(string)
 	return m["error"] == "builtins.ValueError" && msg == "unmarshallable object" ||
 		m["error"] == "Pyro5.errors.SerializeError" && strings.Contains(msg, "frozenset")
+}
+
+// TestPyro5BroadcastDiscovery: Pyro5's locate_ns() finds our name server by broadcast (its
+// request and answer are Pyro4's: "GET_NSURI", answered with the URI), and Pyro4's locateNS()
+// finds the same one.
+func TestPyro5BroadcastDiscovery(t *testing.T) {
+	s := startNS(t, nameserver.Config{Daemon: pyro.DaemonConfig{Host: "0.0.0.0"}, BCHost: "127.0.0.1", BCPort: -1})
+	bc := s.BroadcastAddr()
+	if bc == nil {
+		t.Fatal("no broadcast responder")
+	}
+	bcPort := bc.(*net.UDPAddr).Port
+	want := fmt.Sprintf("Pyro.NameServer %d", s.URI().Port)
+	// NS_HOST points at a closed loopback port, so locate_ns() falls back to broadcast.
+	env := []string{"PYRO_NS_HOST=localhost", "PYRO_NS_PORT=" + strconv.Itoa(closedPort(t)),
+		"PYRO_BROADCAST_ADDRS=127.0.0.1", fmt.Sprintf("PYRO_NS_BCPORT=%d", bcPort)}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	script := `from Pyro5.api import locate_ns; ns = locate_ns(); print(ns._pyroUri.object, ns._pyroUri.port); ns.ping(); print(ns.yplookup(meta_any={"class:Pyro5.nameserver.NameServer"}, return_metadata=False) and "yp")`
+	cmd := exec.CommandContext(ctx, pytest.Interpreter, "-c", script)
+	cmd.Env = append(pytest.Pyro5Env(t), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != want+"\nyp" {
+		t.Fatalf("Pyro5 locate_ns via broadcast: %v\n%s", err, out)
+	}
+	cmd = pytest.Command(ctx, "-c", `import Pyro4; ns = Pyro4.locateNS(); print(ns._pyroUri.object, ns._pyroUri.port); ns.ping()`)
+	cmd.Env = append(cmd.Env, env...)
+	out, err = cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != want {
+		t.Fatalf("Pyro4 locateNS via broadcast: %v\n%s", err, out)
+	}
 }
