@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,5 +123,78 @@ func TestPyro5BroadcastDiscovery(t *testing.T) {
 	out, err = cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != want {
 		t.Fatalf("Pyro4 locateNS via broadcast: %v\n%s", err, out)
+	}
+}
+
+// pyro5Example is the directory of one of Pyro5's examples, run unchanged.
+func pyro5Example(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(pytest.Pyro5SourceDir, "examples", name)
+	if !filepath.IsAbs(dir) {
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, dir)
+	}
+	return dir
+}
+
+var (
+	setRE   = regexp.MustCompile(`\{('[^']*'(?:, '[^']*')*)\}`)
+	ownerRE = regexp.MustCompile(`owner \d+`)
+)
+
+// runPyro5NSMetadataExample runs Pyro5's ns-metadata client against the name server at ns
+// and returns what it printed, with object ids and ports masked and the tags of each "meta:"
+// line and each printed set sorted (both come from sets).
+func runPyro5NSMetadataExample(t *testing.T, ns pyro.URI) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, pytest.Interpreter, "example.py")
+	cmd.Dir = pyro5Example(t, "ns-metadata")
+	cmd.Env = append(pytest.Pyro5Env(t), "PYRO_NS_HOST="+ns.Host, "PYRO_NS_PORT="+strconv.Itoa(ns.Port), "PYTHONHASHSEED=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("example.py: %v\n%s", err, out)
+	}
+	s := objIDRE.ReplaceAllString(string(out), "OBJ")
+	s = portRE.ReplaceAllString(s, "ADDR")
+	s = proxyAtRE.ReplaceAllString(s, "Proxy at ADDR")
+	s = ownerRE.ReplaceAllString(s, "owner THREAD")
+	s = setRE.ReplaceAllStringFunc(s, func(set string) string {
+		items := strings.Split(setRE.FindStringSubmatch(set)[1], ", ")
+		slices.Sort(items)
+		return "{" + strings.Join(items, ", ") + "}"
+	})
+	return metaListRE.ReplaceAllStringFunc(s, func(line string) string {
+		tags := strings.Split(metaListRE.FindStringSubmatch(line)[1], ", ")
+		slices.Sort(tags)
+		return "   meta: " + strings.Join(tags, ", ")
+	})
+}
+
+// TestPyro5NSMetadataExample runs Pyro5's ns-metadata example client, unchanged, against
+// Pyro5's name server and against ours and compares what it prints.
+func TestPyro5NSMetadataExample(t *testing.T) {
+	for _, storage := range []string{"memory", "sql"} {
+		t.Run(storage, func(t *testing.T) {
+			var pyArgs []string
+			var cfg nameserver.Config
+			if storage == "sql" {
+				dir := t.TempDir()
+				pyArgs = []string{"-s", "sql:" + dir + "/py.db"}
+				cfg.Storage = "sql:" + dir + "/go.db"
+			}
+			want := runPyro5NSMetadataExample(t, startPyro5NS(t, pyArgs...))
+			got := runPyro5NSMetadataExample(t, startNS(t, cfg).URI())
+			if got != want {
+				t.Errorf("Pyro5's ns-metadata example printed, against Pyro5's name server:\n%s\nagainst ours:\n%s", want, got)
+			}
+			if !strings.Contains(want, "all resource types:") {
+				t.Errorf("the example did not run through:\n%s", want)
+			}
+		})
 	}
 }
