@@ -110,3 +110,48 @@ func TestPyro4AndPyro5ClientsShareDaemonAndNameServer(t *testing.T) {
 		}
 	}
 }
+
+// TestNSCAgainstPyro5NameServer: `pyro nsc` (auto-detecting the protocol) drives Pyro5's own
+// name server and prints what it prints against pyro4-ns; metadata listings go through
+// Pyro5's yplookup.
+func TestNSCAgainstPyro5NameServer(t *testing.T) {
+	verbs := [][]string{
+		{"ping"},
+		{"register", "demo.a", "PYRO:a@localhost:1111"},
+		{"register", "demo.a", "PYRO:a@localhost:1111"},
+		{"register", "demo.b", "PYRO:b@./u:/tmp/b.sock"},
+		{"register", "demo.c", "not-a-uri"},
+		{"setmeta", "demo.a", "red", "green"},
+		{"setmeta", "demo.b", "red"},
+		{"lookup", "demo.a"},
+		{"lookup", "missing"},
+		{"list", "demo"},
+		{"listmatching", `demo\.b`},
+		{"listmeta_all", "red", "green"},
+		{"listmeta_any", "green", "blue"},
+		{"listmeta_any", "red"},
+		{"setmeta", "demo.a"},
+		{"remove", "demo.b"},
+		{"remove", "demo.b"},
+		{"list", "demo"},
+	}
+	py4, err := pyro.ParseURI(pytest.StartNameServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	py5, err := pyro.ParseURI(pytest.StartPyro5(t, nil, "URI = ", "-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0", "-x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range verbs {
+		want, _, wcode := runPyro(append([]string{"nsc", "-n", "127.0.0.1", "-p", strconv.Itoa(py4.Port)}, v...)...)
+		got, stderr, gcode := runPyro(append([]string{"nsc", "-n", "127.0.0.1", "-p", strconv.Itoa(py5.Port)}, v...)...)
+		w, g := addrRE.ReplaceAllString(want, "ADDR"), addrRE.ReplaceAllString(got, "ADDR")
+		if w != g || wcode != gcode {
+			t.Errorf("pyro nsc %v:\n against pyro4-ns (exit %d): %q\n against Pyro5's (exit %d): %q %s", v, wcode, w, gcode, g, stderr)
+		}
+		if v[0] == "listmeta_all" && !strings.Contains(g, "demo.a --> PYRO:a@localhost:1") {
+			t.Errorf("pyro nsc %v against Pyro5's name server did not list demo.a: %q %s", v, g, stderr)
+		}
+	}
+}
