@@ -1,10 +1,12 @@
-// Package nameserver is Pyro4's name server in Go: the Pyro.NameServer object with every
-// method of Pyro4 4.82 and its semantics ([NameServer]), and a [Server] that serves it on a
-// daemon with the UDP broadcast responder that lets clients find it and optional autoclean.
-// Registrations live in a storage of package naming/store: memory, or SQLite in Pyro4's own
-// table layout.
+// Package nameserver is Pyro's name server in Go: the Pyro.NameServer object with every
+// method of Pyro4 4.82 and its semantics for Pyro4 clients, and Pyro5 5.17's API (list
+// without metadata filters, yplookup, metadata as sets) for Pyro5 clients, over one registry
+// ([NameServer]); and a [Server] that serves it on a daemon with the UDP broadcast responder
+// that lets clients of both find it and optional autoclean. Registrations live in a storage
+// of package naming/store: memory, or SQLite in Pyro4's own table layout.
 //
-// Python programs use it unchanged (Pyro4.locateNS(), Proxy("PYRONAME:...")). Programs that
+// Python programs use it unchanged (Pyro4.locateNS(), Pyro5.api.locate_ns(),
+// Proxy("PYRONAME:...")). Programs that
 // only use a name server want package naming, the client, which links none of this.
 package nameserver
 
@@ -31,8 +33,9 @@ const (
 )
 
 // NameServer is the object served under "Pyro.NameServer". Its methods follow Pyro4's
-// NameServer exactly, arguments, return shapes and error classes included; they take raw
-// Python values where Pyro4 checks their types itself.
+// NameServer exactly for Pyro4 callers, and Pyro5's for Pyro5 callers (List5 and Yplookup
+// are Pyro5's only, List Pyro4's only), arguments, return shapes and error classes
+// included; they take raw Python values where Pyro checks their types itself.
 type NameServer struct {
 	store store.Store
 }
