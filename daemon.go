@@ -349,9 +349,9 @@ func (o *daemonObject) GetMetadata(ctx context.Context, objectID string, asLists
 // object has no oneway method: its proxies send close_stream oneway by themselves.
 func (d *Daemon) metadataFor(r *registration, p WireProtocol, asLists bool) *pyval.Dict {
 	if p != Pyro5 {
-		return r.et.meta.dict(asLists)
+		return r.et.metaFor(Pyro4).dict(asLists)
 	}
-	meta := r.et.meta
+	meta := r.et.metaFor(Pyro5)
 	if r.id == DaemonObjectID {
 		meta.Oneway = nil
 	}

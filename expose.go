@@ -22,7 +22,19 @@ type exposedType struct {
 	class   string                    // for Python-style messages
 	methods map[string]*exposedMethod // by every name it answers to
 	attrs   map[string]*exposedAttr
-	meta    metadata
+	meta    metadata // what every client sees
+	// byProto holds the methods only one protocol's clients see (WithProtocolOnly), by
+	// every name they answer to; protoMeta is then that protocol's whole metadata.
+	byProto   map[WireProtocol]map[string]*exposedMethod
+	protoMeta map[WireProtocol]*metadata
+}
+
+// metaFor is the metadata a client speaking p gets.
+func (et *exposedType) metaFor(p WireProtocol) metadata {
+	if m := et.protoMeta[p]; m != nil {
+		return *m
+	}
+	return et.meta
 }
 
 // metadata is what Pyro4 clients learn on connect: exposed method, oneway and attribute names.
@@ -88,11 +100,14 @@ var (
 	boolType    = reflect.TypeFor[bool]()
 )
 
-// lookupMethod finds a method by the name a caller used, enforcing Pyro4's rules on private
+// lookupMethod finds a method by the name a caller speaking p used, enforcing Pyro4's rules on private
 // names with its exact messages.
-func (et *exposedType) lookupMethod(name string) (*exposedMethod, error) {
+func (et *exposedType) lookupMethod(name string, p WireProtocol) (*exposedMethod, error) {
 	if isPrivate(name) {
 		return nil, NewError(classAttributeError, "attempt to access private attribute '%s'", name)
+	}
+	if m, ok := et.byProto[p][name]; ok {
+		return m, nil
 	}
 	if m, ok := et.methods[name]; ok {
 		return m, nil
@@ -162,7 +177,7 @@ func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kw
 			key, _ := it.Key.(string)
 			i := slices.Index(m.paramNames[:fixed], key)
 			if i < 0 {
-				return nil, NewError(classTypeError, "%s() got an unexpected keyword argument '%s'", m.name, key)
+				return nil, NewError(classTypeError, "%s() got an unexpected keyword argument '%s'", m.qualName, key)
 			}
 			if present[i] {
 				return nil, NewError(classTypeError, "%s() got multiple values for argument '%s'", m.name, key)

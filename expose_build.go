@@ -12,14 +12,15 @@ import (
 
 // exposeOptions are the registration knobs that shape the method table.
 type exposeOptions struct {
-	names     map[string]string   // Go method name → exposed name
-	oneway    map[string]bool     // by any name the method answers to
-	params    map[string][]string // by Go name: keyword parameter names
-	hidden    map[string]bool     // Go names not exposed
-	attrs     map[string]bool     // Go getters exposed as attributes even without a setter
-	only      map[string]bool     // when set, the only Go names exposed (WithInterface)
-	iface     reflect.Type        // the interface only came from, for messages
-	naming    func(string) string // nil: SnakeCase
+	names     map[string]string       // Go method name → exposed name
+	oneway    map[string]bool         // by any name the method answers to
+	params    map[string][]string     // by Go name: keyword parameter names
+	hidden    map[string]bool         // Go names not exposed
+	attrs     map[string]bool         // Go getters exposed as attributes even without a setter
+	only      map[string]bool         // when set, the only Go names exposed (WithInterface)
+	protoOnly map[string]WireProtocol // Go names exposed to one protocol's clients only (WithProtocolOnly)
+	iface     reflect.Type            // the interface only came from, for messages
+	naming    func(string) string     // nil: SnakeCase
 	className string
 	factory   bool // the type is a factory's result, for messages
 }
@@ -66,6 +67,11 @@ func buildExposed(typ reflect.Type, opts exposeOptions) (*exposedType, error) {
 	slices.Sort(et.meta.Methods)
 	slices.Sort(et.meta.Oneway)
 	slices.Sort(et.meta.Attrs)
+	for _, m := range et.protoMeta {
+		slices.Sort(m.Methods)
+		slices.Sort(m.Oneway)
+		slices.Sort(m.Attrs)
+	}
 	if len(b.problems) == 0 && len(et.meta.Methods) == 0 && len(et.meta.Attrs) == 0 {
 		// A Python proxy refuses an object that exposes nothing.
 		b.problems = append(b.problems, "it exposes no methods or attributes")
@@ -309,7 +315,12 @@ func (b *builder) buildMethods() {
 	for _, goName := range sortedNames(b.all) {
 		em := b.all[goName]
 		em.name = b.exposedName(goName)
-		b.own(em.name, goName)
+		_, protoOnly := b.opts.protoOnly[goName]
+		if protoOnly {
+			b.checkExposedName(em.name, goName)
+		} else {
+			b.own(em.name, goName)
+		}
 		em.qualName = b.et.class + "." + em.name
 		em.oneway = b.opts.oneway[goName] || b.opts.oneway[em.name]
 		if names, ok := b.opts.params[goName]; ok {
@@ -319,12 +330,66 @@ func (b *builder) buildMethods() {
 				b.problem("WithParams(%q): %d names given, the method has %d parameters", goName, len(names), len(em.params))
 			}
 		}
+		if protoOnly {
+			b.addProtoMethod(b.opts.protoOnly[goName], goName, em)
+			continue
+		}
 		b.et.methods[goName] = em
 		b.et.methods[em.name] = em
 		b.et.meta.Methods = append(b.et.meta.Methods, em.name)
 		if em.oneway {
 			b.et.meta.Oneway = append(b.et.meta.Oneway, em.name)
 		}
+	}
+	b.finishProtoMeta()
+}
+
+// addProtoMethod puts a method exposed to protocol p's clients only (WithProtocolOnly) in p's
+// own table. Two such methods, one per protocol, may share an exposed name.
+func (b *builder) addProtoMethod(p WireProtocol, goName string, em *exposedMethod) {
+	if p != Pyro4 && p != Pyro5 {
+		b.problem("WithProtocolOnly(%v, %q): the protocol must be Pyro4 or Pyro5", p, goName)
+		return
+	}
+	if b.et.byProto == nil {
+		b.et.byProto = map[WireProtocol]map[string]*exposedMethod{}
+		b.et.protoMeta = map[WireProtocol]*metadata{}
+	}
+	t := b.et.byProto[p]
+	if t == nil {
+		t = map[string]*exposedMethod{}
+		b.et.byProto[p] = t
+		b.et.protoMeta[p] = &metadata{}
+	}
+	for _, n := range []string{goName, em.name} {
+		if other, taken := t[n]; taken && other != em {
+			b.problem("methods %s and %s are both exposed to %v clients as %q: rename one with pyro.WithName", other.goName, goName, p, n)
+		}
+		t[n] = em
+	}
+	m := b.et.protoMeta[p]
+	m.Methods = append(m.Methods, em.name)
+	if em.oneway {
+		m.Oneway = append(m.Oneway, em.name)
+	}
+}
+
+// finishProtoMeta completes each protocol's metadata with the methods every client sees,
+// and checks that no protocol-only method takes the name of one of those.
+func (b *builder) finishProtoMeta() {
+	for _, p := range []WireProtocol{Pyro4, Pyro5} {
+		m := b.et.protoMeta[p]
+		if m == nil {
+			continue
+		}
+		for n, em := range b.et.byProto[p] {
+			if common := b.et.methods[n]; common != nil || b.et.attrs[n] != nil {
+				b.problem("method %s is exposed to %v clients as %q, which every client already reaches", em.goName, p, n)
+			}
+		}
+		m.Methods = append(m.Methods, b.et.meta.Methods...)
+		m.Oneway = append(m.Oneway, b.et.meta.Oneway...)
+		m.Attrs = append(m.Attrs, b.et.meta.Attrs...)
 	}
 }
 
@@ -338,18 +403,23 @@ func (b *builder) exposedName(goName string) string {
 // own records that goName's method or attribute answers to name (and to goName), reporting
 // two of them claiming one name, and names no caller could use.
 func (b *builder) own(name, goName string) {
-	switch {
-	case name == "":
-		b.problem("method %s is exposed under the empty name: fix the naming policy or its WithName", goName)
-	case isPrivate(name):
-		b.problem("method %s would be exposed as %q, which Pyro4 treats as private, so no caller could reach it", goName, name)
-	}
+	b.checkExposedName(name, goName)
 	for _, n := range []string{goName, name} {
 		if other, taken := b.owners[n]; taken && other != goName {
 			b.problem("methods %s and %s are both exposed as %q: rename one with pyro.WithName", other, goName, n)
 			continue
 		}
 		b.owners[n] = goName
+	}
+}
+
+// checkExposedName refuses a name no caller could use.
+func (b *builder) checkExposedName(name, goName string) {
+	switch {
+	case name == "":
+		b.problem("method %s is exposed under the empty name: fix the naming policy or its WithName", goName)
+	case isPrivate(name):
+		b.problem("method %s would be exposed as %q, which Pyro4 treats as private, so no caller could reach it", goName, name)
 	}
 }
 

@@ -90,6 +90,24 @@ func WithHidden(goNames ...string) RegisterOption {
 	}
 }
 
+// WithProtocolOnly exposes the named Go methods only to clients speaking protocol p (Pyro4
+// or Pyro5): the others' metadata does not list them and calling them is an AttributeError,
+// as for a method the object lacks. Two methods, one per protocol, may then share an exposed
+// name, so that one object offers each protocol its own API (the name server's list, whose
+// parameters differ between Pyro4 and Pyro5):
+//
+//	pyro.WithName("List5", "list"), pyro.WithProtocolOnly(pyro.Pyro5, "List5"), pyro.WithProtocolOnly(pyro.Pyro4, "List")
+func WithProtocolOnly(p WireProtocol, goNames ...string) RegisterOption {
+	return func(o *registerOptions) {
+		if o.protoOnly == nil {
+			o.protoOnly = map[string]WireProtocol{}
+		}
+		for _, n := range goNames {
+			o.protoOnly[n] = p
+		}
+	}
+}
+
 // WithInterface exposes only the methods of interface I, so that adding a method to the
 // registered type never widens what remote callers reach. The registered type (or the
 // factory's result) must implement I. RegisterAs is the shorthand for Register.

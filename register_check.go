@@ -1,6 +1,7 @@
 package pyro
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -33,7 +34,7 @@ func (b *builder) checkOptions() {
 	}
 	for _, name := range sortedNames(o.oneway) {
 		switch {
-		case b.et.methods[name] != nil:
+		case b.et.methods[name] != nil, b.et.byProto[Pyro4][name] != nil, b.et.byProto[Pyro5][name] != nil:
 		case b.et.attrs[name] != nil:
 			b.problem("WithOneway(%q): %s is an attribute, not a method", name, name)
 		default:
@@ -47,6 +48,11 @@ func (b *builder) checkOptions() {
 			b.problem("WithParams(%q): %s is an attribute, not a method", goName, goName)
 		default:
 			b.unknown(`WithParams("`+goName+`", ...)`, goName)
+		}
+	}
+	for _, goName := range sortedNames(o.protoOnly) {
+		if !b.isMethod(goName) {
+			b.unknown(fmt.Sprintf("WithProtocolOnly(%v, %q)", o.protoOnly[goName], goName), goName)
 		}
 	}
 	for _, goName := range sortedNames(o.hidden) {
@@ -67,8 +73,12 @@ func (b *builder) checkOptions() {
 
 // isMethod and isAttr report whether goName is the Go name of an exposed method or attribute.
 func (b *builder) isMethod(goName string) bool {
-	m := b.et.methods[goName]
-	return m != nil && m.goName == goName
+	for _, t := range []map[string]*exposedMethod{b.et.methods, b.et.byProto[Pyro4], b.et.byProto[Pyro5]} {
+		if m := t[goName]; m != nil && m.goName == goName {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *builder) isAttr(goName string) bool {

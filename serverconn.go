@@ -631,7 +631,7 @@ func (c *serverConn) run(ctx *callScope, r *registration, recv reflect.Value, me
 	case "__getattr__", "__setattr__":
 		return c.attribute(ctx, r, recv, method, args)
 	}
-	m, err := r.et.lookupMethod(method)
+	m, err := r.et.lookupMethod(method, c.proto)
 	if err != nil {
 		return nil, nil, err
 	}

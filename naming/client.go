@@ -1,5 +1,6 @@
-// Package naming is the client of a Pyro4 name server: a typed [Client] for lookups,
-// registrations and listings, working alike against Python's pyro4-ns and ours.
+// Package naming is the client of a Pyro name server: a typed [Client] for lookups,
+// registrations and listings, working alike against Python's pyro4-ns, Pyro5's name server
+// (over a Pyro5 proxy; metadata filters then use Pyro5's yplookup) and ours.
 //
 // It imports no server code and no storage, so a program that only looks names up stays
 // small. The name server itself (the Pyro.NameServer object, its daemon, the broadcast
@@ -150,6 +151,39 @@ func (c *Client) RemoveRegex(ctx context.Context, regex string) (int, error) {
 	return pyro.CallT[int](ctx, c.p, "remove", pyro.Kwargs{"regex": regex})
 }
 
+// speaksPyro5 reports whether the name server is spoken to in Pyro5, connecting first when
+// the proxy finds its protocol out (pyro.AutoProtocol).
+func (c *Client) speaksPyro5(ctx context.Context) (bool, error) {
+	if p := c.p.WireProtocol(); p != pyro.AutoProtocol {
+		return p == pyro.Pyro5, nil
+	}
+	if err := c.p.Bind(ctx); err != nil {
+		return false, err
+	}
+	return c.p.WireProtocol() == pyro.Pyro5, nil
+}
+
+// listCall is the method and arguments that list what f selects. Pyro5's list has no
+// metadata filters: a Pyro5 name server (Python's or ours) finds tags with yplookup.
+func (c *Client) listCall(ctx context.Context, f Filter, withMeta bool) (string, pyro.Kwargs, error) {
+	if f.Prefix == "" && f.Regex == "" && (len(f.MetadataAll) > 0 || len(f.MetadataAny) > 0) {
+		p5, err := c.speaksPyro5(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		if p5 {
+			kw := pyro.Kwargs{"return_metadata": withMeta}
+			if len(f.MetadataAll) > 0 {
+				kw["meta_all"] = f.MetadataAll
+			} else {
+				kw["meta_any"] = f.MetadataAny
+			}
+			return "yplookup", kw, nil
+		}
+	}
+	return "list", filterKwargs(f, withMeta), nil
+}
+
 func filterKwargs(f Filter, withMeta bool) pyro.Kwargs {
 	kw := pyro.Kwargs{}
 	switch {
@@ -171,7 +205,11 @@ func filterKwargs(f Filter, withMeta bool) pyro.Kwargs {
 // List returns name → URI text for the names the filter selects. A map has no order: use
 // ListWithMetadata for the name server's.
 func (c *Client) List(ctx context.Context, f Filter) (map[string]string, error) {
-	return pyro.CallT[map[string]string](ctx, c.p, "list", filterKwargs(f, false))
+	method, kw, err := c.listCall(ctx, f, false)
+	if err != nil {
+		return nil, err
+	}
+	return pyro.CallT[map[string]string](ctx, c.p, method, kw)
 }
 
 // ListWithMetadata returns the entries the filter selects in the order the name server
@@ -179,8 +217,12 @@ func (c *Client) List(ctx context.Context, f Filter) (map[string]string, error) 
 // puts a name registered again, or given new metadata, last, and lists a regex's matches by
 // name).
 func (c *Client) ListWithMetadata(ctx context.Context, f Filter) ([]Entry, error) {
+	method, kw, err := c.listCall(ctx, f, true)
+	if err != nil {
+		return nil, err
+	}
 	var res pyval.Raw
-	if err := c.p.Call(ctx, "list", &res, filterKwargs(f, true)); err != nil {
+	if err := c.p.Call(ctx, method, &res, kw); err != nil {
 		return nil, err
 	}
 	d, ok := res.(*pyval.Dict)

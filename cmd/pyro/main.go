@@ -24,8 +24,8 @@ type command struct {
 
 var commands = []command{
 	{"echoserver", "serve the test echo object (test.echoserver) to Pyro4 and Pyro5 clients", "pyro4-test-echoserver, Pyro5.utils.echoserver", runEchoServer},
-	{"ns", "start a name server", "pyro4-ns", runNS},
-	{"nsc", "name server control: list, lookup, register, remove, metadata", "pyro4-nsc", runNSC},
+	{"ns", "start a name server for Pyro4 and Pyro5 clients", "pyro4-ns, Pyro5.nameserver", runNS},
+	{"nsc", "name server control: list, lookup, register, remove, metadata (Pyro4 or Pyro5)", "pyro4-nsc", runNSC},
 	{"call", "call a method of a remote object (Pyro4 or Pyro5) and print the result", "", runCall},
 }
 

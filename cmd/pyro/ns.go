@@ -14,7 +14,7 @@ import (
 )
 
 func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flagSet("ns", "[flags]\n\nStarts a Pyro4-compatible name server (like pyro4-ns).", stderr)
+	fs := flagSet("ns", "[flags]\n\nStarts a name server for Pyro4 and Pyro5 clients (like pyro4-ns and Pyro5.nameserver).", stderr)
 	var (
 		host, unixSocket, storage, bcHost, natHost, key string
 		port, bcPort, natPort                           int

@@ -18,7 +18,7 @@ import (
 const nscVerbs = "register remove removematching lookup list listmatching\n          listmeta_all listmeta_any setmeta ping"
 
 func runNSC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flagSet("nsc", "[flags] command [arguments]\n\nName server control (like pyro4-nsc). Commands: "+nscVerbs, stderr)
+	fs := flagSet("nsc", "[flags] command [arguments]\n\nName server control (like pyro4-nsc), of a Pyro4 or Pyro5 name server. Commands: "+nscVerbs, stderr)
 	var (
 		host, unixSocket, key string
 		port                  int

@@ -1,10 +1,12 @@
-// Package nameserver is Pyro4's name server in Go: the Pyro.NameServer object with every
-// method of Pyro4 4.82 and its semantics ([NameServer]), and a [Server] that serves it on a
-// daemon with the UDP broadcast responder that lets clients find it and optional autoclean.
-// Registrations live in a storage of package naming/store: memory, or SQLite in Pyro4's own
-// table layout.
+// Package nameserver is Pyro's name server in Go: the Pyro.NameServer object with every
+// method of Pyro4 4.82 and its semantics for Pyro4 clients, and Pyro5 5.17's API (list
+// without metadata filters, yplookup, metadata as sets) for Pyro5 clients, over one registry
+// ([NameServer]); and a [Server] that serves it on a daemon with the UDP broadcast responder
+// that lets clients of both find it and optional autoclean. Registrations live in a storage
+// of package naming/store: memory, or SQLite in Pyro4's own table layout.
 //
-// Python programs use it unchanged (Pyro4.locateNS(), Proxy("PYRONAME:...")). Programs that
+// Python programs use it unchanged (Pyro4.locateNS(), Pyro5.api.locate_ns(),
+// Proxy("PYRONAME:...")). Programs that
 // only use a name server want package naming, the client, which links none of this.
 package nameserver
 
@@ -16,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/naming/store"
 	"github.com/gopyro/pyro/pyval"
 )
@@ -30,8 +33,9 @@ const (
 )
 
 // NameServer is the object served under "Pyro.NameServer". Its methods follow Pyro4's
-// NameServer exactly, arguments, return shapes and error classes included; they take raw
-// Python values where Pyro4 checks their types itself.
+// NameServer exactly for Pyro4 callers, and Pyro5's for Pyro5 callers (List5 and Yplookup
+// are Pyro5's only, List Pyro4's only), arguments, return shapes and error classes
+// included; they take raw Python values where Pyro checks their types itself.
 type NameServer struct {
 	store store.Store
 }
@@ -50,7 +54,46 @@ func registerOptions() []pyro.RegisterOption {
 		pyro.WithParams("SetMetadata", "name", "metadata"),
 		pyro.WithParams("Remove", "name", "prefix", "regex"),
 		pyro.WithParams("List", "prefix", "regex", "metadata_all", "metadata_any", "return_metadata"),
+		// Pyro5's API: its list has no metadata filters (yplookup does that).
+		pyro.WithName("List5", "list"),
+		pyro.WithParams("List5", "prefix", "regex", "return_metadata"),
+		pyro.WithParams("Yplookup", "meta_all", "meta_any", "return_metadata"),
+		pyro.WithProtocolOnly(pyro.Pyro4, "List"),
+		pyro.WithProtocolOnly(pyro.Pyro5, "List5", "Yplookup"),
 	}
+}
+
+// Pyro5 tags its name server's own registration with this class instead of Pyro4's
+// naming.SelfMetadata; a Pyro5 client sees (and may search for) this one.
+const pyro5SelfMetadata = "class:Pyro5.nameserver.NameServer"
+
+// isPyro5 reports whether the caller speaks Pyro5: the methods then follow Pyro5's name
+// server, whose return shapes (metadata as sets) and a few rules differ.
+func isPyro5(ctx context.Context) bool {
+	ci, ok := pyro.ConnInfoFrom(ctx)
+	return ok && ci.Protocol == pyro.Pyro5
+}
+
+// metaSet is metadata as Pyro5 returns it, a set, in Pyro5's spelling of the self tag.
+func metaSet(tags []string) *pyval.Set {
+	s := pyval.NewSet()
+	for _, t := range tags {
+		if t == naming.SelfMetadata {
+			t = pyro5SelfMetadata
+		}
+		s.Add(t)
+	}
+	return s
+}
+
+// fromPyro5Tags maps Pyro5's self tag in a query to the stored one.
+func fromPyro5Tags(tags []string) []string {
+	for i, t := range tags {
+		if t == pyro5SelfMetadata {
+			tags[i] = naming.SelfMetadata
+		}
+	}
+	return tags
 }
 
 func namingError(format string, args ...any) error {
@@ -129,8 +172,10 @@ func (ns *NameServer) Count(ctx context.Context) (int, error) {
 	return n, storeError(err)
 }
 
-// Lookup returns the URI registered under name, or (URI, [metadata]) with returnMetadata.
-func (ns *NameServer) Lookup(ctx context.Context, name pyval.Raw, returnMetadata bool) (any, error) {
+// Lookup returns the URI registered under name, or (URI, [metadata]) when returnMetadata is
+// true in Python's sense ((URI, {metadata}) to a Pyro5 caller). Pyro5's resolve() passes
+// its delay time, a float, there.
+func (ns *NameServer) Lookup(ctx context.Context, name pyval.Raw, returnMetadata pyval.Raw) (any, error) {
 	n, ok := name.(string)
 	if !ok {
 		return nil, typeError("name must be a str")
@@ -143,7 +188,10 @@ func (ns *NameServer) Lookup(ctx context.Context, name pyval.Raw, returnMetadata
 	if err != nil {
 		return nil, namingError("stored uri of %s is invalid: %v", n, err)
 	}
-	if returnMetadata {
+	if truth(returnMetadata) {
+		if isPyro5(ctx) {
+			return pyval.Tuple{uri, metaSet(e.Metadata)}, nil
+		}
 		return pyval.Tuple{uri, metaList(e.Metadata)}, nil
 	}
 	return uri, nil
@@ -191,7 +239,8 @@ func (ns *NameServer) SetMetadata(ctx context.Context, name, metadata pyval.Raw)
 }
 
 // Remove deletes by name, else every name with the prefix, else every name the regex
-// matches, and returns how many went. The name server's own entry always stays.
+// matches, and returns how many went. The name server's own entry always stays. For a Pyro5
+// caller, as in Pyro5, an unknown name removes nothing instead of trying prefix and regex.
 func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex pyval.Raw) (int, error) {
 	if n, ok := name.(string); ok && n != "" && n != pyro.NameServerObjectID {
 		removed, err := ns.store.Remove(ctx, n)
@@ -200,6 +249,9 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex pyval.Raw)
 		}
 		if removed {
 			return 1, nil
+		}
+		if isPyro5(ctx) {
+			return 0, nil
 		}
 	}
 	if p, ok := prefix.(string); ok && p != "" {
@@ -272,4 +324,97 @@ func strArg(v any, what string) (string, error) {
 		return "", typeError(what + " must be a str")
 	}
 	return s, nil
+}
+
+// List5 is Pyro5's list, for Pyro5 callers: {name: uri} (or {name: (uri, {metadata})} with
+// returnMetadata) for the names with the prefix or matching the regex (at most one of them;
+// an empty one is no filter), or every name. Pyro5 filters on metadata with Yplookup.
+func (ns *NameServer) List5(ctx context.Context, prefix, regex, returnMetadata pyval.Raw) (*pyval.Dict, error) {
+	var f store.Filter
+	var err error
+	if prefix != nil {
+		if f.Prefix, err = strArg(prefix, "prefix"); err != nil {
+			return nil, err
+		}
+	}
+	if regex != nil {
+		if f.Regex, err = strArg(regex, "regex"); err != nil {
+			return nil, err
+		}
+	}
+	if f.Prefix != "" && f.Regex != "" {
+		return nil, pyro.NewError("builtins.ValueError", "you can only filter on one thing at a time")
+	}
+	if f.Prefix != "" {
+		f.Regex = ""
+	}
+	return ns.list5(ctx, f, truth(returnMetadata))
+}
+
+// Yplookup is Pyro5's yellow-pages lookup, for Pyro5 callers: the registrations that have
+// all of metaAll's tags, or any of metaAny's (not both at once; neither given selects
+// nothing), as {name: (uri, {metadata})}, or {name: uri} when returnMetadata is False. Left
+// out (or None), returnMetadata is True, as in Pyro5.
+func (ns *NameServer) Yplookup(ctx context.Context, metaAll, metaAny, returnMetadata pyval.Raw) (*pyval.Dict, error) {
+	all, err := tags(metaAll, "metadata_all")
+	if err != nil {
+		return nil, err
+	}
+	anyOf, err := tags(metaAny, "metadata_any")
+	if err != nil {
+		return nil, err
+	}
+	if len(all) > 0 && len(anyOf) > 0 {
+		return nil, pyro.NewError("builtins.ValueError", "you can't use meta_all or meta_any at the same time")
+	}
+	withMeta := returnMetadata == nil || truth(returnMetadata)
+	var f store.Filter
+	switch {
+	case len(all) > 0:
+		f.MetadataAll = fromPyro5Tags(all)
+	case len(anyOf) > 0:
+		f.MetadataAny = fromPyro5Tags(anyOf)
+	default:
+		return pyval.NewDict(0), nil
+	}
+	return ns.list5(ctx, f, withMeta)
+}
+
+// list5 lists in Pyro5's shape: metadata as a set.
+func (ns *NameServer) list5(ctx context.Context, f store.Filter, returnMetadata bool) (*pyval.Dict, error) {
+	entries, err := ns.store.List(ctx, f)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := pyval.NewDict(len(entries))
+	for _, e := range entries {
+		if returnMetadata {
+			out.Set(e.Name, pyval.Tuple{e.URI, metaSet(e.Metadata)})
+		} else {
+			out.Set(e.Name, e.URI)
+		}
+	}
+	return out, nil
+}
+
+// truth is Python's truth value of a decoded argument: None, False, zero and empty are false.
+func truth(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int:
+		return x != 0
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	}
+	if items, ok := pyval.Items(v); ok {
+		return len(items) > 0
+	}
+	return true
 }
