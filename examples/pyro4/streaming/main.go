@@ -40,7 +40,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	uri, err := d.Register(Streamer{}, pyro.WithID("example.streamer"))
+	uri, err := d.Register(Streamer{}, pyro.WithID("example.streamer"), pyro.WithAttributes("PropIter", "PropGenerator"))
 	if err != nil {
 		d.Close()
 		return err

@@ -434,3 +434,51 @@ func Same(t testing.TB, what, want, got string) bool {
 		what, line+1, first(wl), first(gl), want, got)
 	return false
 }
+
+// Pyro5 runs Pyro5's own example programs (from Pyro5's source tree, ../shared/pyro5/examples
+// beside the module root, unchanged) the same way: against their Python servers under Pyro5
+// and against the Go twins, which serve Pyro5 clients from the same daemon.
+
+// Dir5 returns the directory of one of Pyro5's examples (such as "attributes"), failing the
+// test when Python's Pyro5 or its examples are missing.
+func Dir5(t testing.TB, example string) string {
+	t.Helper()
+	pytest.RequirePyro5(t)
+	root, err := pytest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, filepath.FromSlash(pytest.Pyro5SourceDir), "examples", example)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("Pyro5's examples are missing (they come with Pyro5's source tree in %s): %v", pytest.Pyro5SourceDir, err)
+	}
+	return dir
+}
+
+// Python5 is Python for Pyro5: the same python3 with Pyro5 importable and no PYRO_*
+// variables but env's (Pyro5 refuses the ones it does not know; it reads PYRO_NS_HOST and
+// PYRO_NS_PORT as Pyro4 does).
+func Python5(t testing.TB, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := Python(nil, args...)
+	cmd.Env = append(pytest.Pyro5Env(t), env...)
+	return cmd
+}
+
+// StartPython5 starts a Pyro5 program (a server, usually) and waits until it printed ready.
+func StartPython5(t testing.TB, env []string, ready string, args ...string) *Proc {
+	t.Helper()
+	return Start(t, Python5(t, env, args...), ready)
+}
+
+// Pyro5NameServer starts Pyro5's name server (python3 -m Pyro5.nameserver) on loopback,
+// killed when the test ends.
+func Pyro5NameServer(t testing.TB) pyro.URI {
+	t.Helper()
+	line := pytest.StartPyro5(t, nil, "URI = ", "-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0", "-x")
+	uri, err := pyro.ParseURI(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uri
+}
