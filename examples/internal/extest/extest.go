@@ -482,3 +482,48 @@ func Pyro5NameServer(t testing.TB) pyro.URI {
 	}
 	return uri
 }
+
+// Pyro picks Pyro4's or Pyro5's examples, Python and name server, for tests that run the
+// same way for both (V5 for Pyro5).
+type Pyro struct{ V5 bool }
+
+// Name is "Pyro4" or "Pyro5".
+func (p Pyro) Name() string {
+	if p.V5 {
+		return "Pyro5"
+	}
+	return "Pyro4"
+}
+
+// Dir is Dir or Dir5.
+func (p Pyro) Dir(t testing.TB, example string) string {
+	t.Helper()
+	if p.V5 {
+		return Dir5(t, example)
+	}
+	return Dir(t, example)
+}
+
+// NameServer is PythonNameServer or Pyro5NameServer.
+func (p Pyro) NameServer(t testing.TB) pyro.URI {
+	t.Helper()
+	if p.V5 {
+		return Pyro5NameServer(t)
+	}
+	return PythonNameServer(t)
+}
+
+// Python is Python or Python5.
+func (p Pyro) Python(t testing.TB, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	if p.V5 {
+		return Python5(t, env, args...)
+	}
+	return Python(env, args...)
+}
+
+// StartPython is StartPython or StartPython5.
+func (p Pyro) StartPython(t testing.TB, env []string, ready string, args ...string) *Proc {
+	t.Helper()
+	return Start(t, p.Python(t, env, args...), ready)
+}
