@@ -1,5 +1,8 @@
-// Package extest runs Pyro4's own example programs (Debian's pyro4-examples, unchanged) against
-// their Python servers and against the Go twins in examples/pyro4, for the twins' tests.
+// Package extest runs Pyro4's own example programs (Debian's pyro4-examples, unchanged), and
+// Pyro5's (from Pyro5's source tree, ../shared/pyro5/examples beside the module root), against
+// their Python servers and against the Go twins in examples/pyro4 and examples/pyro5, for the
+// twins' tests. One Go twin often serves both: Pyro5's example is mostly Pyro4's, ported, and
+// the daemon speaks both protocols.
 //
 // A Go twin is a package main. Its test binary doubles as the twin: TestMain calls Main, and
 // StartGo runs the test binary again with the twin's arguments, so the twin runs exactly as
@@ -9,8 +12,8 @@
 // each mask one thing that differs between two runs of the same program; a test says why it
 // uses each.
 //
-// Nothing here skips: a missing Pyro4 or a missing examples directory fails the test (run
-// scripts/test, which installs them).
+// Nothing here skips: a missing Pyro4 or Pyro5, or a missing examples directory, fails the test
+// (run scripts/test, which installs Pyro4's; Pyro5's come with its source tree).
 package extest
 
 import (
@@ -434,10 +437,6 @@ func Same(t testing.TB, what, want, got string) bool {
 		what, line+1, first(wl), first(gl), want, got)
 	return false
 }
-
-// Pyro5 runs Pyro5's own example programs (from Pyro5's source tree, ../shared/pyro5/examples
-// beside the module root, unchanged) the same way: against their Python servers under Pyro5
-// and against the Go twins, which serve Pyro5 clients from the same daemon.
 
 // Dir5 returns the directory of one of Pyro5's examples (such as "attributes"), failing the
 // test when Python's Pyro5 or its examples are missing.
