@@ -286,8 +286,13 @@ func (b *builder) buildAttributes() {
 		if get == nil || !isGetter(get) { // nil: a setter taken by its getter already
 			continue
 		}
+		// A getter returning a stream (Pyro5's property returning an iterator) is an attribute
+		// only by WithAttributes, and read-only.
+		if get.stream != notStream && !b.opts.attrs[goName] {
+			continue
+		}
 		set, hasSet := b.all["Set"+goName]
-		if hasSet && (len(set.params) != 1 || set.variadic || set.hasResult) {
+		if hasSet && (get.stream != notStream || len(set.params) != 1 || set.variadic || set.hasResult) {
 			hasSet = false
 		}
 		if !hasSet && !b.opts.attrs[goName] {
@@ -308,7 +313,7 @@ func (b *builder) buildAttributes() {
 }
 
 func isGetter(m *exposedMethod) bool {
-	return len(m.params) == 0 && !m.hasCtx && m.hasResult && m.stream == notStream
+	return len(m.params) == 0 && !m.hasCtx && m.hasResult
 }
 
 func (b *builder) buildMethods() {

@@ -72,7 +72,9 @@ func WithClassName(name string) RegisterOption {
 }
 
 // WithAttributes exposes Go getters (methods taking nothing and returning a value) as remote
-// attributes, read-only unless a SetFoo method exists; Foo()/SetFoo pairs need no option.
+// attributes, read-only unless a SetFoo method exists; Foo()/SetFoo pairs need no option. A
+// getter returning a stream (iter.Seq, a channel) streams its items, as a Python property
+// returning an iterator does; it is always read-only.
 func WithAttributes(goNames ...string) RegisterOption {
 	return func(o *registerOptions) {
 		for _, n := range goNames {

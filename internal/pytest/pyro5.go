@@ -153,8 +153,10 @@ func probePyro5(path string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// moduleRoot finds the directory of this project's go.mod, walking up from the working
+// ModuleRoot finds the directory of this project's go.mod, walking up from the working
 // directory (a package directory under go test).
+func ModuleRoot() (string, error) { return moduleRoot() }
+
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {

@@ -5,10 +5,14 @@
 //	pyro ns -n 127.0.0.1 &
 //	PYRO_NS_HOST=127.0.0.1 go run ./examples/pyro4/instancemode
 //	PYRO_NS_HOST=127.0.0.1 python3 /usr/share/doc/pyro4/examples/instancemode/client.py
+//
+// With -pyro5 it is the twin of Pyro5's version of server.py, whose constructors print
+// "created ... instance with id N"; the same daemon serves Pyro5's client.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,6 +25,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	flag.BoolVar(&announce, "pyro5", false, "print \"created ... instance with id N\" as instances are made, as Pyro5's server.py does")
+	flag.Parse()
 	if err := run(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "instancemode:", err)
 		os.Exit(1)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+	"github.com/gopyro/pyro/examples/internal/extest"
 )
 
 func TestMain(m *testing.M) { extest.Main(m, main) }
@@ -39,7 +39,7 @@ func TestClient(t *testing.T) {
 		percallDistinct bool
 		text            string
 	}{{"Python's server", false, want.Stdout}, {"the Go twin", true, got.Stdout}} {
-		if err := checkInstancePattern(out.text, out.percallDistinct); err != nil {
+		if err := checkInstancePattern(out.text, out.percallDistinct, 3, 3, 6); err != nil {
 			t.Errorf("against %s: %v\n%s", out.who, err, out.text)
 		}
 	}
@@ -47,10 +47,11 @@ func TestClient(t *testing.T) {
 	extest.Same(t, "the server's output", maskIDs(pyServer.After("Pyro daemon running.\n")), maskIDs(goServer.After("Pyro daemon running.\n")))
 }
 
-// checkInstancePattern checks what the instancemode client printed: the session lines equal
+// checkInstancePattern checks what the instancemode client printed: percall lines (nPercall),
+// two sessions of perSession lines each, nSingle single lines. The session lines are equal
 // within each session and different between the two, the single lines all equal, and (when
 // asked) the percall lines all different.
-func checkInstancePattern(out string, percallDistinct bool) error {
+func checkInstancePattern(out string, percallDistinct bool, nPercall, perSession, nSingle int) error {
 	sections := map[string][]string{}
 	var current string
 	for _, line := range strings.Split(out, "\n") {
@@ -62,8 +63,8 @@ func checkInstancePattern(out string, percallDistinct bool) error {
 		}
 	}
 	p, se, si := sections["PERCALL"], sections["SESSION"], sections["SINGLE"]
-	if len(p) != 3 || len(se) != 6 || len(si) != 6 {
-		return fmt.Errorf("sections have %d, %d, %d values, want 3, 6, 6", len(p), len(se), len(si))
+	if len(p) != nPercall || len(se) != 2*perSession || len(si) != nSingle {
+		return fmt.Errorf("sections have %d, %d, %d values, want %d, %d, %d", len(p), len(se), len(si), nPercall, 2*perSession, nSingle)
 	}
 	allSame := func(l []string) bool {
 		for _, v := range l {
@@ -73,14 +74,48 @@ func checkInstancePattern(out string, percallDistinct bool) error {
 		}
 		return true
 	}
-	if !allSame(se[:3]) || !allSame(se[3:]) || se[0] == se[3] {
+	if !allSame(se[:perSession]) || !allSame(se[perSession:]) || se[0] == se[perSession] {
 		return fmt.Errorf("session lines: %q", se)
 	}
 	if !allSame(si) {
 		return fmt.Errorf("single lines: %q", si)
 	}
-	if percallDistinct && (p[0] == p[1] || p[1] == p[2] || p[0] == p[2]) {
-		return fmt.Errorf("percall lines: %q", p)
+	if percallDistinct {
+		seen := map[string]bool{}
+		for _, v := range p {
+			if seen[v] {
+				return fmt.Errorf("percall lines: %q", p)
+			}
+			seen[v] = true
+		}
 	}
 	return nil
+}
+
+// TestPyro5Client runs Pyro5's instancemode client (more calls per mode than Pyro4's, over
+// more proxies) against Pyro5's server.py behind Pyro5's name server and against the Go twin
+// with -pyro5 behind ours: the same lines, ids masked, the same instances, and the same
+// server output, including when each instance was created.
+func TestPyro5Client(t *testing.T) {
+	dir := extest.Dir5(t, "instancemode")
+	pyNS := extest.Pyro5NameServer(t)
+	pyServer := extest.StartPython5(t, extest.NSEnv(pyNS), "Pyro daemon running.", dir+"/server.py")
+	want := extest.Run(t, extest.Python5(t, extest.NSEnv(pyNS), dir+"/client.py"), "", 0)
+
+	goNS := extest.GoNameServer(t)
+	goServer := extest.StartGo(t, extest.NSEnv(goNS), "Pyro daemon running.", "-pyro5")
+	got := extest.Run(t, extest.Python5(t, extest.NSEnv(goNS), dir+"/client.py"), "", 0)
+
+	extest.Same(t, "the client's output", maskIDs(want.Stdout), maskIDs(got.Stdout))
+	extest.Same(t, "the client's errors", want.Stderr, got.Stderr)
+	for _, out := range []struct {
+		who             string
+		percallDistinct bool
+		text            string
+	}{{"Python's server", false, want.Stdout}, {"the Go twin", true, got.Stdout}} {
+		if err := checkInstancePattern(out.text, out.percallDistinct, 9, 3, 9); err != nil {
+			t.Errorf("against %s: %v\n%s", out.who, err, out.text)
+		}
+	}
+	extest.Same(t, "the server's output", maskIDs(pyServer.After("Pyro daemon running.\n")), maskIDs(goServer.After("Pyro daemon running.\n")))
 }

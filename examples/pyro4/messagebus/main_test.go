@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+	"github.com/gopyro/pyro/examples/internal/extest"
 )
 
 func TestMain(m *testing.M) { extest.Main(m, main) }

@@ -4,6 +4,9 @@
 //
 //	go run ./examples/pyro4/streaming
 //	python3 /usr/share/doc/pyro4/examples/streaming/client.py   # paste the URI
+//
+// It also serves Pyro5's streaming client, whose server adds two properties returning an
+// iterator and a generator (prop_iter, prop_generator).
 package main
 
 import (
@@ -40,7 +43,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	uri, err := d.Register(Streamer{}, pyro.WithID("example.streamer"))
+	uri, err := d.Register(Streamer{}, pyro.WithID("example.streamer"), pyro.WithAttributes("PropIter", "PropGenerator"))
 	if err != nil {
 		d.Close()
 		return err

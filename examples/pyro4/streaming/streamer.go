@@ -54,3 +54,18 @@ func (Streamer) Fibonacci() iter.Seq[*big.Int] {
 		}
 	}
 }
+
+// PropIter is Pyro5's prop_iter, a property (a remote attribute, WithAttributes) that
+// returns an iterator: its items stream too. Pyro4's server has no such property.
+func (Streamer) PropIter() iter.Seq[int] { return slices.Values([]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) }
+
+// PropGenerator is Pyro5's prop_generator, a property returning a generator of 0..9.
+func (Streamer) PropGenerator() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range 10 {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}

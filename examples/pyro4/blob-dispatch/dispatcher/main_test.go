@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+	"github.com/gopyro/pyro/examples/internal/extest"
 	"github.com/gopyro/pyro/pyrotest"
 )
 

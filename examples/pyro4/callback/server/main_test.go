@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+	"github.com/gopyro/pyro/examples/internal/extest"
 	"github.com/gopyro/pyro/pyrotest"
 )
 
@@ -54,16 +54,22 @@ func serverLines(out string) string {
 // TestClient runs Pyro4's callback client.py against server.py and against the Go twin, side
 // by side (the workers take up to 5 seconds): the client prints the same, callbacks in any
 // order, and so do the servers.
-func TestClient(t *testing.T) {
-	dir := extest.Dir(t, "callback")
+func TestClient(t *testing.T) { testClient(t, extest.Pyro{}) }
+
+// TestPyro5Client is TestClient with Pyro5's client.py and server.py (the same programs,
+// ported) and Pyro5's name server; the twin calls the Pyro5 client's object back in Pyro5.
+func TestPyro5Client(t *testing.T) { testClient(t, extest.Pyro{V5: true}) }
+
+func testClient(t *testing.T, py extest.Pyro) {
+	dir := py.Dir(t, "callback")
 	var want, got extest.Result
 	var pyServer, goServer string
 	t.Run("servers", func(t *testing.T) {
 		t.Run("python", func(t *testing.T) {
 			t.Parallel()
-			ns := extest.PythonNameServer(t)
-			server := extest.StartPython(t, extest.NSEnv(ns), "Pyro daemon running.", dir+"/server.py")
-			want = extest.Run(t, extest.Python(extest.NSEnv(ns), dir+"/client.py"), "", 0)
+			ns := py.NameServer(t)
+			server := py.StartPython(t, extest.NSEnv(ns), "Pyro daemon running.", dir+"/server.py")
+			want = extest.Run(t, py.Python(t, extest.NSEnv(ns), dir+"/client.py"), "", 0)
 			server.WaitFor("Informing callback client.", 5)
 			pyServer = server.After("Pyro daemon running.\n")
 		})
@@ -71,7 +77,7 @@ func TestClient(t *testing.T) {
 			t.Parallel()
 			ns := extest.GoNameServer(t)
 			server := extest.StartGo(t, extest.NSEnv(ns), "Pyro daemon running.")
-			got = extest.Run(t, extest.Python(extest.NSEnv(ns), dir+"/client.py"), "", 0)
+			got = extest.Run(t, py.Python(t, extest.NSEnv(ns), dir+"/client.py"), "", 0)
 			server.WaitFor("Informing callback client.", 5)
 			goServer = server.After("Pyro daemon running.\n")
 		})

@@ -38,23 +38,28 @@ type CallbackServer struct{}
 // the client's traceback.
 func (CallbackServer) DoCallback(ctx context.Context, callback *pyro.Proxy) {
 	defer callback.Close()
+	// Pyro5's server2.py prints with Pyro5.errors.get_pyro_traceback, which spells
+	// "occurred"; Pyro4's getPyroTraceback spells "occured". Serve each client its own.
+	ci, _ := pyro.ConnInfoFrom(ctx)
+	pyro5 := ci != nil && ci.Protocol == pyro.Pyro5
 	fmt.Print("\n\nserver: doing callback 1 to client\n")
 	if err := callback.Call(ctx, "call1", nil); err != nil {
 		fmt.Println("got an exception from the callback:")
-		fmt.Println(pyroTraceback(err))
+		fmt.Println(pyroTraceback(err, pyro5))
 	}
 	fmt.Print("\n\nserver: doing callback 2 to client\n")
 	if err := callback.Call(ctx, "call2", nil); err != nil {
 		fmt.Println("got an exception from the callback:")
-		fmt.Println(pyroTraceback(err))
+		fmt.Println(pyroTraceback(err, pyro5))
 	}
 	fmt.Print("server: callbacks done.\n\n")
 }
 
-// pyroTraceback formats a remote exception as Pyro4.util.getPyroTraceback does: the
-// exception, then the traceback it came with, framed. Python prints its local traceback
-// before them; a Go program has no Python frames, so it prints the exception line alone.
-func pyroTraceback(err error) string {
+// pyroTraceback formats a remote exception as Pyro4.util.getPyroTraceback (or, for pyro5,
+// Pyro5.errors.get_pyro_traceback) does: the exception, then the traceback it came with,
+// framed. Python prints its local traceback before them; a Go program has no Python frames,
+// so it prints the exception line alone.
+func pyroTraceback(err error, pyro5 bool) string {
 	var re *pyro.RemoteError
 	if !errors.As(err, &re) {
 		return err.Error()
@@ -65,7 +70,11 @@ func pyroTraceback(err error) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", class, re.Message())
-	b.WriteString(" +--- This exception occured remotely (Pyro) - Remote traceback:")
+	if pyro5 {
+		b.WriteString(" +--- This exception occurred remotely (Pyro) - Remote traceback:")
+	} else {
+		b.WriteString(" +--- This exception occured remotely (Pyro) - Remote traceback:")
+	}
 	for _, chunk := range re.Traceback {
 		for _, line := range strings.Split(strings.TrimSuffix(chunk, "\n"), "\n") {
 			b.WriteString("\n | " + line)

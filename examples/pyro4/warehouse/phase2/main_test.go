@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+	"github.com/gopyro/pyro/examples/internal/extest"
 )
 
 func TestMain(m *testing.M) { extest.Main(m, main) }
@@ -11,20 +11,25 @@ func TestMain(m *testing.M) { extest.Main(m, main) }
 // TestVisit runs phase 2's visit.py, given the warehouse's URI on stdin as the tutorial
 // says, against warehouse.py and against the Go twin: the visitors and the warehouses print
 // the same.
-func TestVisit(t *testing.T) {
-	dir := extest.Dir(t, "warehouse/phase2")
+func TestVisit(t *testing.T) { testVisit(t, extest.Pyro{}) }
+
+// TestPyro5Visit is TestVisit with Pyro5's phase 2 (the same programs, ported).
+func TestPyro5Visit(t *testing.T) { testVisit(t, extest.Pyro{V5: true}) }
+
+func testVisit(t *testing.T, py extest.Pyro) {
+	dir := py.Dir(t, "warehouse/phase2")
 	// Janet stores a ball and takes the bike; Henry stores nothing and takes the ball.
 	const visits = "ball\nbike\n\nball\n"
 
-	pyServer := extest.StartPython(t, nil, "Pyro daemon running.", dir+"/warehouse.py")
-	want := extest.Run(t, extest.Python(nil, dir+"/visit.py"), pyServer.Line("    uri = ")+"\n"+visits, 0)
+	pyServer := py.StartPython(t, nil, "Pyro daemon running.", dir+"/warehouse.py")
+	want := extest.Run(t, py.Python(t, nil, dir+"/visit.py"), pyServer.Line("    uri = ")+"\n"+visits, 0)
 
 	goServer := extest.StartGo(t, nil, "Pyro daemon running.")
 	uri := goServer.Line("    uri = ")
 	if extest.Addresses(uri) != "PYRO:example.warehouse@ADDR" {
 		t.Errorf("the Go twin serves the warehouse at %s, want the object id example.warehouse", uri)
 	}
-	got := extest.Run(t, extest.Python(nil, dir+"/visit.py"), uri+"\n"+visits, 0)
+	got := extest.Run(t, py.Python(t, nil, dir+"/visit.py"), uri+"\n"+visits, 0)
 
 	// The visitor prints no address or id: nothing to normalise.
 	extest.Same(t, "visit.py's output", want.Stdout, got.Stdout)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopyro/pyro/examples/pyro4/internal/extest"
+	"github.com/gopyro/pyro/examples/internal/extest"
 )
 
 func TestMain(m *testing.M) { extest.Main(m, main) }
@@ -13,24 +13,30 @@ func TestMain(m *testing.M) { extest.Main(m, main) }
 const visits = "ball\nbike\n\nball\n"
 
 // Then Janet stores nothing and tries to take a unicorn: the warehouse raises ValueError and
-// visit.py, which installed Pyro4's excepthook, dies printing the remote traceback.
+// visit.py, which installed Pyro's excepthook, dies printing the remote traceback.
 const failingVisit = "\nunicorn\n"
 
 // TestVisit runs phase 3's visit.py, which finds the warehouse through the name server,
 // against warehouse.py (with pyro4-ns) and against the Go twin (with our name server): the
 // visitors, their failures and the warehouses print the same. The prototype of phase 1,
 // everything in one Python process, prints what client and server print together.
-func TestVisit(t *testing.T) {
-	dir := extest.Dir(t, "warehouse")
+func TestVisit(t *testing.T) { testVisit(t, extest.Pyro{}) }
+
+// TestPyro5Visit is TestVisit with Pyro5's phases 3 and 1 (the same programs, ported) and
+// Pyro5's name server.
+func TestPyro5Visit(t *testing.T) { testVisit(t, extest.Pyro{V5: true}) }
+
+func testVisit(t *testing.T, py extest.Pyro) {
+	dir := py.Dir(t, "warehouse")
 	visit := func(env []string) (ok, failed extest.Result) {
 		t.Helper()
-		ok = extest.Run(t, extest.Python(env, dir+"/phase3/visit.py"), visits, 0)
-		failed = extest.Run(t, extest.Python(env, dir+"/phase3/visit.py"), failingVisit, 1)
+		ok = extest.Run(t, py.Python(t, env, dir+"/phase3/visit.py"), visits, 0)
+		failed = extest.Run(t, py.Python(t, env, dir+"/phase3/visit.py"), failingVisit, 1)
 		return ok, failed
 	}
 
-	pyNS := extest.PythonNameServer(t)
-	pyServer := extest.StartPython(t, extest.NSEnv(pyNS), "Pyro daemon running.", dir+"/phase3/warehouse.py")
+	pyNS := py.NameServer(t)
+	pyServer := py.StartPython(t, extest.NSEnv(pyNS), "Pyro daemon running.", dir+"/phase3/warehouse.py")
 	wantOK, wantFailed := visit(extest.NSEnv(pyNS))
 
 	goNS := extest.GoNameServer(t)
@@ -53,7 +59,7 @@ func TestVisit(t *testing.T) {
 
 	// Phase 1: the same visit in one process prints the warehouse's lines among the
 	// visitor's, each right after the prompt that led to it (input is not echoed).
-	proto := extest.Run(t, extest.Python(nil, dir+"/phase1/visit.py"), visits, 0)
+	proto := extest.Run(t, py.Python(t, nil, dir+"/phase1/visit.py"), visits, 0)
 	rest := proto.Stdout
 	for _, line := range strings.SplitAfter(goLog, "\n") { // the failing visit added none
 		rest = strings.Replace(rest, line, "", 1)

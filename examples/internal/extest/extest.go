@@ -1,5 +1,8 @@
-// Package extest runs Pyro4's own example programs (Debian's pyro4-examples, unchanged) against
-// their Python servers and against the Go twins in examples/pyro4, for the twins' tests.
+// Package extest runs Pyro4's own example programs (Debian's pyro4-examples, unchanged), and
+// Pyro5's (from Pyro5's source tree, ../shared/pyro5/examples beside the module root), against
+// their Python servers and against the Go twins in examples/pyro4 and examples/pyro5, for the
+// twins' tests. One Go twin often serves both: Pyro5's example is mostly Pyro4's, ported, and
+// the daemon speaks both protocols.
 //
 // A Go twin is a package main. Its test binary doubles as the twin: TestMain calls Main, and
 // StartGo runs the test binary again with the twin's arguments, so the twin runs exactly as
@@ -9,8 +12,8 @@
 // each mask one thing that differs between two runs of the same program; a test says why it
 // uses each.
 //
-// Nothing here skips: a missing Pyro4 or a missing examples directory fails the test (run
-// scripts/test, which installs them).
+// Nothing here skips: a missing Pyro4 or Pyro5, or a missing examples directory, fails the test
+// (run scripts/test, which installs Pyro4's; Pyro5's come with its source tree).
 package extest
 
 import (
@@ -433,4 +436,93 @@ func Same(t testing.TB, what, want, got string) bool {
 	t.Errorf("%s differs from line %d: %s against Python's server, %s against the Go twin\n--- against Python's server:\n%s\n--- against the Go twin:\n%s",
 		what, line+1, first(wl), first(gl), want, got)
 	return false
+}
+
+// Dir5 returns the directory of one of Pyro5's examples (such as "attributes"), failing the
+// test when Python's Pyro5 or its examples are missing.
+func Dir5(t testing.TB, example string) string {
+	t.Helper()
+	pytest.RequirePyro5(t)
+	root, err := pytest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, filepath.FromSlash(pytest.Pyro5SourceDir), "examples", example)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("Pyro5's examples are missing (they come with Pyro5's source tree in %s): %v", pytest.Pyro5SourceDir, err)
+	}
+	return dir
+}
+
+// Python5 is Python for Pyro5: the same python3 with Pyro5 importable and no PYRO_*
+// variables but env's (Pyro5 refuses the ones it does not know; it reads PYRO_NS_HOST and
+// PYRO_NS_PORT as Pyro4 does).
+func Python5(t testing.TB, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := Python(nil, args...)
+	cmd.Env = append(pytest.Pyro5Env(t), env...)
+	return cmd
+}
+
+// StartPython5 starts a Pyro5 program (a server, usually) and waits until it printed ready.
+func StartPython5(t testing.TB, env []string, ready string, args ...string) *Proc {
+	t.Helper()
+	return Start(t, Python5(t, env, args...), ready)
+}
+
+// Pyro5NameServer starts Pyro5's name server (python3 -m Pyro5.nameserver) on loopback,
+// killed when the test ends.
+func Pyro5NameServer(t testing.TB) pyro.URI {
+	t.Helper()
+	line := pytest.StartPyro5(t, nil, "URI = ", "-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0", "-x")
+	uri, err := pyro.ParseURI(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uri
+}
+
+// Pyro picks Pyro4's or Pyro5's examples, Python and name server, for tests that run the
+// same way for both (V5 for Pyro5).
+type Pyro struct{ V5 bool }
+
+// Name is "Pyro4" or "Pyro5".
+func (p Pyro) Name() string {
+	if p.V5 {
+		return "Pyro5"
+	}
+	return "Pyro4"
+}
+
+// Dir is Dir or Dir5.
+func (p Pyro) Dir(t testing.TB, example string) string {
+	t.Helper()
+	if p.V5 {
+		return Dir5(t, example)
+	}
+	return Dir(t, example)
+}
+
+// NameServer is PythonNameServer or Pyro5NameServer.
+func (p Pyro) NameServer(t testing.TB) pyro.URI {
+	t.Helper()
+	if p.V5 {
+		return Pyro5NameServer(t)
+	}
+	return PythonNameServer(t)
+}
+
+// Python is Python or Python5.
+func (p Pyro) Python(t testing.TB, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	if p.V5 {
+		return Python5(t, env, args...)
+	}
+	return Python(env, args...)
+}
+
+// StartPython is StartPython or StartPython5.
+func (p Pyro) StartPython(t testing.TB, env []string, ready string, args ...string) *Proc {
+	t.Helper()
+	return Start(t, p.Python(t, env, args...), ready)
 }
