@@ -195,14 +195,14 @@ func TestSuiteRows(t *testing.T) {
 	}
 }
 
-// The Python rows run real Pyro4 clients against our daemon and Pyro4's own daemon.
+// The Python rows run real Pyro4 and Pyro5 clients against our daemon and their own daemons.
 func TestSuitePythonRows(t *testing.T) {
 	pytest.Require(t)
 	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{2}, Calls: 100, Rounds: 1, Python: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{benchkit.RowPyGo, benchkit.RowPyPy} {
+	for _, name := range []string{benchkit.RowPyGo, benchkit.RowPyPy, benchkit.RowPy5Go, benchkit.RowPy5Py5} {
 		row, ok := rep.Find(name, 2)
 		if !ok {
 			t.Fatalf("no row %s", name)

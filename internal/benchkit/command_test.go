@@ -41,7 +41,7 @@ func TestCommandPython(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
-	for _, want := range []string{benchkit.RowPyGo, benchkit.RowPyPy} {
+	for _, want := range []string{benchkit.RowPyGo, benchkit.RowPyPy, benchkit.RowPy5Go, benchkit.RowPy5Py5} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}

@@ -6,8 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gopyro/pyro/internal/pyfind"
 	"io"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,7 +16,7 @@ import (
 )
 
 // Python is Debian's interpreter, the one with Pyro4 (the python3 first on PATH may lack it).
-const Python = "/usr/bin/python3"
+const Python = pyfind.Interpreter
 
 // pythonDaemonScript serves echo(message) as ObjectID on a free loopback port with Pyro4's
 // default threaded server, accepting every serializer, and prints its URI.
@@ -74,16 +74,40 @@ for line in sys.stdin:
     print(sum(counts), time.perf_counter() - t0, flush=True)
 `
 
-// pythonEnv is the caller's environment minus PYRO_* settings, which would change Pyro4's
-// defaults under the benchmark.
-func pythonEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PYRO_") {
-			env = append(env, kv)
-		}
+// pyro5DaemonScript is pythonDaemonScript for Pyro5 (whose daemon accepts every serializer).
+const pyro5DaemonScript = `
+import sys
+from Pyro5.api import Daemon, expose
+
+@expose
+class Echo(object):
+    def echo(self, message):
+        return message
+
+daemon = Daemon(host="127.0.0.1", port=0)
+print("URI =", daemon.register(Echo(), sys.argv[1]), flush=True)
+daemon.requestLoop()
+`
+
+// pyro5ClientScript is pythonClientScript for Pyro5, whose proxies belong to the thread that
+// made them: each calling thread claims its own first.
+var pyro5ClientScript = strings.NewReplacer(
+	"import sys, threading, time, Pyro4", "import sys, threading, time, Pyro5.api",
+	"Pyro4.config.SERIALIZER", "Pyro5.api.config.SERIALIZER",
+	"Pyro4.Proxy(uri)", "Pyro5.api.Proxy(uri)",
+	"        p, n = proxies[i], 0\n", "        p, n = proxies[i], 0\n        p._pyroClaimOwnership()\n",
+).Replace(pythonClientScript)
+
+// pythonEnv is the environment for Pyro4 (pyro5 false) or Pyro5 processes.
+func pythonEnv(pyro5 bool) ([]string, error) {
+	if !pyro5 {
+		return pyfind.Env(), nil
 	}
-	return append(env, "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+	p5, err := pyfind.FindPyro5()
+	if err != nil {
+		return nil, fmt.Errorf("benchkit: Python Pyro5 is needed for the Pyro5 figures: %w", err)
+	}
+	return p5.Env(), nil
 }
 
 // pyProc is a running Python script with its stdout read line by line.
@@ -94,9 +118,13 @@ type pyProc struct {
 	stderr *limitedBuffer
 }
 
-func startPython(script string, args ...string) (*pyProc, error) {
+func startPython(pyro5 bool, script string, args ...string) (*pyProc, error) {
+	env, err := pythonEnv(pyro5)
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(Python, append([]string{"-c", script}, args...)...)
-	cmd.Env = pythonEnv()
+	cmd.Env = env
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -154,7 +182,16 @@ type PythonDaemon struct {
 
 // StartPythonDaemon starts a Pyro4 daemon in a Python process and waits for its URI.
 func StartPythonDaemon(ctx context.Context) (*PythonDaemon, error) {
-	p, err := startPython(pythonDaemonScript, ObjectID)
+	return startPythonDaemon(ctx, false, pythonDaemonScript)
+}
+
+// StartPyro5Daemon starts a Pyro5 daemon in a Python process and waits for its URI.
+func StartPyro5Daemon(ctx context.Context) (*PythonDaemon, error) {
+	return startPythonDaemon(ctx, true, pyro5DaemonScript)
+}
+
+func startPythonDaemon(ctx context.Context, pyro5 bool, script string) (*PythonDaemon, error) {
+	p, err := startPython(pyro5, script, ObjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -191,10 +228,23 @@ type PythonClient struct {
 // StartPythonClient starts the client process, which connects every caller and checks one
 // call each before it reports ready.
 func StartPythonClient(ctx context.Context, uri, serializer string, callers int) (*PythonClient, error) {
+	return startPythonClient(ctx, false, uri, serializer, callers)
+}
+
+// StartPyro5Client is StartPythonClient with Python Pyro5.
+func StartPyro5Client(ctx context.Context, uri, serializer string, callers int) (*PythonClient, error) {
+	return startPythonClient(ctx, true, uri, serializer, callers)
+}
+
+func startPythonClient(ctx context.Context, pyro5 bool, uri, serializer string, callers int) (*PythonClient, error) {
 	if callers < 1 {
 		return nil, fmt.Errorf("benchkit: need at least one caller, got %d", callers)
 	}
-	p, err := startPython(pythonClientScript, uri, serializer, strconv.Itoa(callers), Message)
+	script := pythonClientScript
+	if pyro5 {
+		script = pyro5ClientScript
+	}
+	p, err := startPython(pyro5, script, uri, serializer, strconv.Itoa(callers), Message)
 	if err != nil {
 		return nil, err
 	}

@@ -29,8 +29,9 @@ type Options struct {
 	// Target is the URI of a daemon serving echo(str) to measure the Go proxy against,
 	// instead of an in-process Go daemon.
 	Target string
-	// Python adds Python Pyro4 rows: its client against the Go daemon (or Target) and against
-	// a Python daemon.
+	// Python adds Python rows: Pyro4's client against the Go daemon (or Target) and against
+	// a Pyro4 daemon, and, without Target, Pyro5's client against the Go daemon and against a
+	// Pyro5 daemon (our daemon serves both protocols).
 	Python bool
 	// Progress, when set, receives a line as each row's setup begins.
 	Progress io.Writer
@@ -66,6 +67,8 @@ const (
 	RowPyGo     = "Python Pyro4 → Go daemon"
 	RowPyTarget = "Python Pyro4 → target"
 	RowPyPy     = "Python Pyro4 → Python daemon"
+	RowPy5Go    = "Python Pyro5 → Go daemon"
+	RowPy5Py5   = "Python Pyro5 → Python daemon"
 )
 
 // Row is one measured line of the table.
@@ -192,13 +195,21 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	cleanup = append(cleanup, rpcSrv.Close)
-	var pyDaemon *PythonDaemon
+	var pyDaemon, py5Daemon *PythonDaemon
+	withPyro5 := opts.Python && opts.Target == ""
 	if opts.Python {
 		progress("starting a Python Pyro4 daemon")
 		if pyDaemon, err = StartPythonDaemon(ctx); err != nil {
 			return nil, err
 		}
 		cleanup = append(cleanup, pyDaemon.Close)
+	}
+	if withPyro5 {
+		progress("starting a Python Pyro5 daemon")
+		if py5Daemon, err = StartPyro5Daemon(ctx); err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, py5Daemon.Close)
 	}
 
 	var targets []*target
@@ -231,8 +242,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil
 	}
 	pyTarget := func(name, uri string, n int, goAllocs bool, pids ...int) error {
-		progress("starting a Python Pyro4 client with %d caller(s) for %s", n, name)
-		c, err := StartPythonClient(ctx, uri, opts.Serializer, n)
+		start, which := StartPythonClient, "Pyro4"
+		if name == RowPy5Go || name == RowPy5Py5 {
+			start, which = StartPyro5Client, "Pyro5"
+		}
+		progress("starting a Python %s client with %d caller(s) for %s", which, n, name)
+		c, err := start(ctx, uri, opts.Serializer, n)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -266,6 +281,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			err = pyTarget(pyName, targetURI, n, opts.Target == "")
 			if err == nil {
 				err = pyTarget(RowPyPy, pyDaemon.URI, n, false, pyDaemon.PID())
+			}
+		}
+		if err == nil && withPyro5 {
+			err = pyTarget(RowPy5Go, targetURI, n, true)
+			if err == nil {
+				err = pyTarget(RowPy5Py5, py5Daemon.URI, n, false, py5Daemon.PID())
 			}
 		}
 		if err != nil {

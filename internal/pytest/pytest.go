@@ -7,7 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"os"
+	"github.com/gopyro/pyro/internal/pyfind"
 	"os/exec"
 	"strings"
 	"sync"
@@ -16,7 +16,7 @@ import (
 )
 
 // Interpreter is Debian's Python; the pyenv python3 first on PATH cannot import Pyro4.
-const Interpreter = "/usr/bin/python3"
+const Interpreter = pyfind.Interpreter
 
 var (
 	checkOnce sync.Once
@@ -65,16 +65,7 @@ func Command(ctx context.Context, args ...string) *exec.Cmd {
 
 // Env is the environment for Python subprocesses: the caller's, minus any PYRO_* settings that
 // would change Pyro4's defaults under a test, with unbuffered output.
-func Env() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if len(kv) > 5 && kv[:5] == "PYRO_" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
-}
+func Env() []string { return pyfind.Env() }
 
 // Start runs a long-lived Python process (python3 args...) with extra environment entries,
 // waits for the stdout line starting with prefix and returns the rest of that line (a URI,
