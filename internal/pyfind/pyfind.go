@@ -72,7 +72,37 @@ func findPyro5() (Pyro5, error) {
 	if err != nil {
 		return Pyro5{}, fmt.Errorf("no installed Pyro5 (%v), and %w", ierr, err)
 	}
-	return findPyro5Source(root, ierr)
+	p5, err := findPyro5Source(root, ierr)
+	if err == nil {
+		return p5, nil
+	}
+	// A checkout elsewhere (a clean clone in a temporary directory, say) finds the tree in
+	// a "shared" folder above it, or in this workplace's.
+	for _, dir := range fallbackSourceDirs(root) {
+		if _, serr := os.Stat(filepath.Join(dir, "Pyro5", "protocol.py")); serr != nil {
+			continue
+		}
+		if desc, perr := probePyro5(dir); perr == nil {
+			return Pyro5{Path: dir, Desc: desc}, nil
+		}
+	}
+	return Pyro5{}, err
+}
+
+// WorkplaceSourceDir is where this workplace keeps Pyro5's source tree, the last place
+// FindPyro5 looks.
+const WorkplaceSourceDir = "/work/shared/pyro5"
+
+// fallbackSourceDirs lists shared/pyro5 in every folder above root, then WorkplaceSourceDir.
+func fallbackSourceDirs(root string) []string {
+	var dirs []string
+	for dir := filepath.Dir(root); ; dir = filepath.Dir(dir) {
+		dirs = append(dirs, filepath.Join(dir, "shared", "pyro5"))
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	return append(dirs, WorkplaceSourceDir)
 }
 
 // findPyro5Source checks the source tree at Pyro5SourceDir from root; ierr says why there is

@@ -3,7 +3,9 @@ package pytest
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +76,30 @@ func StartPyro5(t testing.TB, env []string, prefix string, args ...string) strin
 	cmd := exec.CommandContext(ctx, Interpreter, args...)
 	cmd.Env = append(base, env...)
 	return StartCmd(t, cmd, cancel, prefix)
+}
+
+// Pyro5Example returns the directory of one of Pyro5's own examples (such as "attributes"),
+// from the Pyro5 source tree in use, failing the test when it is missing.
+func Pyro5Example(t testing.TB, name string) string {
+	t.Helper()
+	RequirePyro5(t)
+	p5, _ := pyfind.FindPyro5()
+	var dirs []string
+	if p5.Path != "" {
+		dirs = append(dirs, p5.Path)
+	}
+	if root, err := pyfind.ModuleRoot(); err == nil {
+		dirs = append(dirs, filepath.Join(root, filepath.FromSlash(Pyro5SourceDir)))
+	}
+	dirs = append(dirs, pyfind.WorkplaceSourceDir)
+	for _, d := range dirs {
+		dir := filepath.Join(d, "examples", name)
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+	}
+	t.Fatalf("Pyro5's example %s is missing (it comes with Pyro5's source tree; looked in %v)", name, dirs)
+	return ""
 }
 
 // ModuleRoot finds the directory of this project's go.mod, walking up from the working

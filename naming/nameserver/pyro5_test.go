@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -129,15 +128,7 @@ func TestPyro5BroadcastDiscovery(t *testing.T) {
 // pyro5Example is the directory of one of Pyro5's examples, run unchanged.
 func pyro5Example(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join(pytest.Pyro5SourceDir, "examples", name)
-	if !filepath.IsAbs(dir) {
-		root, err := filepath.Abs("../..")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(root, dir)
-	}
-	return dir
+	return pytest.Pyro5Example(t, name)
 }
 
 var (

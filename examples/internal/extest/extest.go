@@ -442,16 +442,7 @@ func Same(t testing.TB, what, want, got string) bool {
 // test when Python's Pyro5 or its examples are missing.
 func Dir5(t testing.TB, example string) string {
 	t.Helper()
-	pytest.RequirePyro5(t)
-	root, err := pytest.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, filepath.FromSlash(pytest.Pyro5SourceDir), "examples", example)
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("Pyro5's examples are missing (they come with Pyro5's source tree in %s): %v", pytest.Pyro5SourceDir, err)
-	}
-	return dir
+	return pytest.Pyro5Example(t, example)
 }
 
 // Python5 is Python for Pyro5: the same python3 with Pyro5 importable and no PYRO_*
