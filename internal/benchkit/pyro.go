@@ -12,11 +12,13 @@ import (
 	"github.com/gopyro/pyro"
 )
 
-// GoDaemon is an in-process pyro daemon on loopback serving an Echo as ObjectID.
+// GoDaemon is an in-process pyro daemon on loopback serving an Echo as ObjectID and a
+// Payload as PayloadID.
 type GoDaemon struct {
-	D    *pyro.Daemon
-	URI  pyro.URI
-	done chan error
+	D          *pyro.Daemon
+	URI        pyro.URI
+	PayloadURI pyro.URI
+	done       chan error
 }
 
 // StartGoDaemon starts a daemon on a free 127.0.0.1 port with Pyro4's default settings.
@@ -34,7 +36,12 @@ func StartGoDaemon() (*GoDaemon, error) {
 		ln.Close()
 		return nil, err
 	}
-	g := &GoDaemon{D: d, URI: uri, done: make(chan error, 1)}
+	puri, err := d.Register(&Payload{}, pyro.WithID(PayloadID))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	g := &GoDaemon{D: d, URI: uri, PayloadURI: puri, done: make(chan error, 1)}
 	go func() { g.done <- d.Serve(context.Background(), ln) }()
 	return g, nil
 }

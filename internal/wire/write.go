@@ -7,6 +7,7 @@ import (
 	"github.com/gopyro/pyro/internal/framing"
 	"hash"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -52,19 +53,40 @@ var (
 	hmacPool = sync.Pool{New: func() any { return &hmacSHA1{inner: sha1.New(), outer: sha1.New()} }}
 )
 
-// Write encodes m and sends it with a single w.Write call, as Pyro4 sends a message in one
-// send (splitting it would trip Nagle's algorithm). It encodes into a pooled buffer, so a
-// write allocates nothing in the common case.
+// hmacRoom is the room an HMAC annotation chunk takes.
+const hmacRoom = annotationChunkHeaderSize + hmacSize
+
+// vectorMin is the payload size from which Write sends the payload from the caller's slice
+// beside the encoded header (one writev) instead of copying it into the frame buffer.
+const vectorMin = 32 << 10
+
+// Write encodes m and sends it with a single system call, as Pyro4 sends a message in one
+// send (splitting it would trip Nagle's algorithm). Header and annotations go into a pooled
+// buffer; on a TCP or unix socket, a payload of vectorMin bytes or more is not copied but
+// sent from m.Data beside it with one writev (net.Buffers). A write allocates nothing in the
+// common case.
 func Write(w io.Writer, m *Message, cfg *Config) error {
 	bp := bufPool.Get().(*[]byte)
-	buf, err := Append((*bp)[:0], m, cfg)
+	buf, vectored := (*bp)[:0], framing.Vectored(w)
+	if !vectored || len(m.Data) < vectorMin {
+		// One allocation at most: room for the annotations and the payload besides.
+		buf = slices.Grow(buf, HeaderSize+framing.AnnotationsLen(m.Annotations)+hmacRoom+len(m.Data))
+	}
+	head, payload, err := encode(buf, m, cfg)
 	if err == nil {
-		if _, werr := w.Write(buf); werr != nil {
-			err = fmt.Errorf("pyro wire: write %s: %w", TypeName(m.Type), werr)
+		if !vectored || len(payload) < vectorMin {
+			head = append(head, payload...)
+			_, err = w.Write(head)
+		} else {
+			bufs := net.Buffers{head, payload}
+			_, err = bufs.WriteTo(w)
+		}
+		if err != nil {
+			err = fmt.Errorf("pyro wire: write %s: %w", TypeName(m.Type), err)
 		}
 	}
-	if cap(buf) <= maxPooledBuffer {
-		*bp = buf[:0]
+	if cap(head) <= maxPooledBuffer {
+		*bp = head[:0]
 		bufPool.Put(bp)
 	}
 	return err
@@ -73,23 +95,35 @@ func Write(w io.Writer, m *Message, cfg *Config) error {
 // Append encodes m as one frame (header, annotations, payload) appended to dst. On error it
 // returns dst unchanged in length. See Config for compression, HMAC and the size limit.
 func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
+	head, payload, err := encode(dst, m, cfg)
+	if err != nil {
+		return dst, err
+	}
+	return append(head, payload...), nil
+}
+
+// encode appends m's header and annotations to dst and returns them with the payload that
+// follows them on the wire: m.Data itself when it goes uncompressed, so that a large payload
+// is never copied, or nil when the compressed payload has been appended to head. On error
+// head is dst.
+func encode(dst []byte, m *Message, cfg *Config) (head, payload []byte, err error) {
 	cfg = configOrZero(cfg)
 	start := len(dst)
 	signed := len(cfg.HMACKey) > 0
 
 	annSize, err := checkAnnotations(m.Annotations)
 	if err != nil {
-		return dst, err
+		return dst, nil, err
 	}
 	if signed {
 		annSize += annotationChunkHeaderSize + hmacSize
 	}
 	if annSize > maxAnnotationsSize {
-		return dst, fmt.Errorf("pyro wire: %w: annotations take %d bytes, more than %d", ErrTooLarge, annSize, maxAnnotationsSize)
+		return dst, nil, fmt.Errorf("pyro wire: %w: annotations take %d bytes, more than %d", ErrTooLarge, annSize, maxAnnotationsSize)
 	}
 	compress := cfg.Compress && len(m.Data) >= compressMinSize
 	if !compress && len(m.Data) > maxDataSize {
-		return dst, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), maxDataSize)
+		return dst, nil, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), maxDataSize)
 	}
 
 	dst = append(dst, make([]byte, HeaderSize)...)
@@ -110,28 +144,32 @@ func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
 	dataAt := len(dst)
 
 	flags := m.Flags &^ FlagCompressed
+	payload = m.Data
 	if compress {
 		dst = deflate(dst, m.Data)
 		if len(dst)-dataAt < len(m.Data) {
 			flags |= FlagCompressed
+			payload = nil
 		} else {
-			dst = append(dst[:dataAt], m.Data...)
+			dst = dst[:dataAt]
 		}
-	} else {
-		dst = append(dst, m.Data...)
 	}
-	dataSize := len(dst) - dataAt
+	data := payload
+	if payload == nil {
+		data = dst[dataAt:]
+	}
+	dataSize := len(data)
 	if dataSize > maxDataSize {
-		return dst[:start], fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, dataSize, maxDataSize)
+		return dst[:start], nil, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, dataSize, maxDataSize)
 	}
 	if cfg.MaxMessageSize > 0 && dataSize+annSize > cfg.MaxMessageSize {
-		return dst[:start], fmt.Errorf("pyro wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, dataSize+annSize, cfg.MaxMessageSize)
+		return dst[:start], nil, fmt.Errorf("pyro wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, dataSize+annSize, cfg.MaxMessageSize)
 	}
 	if signed {
-		signature(cfg.HMACKey, dst[dataAt:], m.Annotations, dst[hmacAt+annotationChunkHeaderSize:dataAt])
+		signature(cfg.HMACKey, data, m.Annotations, dst[hmacAt+annotationChunkHeaderSize:dataAt])
 	}
 	header(dst[start:start+HeaderSize]).encode(m.Type, flags, m.Seq, uint32(dataSize), m.SerializerID, uint16(annSize))
-	return dst, nil
+	return dst, payload, nil
 }
 
 // checkAnnotations validates the keys as Pyro4 does on send and returns the chunks' total

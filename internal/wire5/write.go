@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/gopyro/pyro/internal/framing"
 	"io"
+	"net"
 	"slices"
 	"sync"
 )
@@ -17,21 +18,42 @@ var (
 	bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 )
 
-// Write encodes m and sends it with a single w.Write call, as Pyro5 sends a message in one
-// send (splitting it would trip Nagle's algorithm). It encodes into a pooled buffer, so a
-// write allocates nothing in the common case.
+// hmacRoom: Pyro5 frames carry no HMAC.
+const hmacRoom = 0
+
+// vectorMin is the payload size from which Write sends the payload from the caller's slice
+// beside the encoded header (one writev) instead of copying it into the frame buffer.
+const vectorMin = 32 << 10
+
+// Write encodes m and sends it with a single system call, as Pyro5 sends a message in one
+// send (splitting it would trip Nagle's algorithm). Header and annotations go into a pooled
+// buffer; on a TCP or unix socket, a payload of vectorMin bytes or more is not copied but
+// sent from m.Data beside it with one writev (net.Buffers). A write allocates nothing in the
+// common case.
 func Write(w io.Writer, m *Message, cfg *Config) error {
 	bp := bufPool.Get().(*[]byte)
-	buf, err := Append((*bp)[:0], m, cfg)
+	buf, vectored := (*bp)[:0], framing.Vectored(w)
+	if !vectored || len(m.Data) < vectorMin {
+		// One allocation at most: room for the annotations and the payload besides.
+		buf = slices.Grow(buf, HeaderSize+framing.AnnotationsLen(m.Annotations)+hmacRoom+len(m.Data))
+	}
+	head, payload, err := encode(buf, m, cfg)
 	if err == nil {
-		if _, werr := w.Write(buf); werr != nil {
-			err = fmt.Errorf("pyro5 wire: write %s: %w", TypeName(m.Type), werr)
+		if !vectored || len(payload) < vectorMin {
+			head = append(head, payload...)
+			_, err = w.Write(head)
+		} else {
+			bufs := net.Buffers{head, payload}
+			_, err = bufs.WriteTo(w)
+		}
+		if err != nil {
+			err = fmt.Errorf("pyro5 wire: write %s: %w", TypeName(m.Type), err)
 		}
 	}
-	if cap(buf) <= maxPooledBuffer {
-		*bp = buf[:0]
+	if cap(head) <= maxPooledBuffer {
+		*bp = head[:0]
 	} else {
-		*bp = nil // the next Append sizes its buffer to its own frame
+		*bp = nil // the next encode sizes its buffer to its own frame
 	}
 	bufPool.Put(bp)
 	return err
@@ -41,21 +63,31 @@ func Write(w io.Writer, m *Message, cfg *Config) error {
 // returns dst unchanged in length. See Config for compression and the size limit. The flags
 // go out as they are in m, except FlagCompressed, which Append sets when it compresses.
 func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
+	dst = slices.Grow(dst, HeaderSize+len(m.Data)) // one allocation for a short dst
+	head, payload, err := encode(dst, m, cfg)
+	if err != nil {
+		return dst, err
+	}
+	return append(head, payload...), nil
+}
+
+// encode appends m's header and annotations to dst and returns them with the payload that
+// follows them on the wire: m.Data itself when it goes uncompressed, so that a large payload
+// is never copied, or nil when the compressed payload has been appended to head. On error
+// head is dst.
+func encode(dst []byte, m *Message, cfg *Config) (head, payload []byte, err error) {
 	cfg = configOrZero(cfg)
 	start := len(dst)
 
 	annSize, err := checkAnnotations(m.Annotations)
 	if err != nil {
-		return dst, err
+		return dst, nil, err
 	}
 	compress := cfg.Compress && len(m.Data) >= compressMinSize
 	if !compress && uint64(len(m.Data)) > maxFieldSize {
-		return dst, fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), uint64(maxFieldSize))
+		return dst, nil, fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), uint64(maxFieldSize))
 	}
 
-	// One allocation for the whole frame when dst is short (a compressed payload is
-	// almost always smaller than the plain one).
-	dst = slices.Grow(dst, HeaderSize+int(annSize)+len(m.Data))
 	dst = append(dst, make([]byte, HeaderSize)...)
 	for _, a := range m.Annotations {
 		dst = append(dst, a.Key...)
@@ -65,26 +97,29 @@ func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
 	dataAt := len(dst)
 
 	flags := m.Flags &^ FlagCompressed
+	payload = m.Data
 	if compress {
 		dst = deflate(dst, m.Data)
 		if len(dst)-dataAt < len(m.Data) {
 			flags |= FlagCompressed
+			payload = nil
 		} else {
 			// Pyro5 would send the bigger stream; the plain payload is as valid and cheaper.
-			dst = append(dst[:dataAt], m.Data...)
+			dst = dst[:dataAt]
 		}
-	} else {
-		dst = append(dst, m.Data...)
 	}
-	dataSize := uint64(len(dst) - dataAt)
+	dataSize := uint64(len(payload))
+	if payload == nil {
+		dataSize = uint64(len(dst) - dataAt)
+	}
 	if dataSize > maxFieldSize {
-		return dst[:start], fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, dataSize, uint64(maxFieldSize))
+		return dst[:start], nil, fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, dataSize, uint64(maxFieldSize))
 	}
 	if limit := cfg.maxMessageSize(); limit >= 0 && dataSize+annSize > uint64(limit) {
-		return dst[:start], fmt.Errorf("pyro5 wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, dataSize+annSize, limit)
+		return dst[:start], nil, fmt.Errorf("pyro5 wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, dataSize+annSize, limit)
 	}
 	header(dst[start:start+HeaderSize]).encode(m, flags, uint32(dataSize), uint32(annSize))
-	return dst, nil
+	return dst, payload, nil
 }
 
 // checkAnnotations validates the keys as Pyro5 does on send (4 ASCII characters; unique, as
