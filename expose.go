@@ -265,6 +265,8 @@ func wereWas(n int) string {
 	return "were"
 }
 
+var bytesType = reflect.TypeFor[[]byte]()
+
 func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
 	if b, ok := v.(*SerializedBlob); ok {
 		// A KEEPSERIALIZED call's only argument: passed as it is, never converted.
@@ -272,6 +274,9 @@ func convertArg(v any, t reflect.Type, i int) (reflect.Value, error) {
 			return reflect.Value{}, NewError(classTypeError, "%s: a SerializedBlob arrived (a KEEPSERIALIZED call) for a parameter of type %s; use *pyro.SerializedBlob", argPath(i), t)
 		}
 		return reflect.ValueOf(b), nil
+	}
+	if b, ok := v.([]byte); ok && t == bytesType {
+		return reflect.ValueOf(b), nil // the decoded argument is this call's own: no copy
 	}
 	rv, err := pyval.Convert(v, t)
 	if err != nil {

@@ -618,7 +618,7 @@ func (p *Proxy) decodeReply(msg *wire.Message, codec serializer.Codec) (reply, e
 	if msg.SerializerID != uint16(codec.ID()) {
 		return reply{}, fmt.Errorf("%w: reply used serializer %d, not %s", ErrProtocol, msg.SerializerID, codec.Name())
 	}
-	v, err := codec.Unmarshal(msg.Data)
+	v, err := serializer.UnmarshalOwned(codec, msg.Data) // the frame's own memory (wire.Message.Data)
 	if err != nil {
 		return reply{}, fmt.Errorf("%w: cannot decode reply: %w", ErrProtocol, err)
 	}
@@ -716,6 +716,12 @@ func (p *Proxy) call(ctx context.Context, method string, out any, args []any, kw
 func (p *Proxy) decodeInto(v, out any) error {
 	if out == nil {
 		return nil
+	}
+	if b, ok := v.([]byte); ok {
+		if bp, ok := out.(*[]byte); ok {
+			*bp = b // the decoded value is this call's own: no copy
+			return nil
+		}
 	}
 	if err := pyval.ToGo(v, out); err != nil {
 		return fmt.Errorf("result: %w", err)

@@ -465,7 +465,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if msg.Flags&wire.FlagKeepSerialized != 0 {
 		call, err = blobCall(msg, codec) // the payload stays serialized (blob.go)
 	} else {
-		call, err = serializer.UnmarshalCall(codec, msg.Data)
+		call, err = serializer.UnmarshalCallOwned(codec, msg.Data) // the frame's own memory (wire.Message.Data)
 	}
 	if err != nil {
 		// The request cannot be understood; report it (a SerializeError, as Pyro sends) and go

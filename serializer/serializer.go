@@ -192,6 +192,11 @@ func UnmarshalCall(c Codec, data []byte) (Call, error) {
 	if err != nil {
 		return Call{}, err
 	}
+	return callFrom(v)
+}
+
+// callFrom reads a call from its generic decoded form: a 4-tuple, or json's dict.
+func callFrom(v any) (Call, error) {
 	var obj, method, args, kwargs any
 	if d, ok := v.(*pyval.Dict); ok {
 		obj, _ = d.GetString("object")

@@ -51,5 +51,15 @@ func FuzzRoundTrip(f *testing.F, c serializer.Codec, sentinels ...error) {
 		if string(enc) != string(enc2) {
 			t.Fatalf("round trip changed the value:\n%q\n%q", enc, enc2)
 		}
+		if o, ok := c.(serializer.OwnedDecoder); ok {
+			// Decoding owned data (large bytes left in it) gives the same value.
+			vo, err := o.UnmarshalOwned(append([]byte(nil), data...))
+			if err != nil {
+				t.Fatalf("Unmarshal decodes %q but UnmarshalOwned fails: %v", data, err)
+			}
+			if enc3, err := c.Marshal(vo); err != nil || string(enc3) != string(enc) {
+				t.Fatalf("UnmarshalOwned of %q differs from Unmarshal (%v)", data, err)
+			}
+		}
 	})
 }

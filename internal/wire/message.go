@@ -19,7 +19,9 @@ type Message struct {
 	Seq          uint16 // sequence number; a reply carries its request's
 	SerializerID uint16 // serializer of Data (PingSerializerID on pings)
 	Annotations  []Annotation
-	Data         []byte
+	// Data is the payload. Read returns it in memory of its own, which the caller may keep:
+	// decoders leave large bytes values in it (serializer.OwnedDecoder) rather than copy them.
+	Data []byte
 }
 
 // Annotation returns the value of the annotation with the given key.

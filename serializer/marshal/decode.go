@@ -65,8 +65,14 @@ const (
 // beyond serializer.MaxDepth or back-references expanding beyond a multiple of the input size
 // serializer.ErrLimit, and marshal types Pyro never carries (code objects, Ellipsis,
 // StopIteration, self-containing structures) serializer.ErrUnsupported.
-func Unmarshal(data []byte) (any, error) {
-	d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data)}
+func Unmarshal(data []byte) (any, error) { return unmarshal(data, false) }
+
+// UnmarshalOwned is Unmarshal for data handed over (serializer.OwnedDecoder): bytes values of
+// serializer.AliasMin bytes or more are slices of data, not copies.
+func UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true) }
+
+func unmarshal(data []byte, alias bool) (any, error) {
+	d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data), alias: alias}
 	v, _, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -98,6 +104,7 @@ type decoder struct {
 	pos   int
 	refs  []ref
 	limit int
+	alias bool // data is owned: large bytes may be slices of it
 }
 
 func (d *decoder) malformed(msg string) error {
@@ -279,6 +286,9 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 			return nil, 0, err
 		}
 		b, _ := d.need(n)
+		if d.alias && n >= serializer.AliasMin {
+			return b[:n:n], 1 + n, nil
+		}
 		return append([]byte{}, b...), 1 + n, nil
 	case codeUnicode, codeInterned:
 		n, err := d.count(1)

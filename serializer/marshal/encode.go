@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/gopyro/pyro/pyval"
@@ -27,6 +28,9 @@ func Marshal(v any) ([]byte, error) {
 	}
 	return e.buf, nil
 }
+
+// tailRoom is the slack left after a large bytes value.
+const tailRoom = 64
 
 type encoder struct {
 	buf []byte
@@ -90,7 +94,9 @@ func (e *encoder) value(v any, depth int) error {
 		if err := e.size(len(x), "bytes"); err != nil {
 			return err
 		}
-		e.buf = append(e.buf, x...)
+		// One growth, with room for what usually follows (the rest of a call), so that a
+		// large payload is copied once.
+		e.buf = append(slices.Grow(e.buf, len(x)+tailRoom), x...)
 	case pyval.Tuple:
 		if len(x) < 256 {
 			e.buf = append(e.buf, codeSmallTuple, byte(len(x)))

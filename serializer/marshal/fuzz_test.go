@@ -5,6 +5,7 @@ import (
 
 	"github.com/gopyro/pyro/internal/codectest"
 	"github.com/gopyro/pyro/internal/pyvaltest"
+	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
@@ -27,5 +28,14 @@ func FuzzUnmarshal(f *testing.F) {
 		f.Add(codectest.MustHex(f, h))
 	}
 	codectest.AddRandomSeeds(f, Codec{}, 11, pyvaltest.All, 20)
+	// bytes large enough to be left in owned data (serializer.AliasMin), alone and in a call
+	big := make([]byte, serializer.AliasMin)
+	for _, v := range []any{big, pyval.Tuple{"obj", "put", pyval.Tuple{big, big[:10]}, pyval.NewDict(0)}} {
+		b, err := Codec{}.Marshal(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	codectest.FuzzRoundTrip(f, Codec{}, serializer.ErrMalformed, serializer.ErrLimit, serializer.ErrUnsupported)
 }

@@ -34,3 +34,10 @@ func (Codec) Marshal(v any) ([]byte, error) { return Marshal(v) }
 
 // Unmarshal decodes data; see the package function [Unmarshal].
 func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
+
+// UnmarshalOwned is UnmarshalOwned (serializer.OwnedDecoder).
+func (Codec) UnmarshalOwned(data []byte) (any, error) { return UnmarshalOwned(data) }
+
+// DecodeCallOwned reports false: marshal has no call decoder of its own, so
+// serializer.UnmarshalCallOwned decodes the generic tuple with UnmarshalOwned.
+func (Codec) DecodeCallOwned([]byte) (serializer.Call, bool) { return serializer.Call{}, false }

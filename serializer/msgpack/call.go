@@ -1,8 +1,6 @@
 package msgpack
 
 import (
-	"bytes"
-
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -11,11 +9,16 @@ import (
 // arguments array and keyword arguments map (or nil), without building the outer array or
 // boxing the two names (see serializer.CallDecoder). It reports false for anything else,
 // malformed input included, which serializer.UnmarshalCall then decodes the general way.
-func (Codec) DecodeCall(data []byte) (serializer.Call, bool) {
+func (Codec) DecodeCall(data []byte) (serializer.Call, bool) { return decodeCall(data, false) }
+
+// DecodeCallOwned is DecodeCall for data handed over (serializer.OwnedDecoder).
+func (Codec) DecodeCallOwned(data []byte) (serializer.Call, bool) { return decodeCall(data, true) }
+
+func decodeCall(data []byte, alias bool) (serializer.Call, bool) {
 	if len(data) == 0 || data[0] != 0x94 {
 		return serializer.Call{}, false
 	}
-	dec := decoder{data: data}
+	dec := decoder{data: data, alias: alias}
 	if n, ok := dec.count(); ok {
 		// the outer array and the names are not kept
 		n.items -= 4
@@ -113,5 +116,5 @@ func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 	} else if err := enc.value(call.Kwargs, 1); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(enc.buf.Bytes()), nil
+	return enc.result(), nil
 }

@@ -23,8 +23,14 @@ import (
 //
 // The values decoded from an input of up to 4 KiB share a few allocations, so keeping any
 // part of the result keeps all of it alive.
-func (Codec) Unmarshal(data []byte) (any, error) {
-	dec := decoder{data: data}
+func (Codec) Unmarshal(data []byte) (any, error) { return unmarshal(data, false) }
+
+// UnmarshalOwned is Unmarshal for data handed over (serializer.OwnedDecoder): bin values of
+// serializer.AliasMin bytes or more are slices of data, not copies.
+func (Codec) UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true) }
+
+func unmarshal(data []byte, alias bool) (any, error) {
+	dec := decoder{data: data, alias: alias}
 	if n, ok := dec.count(); ok {
 		dec.reserve(n)
 	}
@@ -47,9 +53,10 @@ func (Codec) Unmarshal(data []byte) (any, error) {
 // before decoding. Keeping any part of the decoded value keeps all of it alive,
 // which is why larger inputs allocate value by value (in chunks of a few).
 type decoder struct {
-	data []byte
-	pos  int
-	copy string // data as a string, made at the first str of a small input
+	data  []byte
+	pos   int
+	copy  string // data as a string, made at the first str of a small input
+	alias bool   // data is owned: large bins may be slices of it
 
 	slots slab.Slab[any] // the items of arrays, carved by list
 	dicts slab.Slab[pyval.Dict]
@@ -154,6 +161,16 @@ func malformed(format string, args ...any) error {
 func errEnd() error { return malformed("unexpected end of data") }
 
 // take consumes the next n bytes, or returns nil when fewer are left.
+// bin returns a checked bin of n bytes: a slice of the data when that is owned and the bin
+// large, a copy otherwise.
+func (dec *decoder) bin(n int) []byte {
+	b := dec.take(n)
+	if dec.alias && n >= serializer.AliasMin {
+		return b
+	}
+	return bytes.Clone(b)
+}
+
 func (dec *decoder) take(n int) []byte {
 	if n > len(dec.data)-dec.pos {
 		return nil
@@ -263,7 +280,7 @@ func (dec *decoder) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return bytes.Clone(dec.take(n)), nil
+		return dec.bin(n), nil
 	case 0xc7, 0xc8, 0xc9:
 		return dec.ext(u)
 	case 0xdc, 0xdd:

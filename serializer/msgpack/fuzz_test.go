@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro/internal/codectest"
+	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
@@ -48,6 +49,15 @@ func FuzzUnmarshal(f *testing.F) {
 		"81 d7320000000000000000 c0", "81 d73392400b0000000000 a0", "d633 92400b00",
 	} {
 		f.Add(codectest.MustHex(f, s))
+	}
+	// bytes large enough to be left in owned data (serializer.AliasMin), alone and in a call
+	big := make([]byte, serializer.AliasMin)
+	for _, v := range []any{big, pyval.Tuple{"obj", "put", pyval.Tuple{big, big[:10]}, pyval.NewDict(0)}} {
+		b, err := Codec{}.Marshal(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
 	codectest.FuzzRoundTrip(f, Codec{}, serializer.ErrMalformed, serializer.ErrLimit, serializer.ErrUnsupported)
 }

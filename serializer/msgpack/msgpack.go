@@ -97,7 +97,7 @@ func (Codec) Marshal(v any) ([]byte, error) {
 	if err := enc.value(v, 0); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(enc.buf.Bytes()), nil
+	return enc.result(), nil
 }
 
 // encoder is the per-call state, pooled so a call costs one allocation: the result.
@@ -112,8 +112,21 @@ var encoders = sync.Pool{New: func() any {
 	return enc
 }}
 
+// tailRoom is the slack left after a large bytes value, so that the few bytes after it
+// (the rest of a call) do not make its buffer grow, and copy it, again.
+const tailRoom = 64
+
 // maxPooled is the largest buffer kept for reuse, so one huge message does not pin memory.
 const maxPooled = 64 << 10
+
+// result returns the encoded bytes: a copy of a buffer that goes back to the pool, or the
+// buffer itself when it is too large to be pooled (a large payload is never copied twice).
+func (enc *encoder) result() []byte {
+	if enc.buf.Cap() > maxPooled {
+		return enc.buf.Bytes()
+	}
+	return bytes.Clone(enc.buf.Bytes())
+}
 
 func (enc *encoder) release() {
 	if enc.buf.Cap() > maxPooled {
@@ -154,6 +167,7 @@ func (enc *encoder) value(v any, depth int) error {
 		if err := e.EncodeBytesLen(len(x)); err != nil {
 			return err
 		}
+		enc.buf.Grow(len(x) + tailRoom) // one growth, with room for what usually follows
 		enc.buf.Write(x)
 		return nil
 	case pyval.Tuple:

@@ -103,6 +103,8 @@ type decoder struct {
 	stack []any  // elements of the containers being parsed
 	sb    []byte // the string being built
 	pend  rune   // an escaped high surrogate waiting for its low half
+	// noFast turns str's fast path (plainStr) off, for the fuzz test comparing the two.
+	noFast bool
 }
 
 func (d *decoder) fail(pos int, msg string) error {
@@ -855,6 +857,11 @@ func (d *decoder) stringStart() (raw, isBytes, ok bool, n int) {
 // str parses one string literal at d.pos (past its prefix) and any literals implicitly
 // concatenated to it.
 func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
+	if d.noFast {
+		// the general path only
+	} else if v, ok := d.plainStr(isBytes); ok {
+		return v, meta{}, nil
+	}
 	d.sb = d.sb[:0]
 	d.pend = 0
 	for {
@@ -880,6 +887,40 @@ func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
 	}
 	d.flush()
 	return string(d.sb), meta{}, nil
+}
+
+// plainStr is str's fast path for the usual literal, large ones above all (the base64 text
+// of a bytes value): one single-quoted run of printable ASCII without escapes, not followed
+// by another literal. It copies the run once, straight from the input; anything else, and
+// whatever fails, it leaves to the general path (reporting false, d.pos unchanged).
+func (d *decoder) plainStr(isBytes bool) (any, bool) {
+	data := d.data
+	q := data[d.pos]
+	i := d.pos + 1
+	if i < len(data) && data[i] == q {
+		return nil, false // empty or triple-quoted: the general path
+	}
+	for i < len(data) && data[i] != q {
+		if c := data[i]; c == '\\' || c < 0x20 || c >= 0x7f {
+			return nil, false
+		}
+		i++
+	}
+	if i >= len(data) {
+		return nil, false
+	}
+	save := d.pos
+	d.pos = i + 1
+	d.skip()
+	if _, _, ok, _ := d.stringStart(); ok {
+		d.pos = save // implicit concatenation
+		return nil, false
+	}
+	run := data[save+1 : i]
+	if isBytes {
+		return append([]byte(nil), run...), true
+	}
+	return string(run), true
 }
 
 // putRune adds a decoded code point to a str. Lone surrogates, which Go strings cannot hold,

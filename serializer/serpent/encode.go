@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 
 	"github.com/gopyro/pyro/internal/pyrepr"
@@ -27,6 +28,9 @@ func Marshal(v any) ([]byte, error) {
 // maxDecimalBits bounds the ints written in decimal: Python 3.11 refuses decimal literals
 // longer than 4300 digits (about 14284 bits), so larger ones go out in hex.
 const maxDecimalBits = 14000
+
+// tailRoom is the slack left after a large bytes value.
+const tailRoom = 64
 
 type encoder struct {
 	buf []byte
@@ -85,6 +89,9 @@ func (e *encoder) value(v any, depth int) error {
 		if err := open(depth); err != nil {
 			return err
 		}
+		// One growth, with room for what usually follows (the rest of a call), so that a
+		// large payload is encoded once and not copied again.
+		e.buf = slices.Grow(e.buf, base64.StdEncoding.EncodedLen(len(x))+tailRoom)
 		e.buf = append(e.buf, "{'data': '"...)
 		e.buf = base64.StdEncoding.AppendEncode(e.buf, x)
 		e.buf = append(e.buf, "', 'encoding': 'base64'}"...)

@@ -1,0 +1,40 @@
+package serializer
+
+// AliasMin is the size from which a decoder given owned data (OwnedDecoder) leaves a bytes
+// value in the data instead of copying it. Smaller values are copied, so that keeping one
+// does not keep a whole large frame alive.
+const AliasMin = 4 << 10
+
+// OwnedDecoder is implemented by codecs that can decode without copying large bytes values,
+// when the caller hands the data over: it will neither modify nor reuse it afterwards (a
+// received frame's payload). Bytes values of AliasMin bytes or more in the result may then
+// share the data's memory. Results are otherwise those of Unmarshal and DecodeCall.
+type OwnedDecoder interface {
+	UnmarshalOwned(data []byte) (any, error)
+	// DecodeCallOwned is CallDecoder.DecodeCall for owned data.
+	DecodeCallOwned(data []byte) (Call, bool)
+}
+
+// UnmarshalOwned is c.Unmarshal(data) for data handed over to the decoder (see
+// OwnedDecoder), which may then alias large bytes values into it.
+func UnmarshalOwned(c Codec, data []byte) (any, error) {
+	if d, ok := c.(OwnedDecoder); ok {
+		return d.UnmarshalOwned(data)
+	}
+	return c.Unmarshal(data)
+}
+
+// UnmarshalCallOwned is UnmarshalCall for data handed over to the decoder (see OwnedDecoder).
+func UnmarshalCallOwned(c Codec, data []byte) (Call, error) {
+	if d, ok := c.(OwnedDecoder); ok {
+		if call, ok := d.DecodeCallOwned(data); ok {
+			return call, nil
+		}
+		v, err := d.UnmarshalOwned(data)
+		if err != nil {
+			return Call{}, err
+		}
+		return callFrom(v)
+	}
+	return UnmarshalCall(c, data)
+}
