@@ -154,7 +154,7 @@ func TestRawPingPong(t *testing.T) {
 
 func TestSuiteRows(t *testing.T) {
 	var progress bytes.Buffer
-	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{1, 3}, Calls: 300, Rounds: 2, Progress: &progress})
+	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{1, 3}, Calls: 300, Rounds: 2, Progress: &progress, NoPayloads: true, Batch: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestSuiteRows(t *testing.T) {
 // The Python rows run real Pyro4 and Pyro5 clients against our daemon and their own daemons.
 func TestSuitePythonRows(t *testing.T) {
 	pytest.Require(t)
-	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{2}, Calls: 100, Rounds: 1, Python: true})
+	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{2}, Calls: 100, Rounds: 1, Python: true, NoPayloads: true, Batch: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestSuitePythonRows(t *testing.T) {
 func TestSuiteTarget(t *testing.T) {
 	pytest.Require(t)
 	g := startGoDaemon(t)
-	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{1}, Calls: 50, Rounds: 1, Target: g.URI.String(), Serializer: "json", Python: true})
+	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{1}, Calls: 50, Rounds: 1, Target: g.URI.String(), Serializer: "json", Python: true, Batch: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

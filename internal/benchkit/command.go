@@ -20,10 +20,13 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: pyro bench [flags]\n\n"+
-			"Measures small calls per second on loopback: a Go proxy calling echo(\"hello\") on a Go daemon\n"+
+			"Measures calls per second on loopback: a Go proxy calling echo(\"hello\") on a Go daemon\n"+
 			"(or on --target), beside a raw TCP ping-pong of the same frame sizes and net/rpc, and with\n"+
-			"--python, Python Pyro4 clients against that daemon and against a Python daemon. Rows are run\n"+
-			"in interleaved rounds so that changes in machine load hit them alike.\n\nFlags:\n")
+			"--python, Python Pyro4 clients against that daemon and against a Python daemon; batches of\n"+
+			"echo calls beside net/rpc with as many calls in flight; and bytes payloads (--payloads) as\n"+
+			"results and arguments with msgpack, marshal and serpent, beside a raw TCP ping-pong carrying\n"+
+			"the same bytes (with --python, also Go and Python Pyro4 clients of a Python daemon). Rows\n"+
+			"are run in interleaved rounds so that changes in machine load hit them alike.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	var (
@@ -31,6 +34,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		duration                 time.Duration
 		calls, rounds            int
 		python, verbose          bool
+		payloads                 string
+		batch                    int
 	)
 	// Short and long names for one variable, as cmd/pyro's other commands have them.
 	str := func(p *string, short, long, value, usage string) {
@@ -47,6 +52,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&rounds, "rounds", 10, "interleaved rounds (the table shows medians)")
 	fs.IntVar(&rounds, "r", 10, "short for --rounds")
 	str(&target, "t", "target", "", "URI of a daemon serving echo(str) to call instead of an in-process Go daemon")
+	str(&payloads, "", "payloads", "1KB,64KB,1MB,16MB", "sizes of the bytes payload rows (results and arguments; \"none\" for none)")
+	fs.IntVar(&batch, "batch", 100, "echo calls per batch in the batch rows (0: no batch rows)")
 	fs.BoolVar(&python, "python", false, "also measure Python Pyro4 clients (needs /usr/bin/python3 with Pyro4)")
 	fs.BoolVar(&verbose, "verbose", false, "report progress on stderr")
 	fs.BoolVar(&verbose, "v", false, "short for --verbose")
@@ -68,6 +75,14 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "error:", err)
 		return 2
 	}
+	sizes, perr := parseSizes(payloads)
+	if perr != nil {
+		fmt.Fprintln(stderr, "error:", perr)
+		return 2
+	}
+	if batch == 0 {
+		batch = -1
+	}
 	if python {
 		if err := CheckPython(); err != nil {
 			fmt.Fprintln(stderr, "error:", err)
@@ -75,7 +90,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	opts := Options{Serializer: ser, Callers: callers, Duration: duration, Calls: int64(calls),
-		Rounds: rounds, Target: target, Python: python}
+		Rounds: rounds, Target: target, Python: python, Payloads: sizes, NoPayloads: len(sizes) == 0, Batch: batch}
 	if verbose {
 		opts.Progress = stderr
 	}
@@ -89,6 +104,29 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// parseSizes reads "1KB,64KB,1MB,16MB" (or "none").
+func parseSizes(s string) ([]int, error) {
+	if s == "none" || s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.ToUpper(strings.TrimSpace(f))
+		mult := 1
+		if num, ok := strings.CutSuffix(f, "MB"); ok {
+			f, mult = num, 1<<20
+		} else if num, ok := strings.CutSuffix(f, "KB"); ok {
+			f, mult = num, 1<<10
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--payloads: %q is not a size like 64KB", f)
+		}
+		out = append(out, n*mult)
+	}
+	return out, nil
 }
 
 // parseCallers reads "1,16".

@@ -12,7 +12,7 @@ import (
 
 func TestCommandTable(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := benchkit.Command(context.Background(), []string{"--calls", "200", "--rounds", "2", "-c", "1,2", "-s", "msgpack", "-v"}, &stdout, &stderr)
+	code := benchkit.Command(context.Background(), []string{"--calls", "200", "--rounds", "2", "-c", "1,2", "-s", "msgpack", "-v", "--payloads", "none", "--batch", "0"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
@@ -37,7 +37,7 @@ func TestCommandTable(t *testing.T) {
 func TestCommandPython(t *testing.T) {
 	pytest.Require(t)
 	var stdout, stderr bytes.Buffer
-	code := benchkit.Command(context.Background(), []string{"--calls", "40", "--rounds", "1", "--callers", "1", "--python"}, &stdout, &stderr)
+	code := benchkit.Command(context.Background(), []string{"--calls", "40", "--rounds", "1", "--callers", "1", "--python", "--payloads", "none", "--batch", "0"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}

@@ -29,7 +29,18 @@ class Echo(object):
     def echo(self, message):
         return message
 
+@Pyro4.expose
+class Payload(object):
+    blobs = {}
+    def blob(self, n):
+        if n not in self.blobs:
+            self.blobs[n] = bytes(range(256)) * (n // 256) + bytes(n % 256)
+        return self.blobs[n]
+    def put(self, data):
+        return len(data)
+
 daemon = Pyro4.Daemon(host="127.0.0.1", port=0)
+daemon.register(Payload(), sys.argv[2])
 print("URI =", daemon.register(Echo(), sys.argv[1]), flush=True)
 daemon.requestLoop()
 `
@@ -42,9 +53,16 @@ import sys, threading, time, Pyro4
 uri, serializer, callers, message = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 Pyro4.config.SERIALIZER = serializer
 proxies = [Pyro4.Proxy(uri) for _ in range(callers)]
-for p in proxies:
-    if p.echo(message) != message:
-        sys.exit("echo returned the wrong value")
+try:
+    for p in proxies:
+        if p.echo(message) != message:
+            sys.exit("echo returned the wrong value")
+except Pyro4.errors.CommunicationError as e:
+    if "rejected" not in str(e):
+        raise
+    # a Python daemon's thread pool is full (Pyro4's THREADPOOL_SIZE is 40)
+    print("refused", str(e).replace("\n", " "), flush=True)
+    sys.exit(0)
 print("ready", flush=True)
 for line in sys.stdin:
     cmd, arg = line.split()
@@ -95,6 +113,7 @@ var pyro5ClientScript = strings.NewReplacer(
 	"import sys, threading, time, Pyro4", "import sys, threading, time, Pyro5.api",
 	"Pyro4.config.SERIALIZER", "Pyro5.api.config.SERIALIZER",
 	"Pyro4.Proxy(uri)", "Pyro5.api.Proxy(uri)",
+	"Pyro4.errors.", "Pyro5.errors.",
 	"        p, n = proxies[i], 0\n", "        p, n = proxies[i], 0\n        p._pyroClaimOwnership()\n",
 ).Replace(pythonClientScript)
 
@@ -191,7 +210,7 @@ func StartPyro5Daemon(ctx context.Context) (*PythonDaemon, error) {
 }
 
 func startPythonDaemon(ctx context.Context, pyro5 bool, script string) (*PythonDaemon, error) {
-	p, err := startPython(pyro5, script, ObjectID)
+	p, err := startPython(pyro5, script, ObjectID, PayloadID)
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +273,10 @@ func startPythonClient(ctx context.Context, pyro5 bool, uri, serializer string, 
 	if err != nil {
 		return nil, err
 	}
+	if why, ok := strings.CutPrefix(line, "refused "); ok {
+		p.stop()
+		return nil, &RefusedError{Reason: why}
+	}
 	if line != "ready" {
 		p.stop()
 		return nil, fmt.Errorf("benchkit: python client printed %q, want ready", line)
@@ -300,6 +323,14 @@ func (c *PythonClient) PID() int { return c.proc.cmd.Process.Pid }
 func (c *PythonClient) Close() error {
 	c.proc.stop()
 	return nil
+}
+
+// RefusedError is StartPythonClient's error when the daemon refused a connection: a Python
+// daemon serves at most its thread pool's size (Pyro4's THREADPOOL_SIZE, 40) at once.
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string {
+	return "benchkit: the daemon refused a connection: " + e.Reason
 }
 
 // limitedBuffer keeps the first max bytes written to it (a subprocess's stderr).

@@ -2,6 +2,7 @@ package benchkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,9 +34,24 @@ type Options struct {
 	// a Pyro4 daemon, and, without Target, Pyro5's client against the Go daemon and against a
 	// Pyro5 daemon (our daemon serves both protocols).
 	Python bool
+	// Payloads lists the sizes of the bytes payload rows (bytes results and arguments,
+	// PayloadSerializers, beside a raw TCP ping-pong of the same sizes); nil means
+	// DefaultPayloads, and NoPayloads none.
+	Payloads []int
+	// NoPayloads leaves the payload rows out.
+	NoPayloads bool
+	// Batch is the number of echo calls in a batch row (100 by default; negative: no batch
+	// rows).
+	Batch int
 	// Progress, when set, receives a line as each row's setup begins.
 	Progress io.Writer
 }
+
+// DefaultPayloads are the payload sizes measured by default: 1 KB, 64 KB, 1 MB, 16 MB.
+var DefaultPayloads = []int{1 << 10, 64 << 10, 1 << 20, 16 << 20}
+
+// PayloadSerializers are the codecs of the payload rows (json cannot carry bytes).
+var PayloadSerializers = []string{"msgpack", "marshal", "serpent"}
 
 func (o *Options) defaults() error {
 	if o.Serializer == "" {
@@ -54,6 +70,15 @@ func (o *Options) defaults() error {
 	}
 	if o.Rounds <= 0 {
 		o.Rounds = 10
+	}
+	if o.Payloads == nil && !o.NoPayloads {
+		o.Payloads = DefaultPayloads
+	}
+	if o.NoPayloads {
+		o.Payloads = nil
+	}
+	if o.Batch == 0 {
+		o.Batch = 100
 	}
 	return nil
 }
@@ -83,6 +108,13 @@ type Row struct {
 	// CPUComplete says whether Total.CPU covers both ends of the call: false when one end is
 	// a Target outside this machine's view.
 	CPUComplete bool
+	// Base names the row this one's "× raw" compares with (same Callers); empty: RowRaw.
+	Base string
+	// Bytes is the payload each call moves (payload rows), for the MB/s column.
+	Bytes int
+	// Refused, when set, says why the row could not run: a Python daemon refused the
+	// connections of that many callers (its thread pool is smaller).
+	Refused string
 }
 
 // Rate is the median of the rounds' call rates.
@@ -142,6 +174,11 @@ func (r *Report) Find(name string, callers int) (Row, bool) {
 // target is a prepared row.
 type target struct {
 	name     string
+	base     string
+	bytes    int
+	perCall  int64 // calls one invocation makes (a batch's size); 0 means 1
+	warm     int64 // warm-up invocations; 0 means 20 per caller
+	refused  string
 	callers  int
 	goAllocs bool
 	cpuAll   bool
@@ -172,6 +209,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}()
 
 	targetURI, goName, pyName := opts.Target, RowGoTarget, RowPyTarget
+	payloadURI := "" // the in-process daemon's Payload object; no payload rows against a Target
 	if targetURI == "" {
 		g, err := StartGoDaemon()
 		if err != nil {
@@ -179,6 +217,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		cleanup = append(cleanup, g.Close)
 		targetURI, goName, pyName = g.URI.String(), RowGoGo, RowPyGo
+		payloadURI = g.PayloadURI.String()
 	}
 	var err error
 	if rep.Sizes, err = MeasureSizes(ctx, targetURI, opts.Serializer); err != nil {
@@ -248,6 +287,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		progress("starting a Python %s client with %d caller(s) for %s", which, n, name)
 		c, err := start(ctx, uri, opts.Serializer, n)
+		if refused, ok := errors.AsType[*RefusedError](err); ok {
+			progress("%s, %d callers: refused (%s)", name, n, refused.Reason)
+			targets = append(targets, &target{name: name, callers: n, refused: refused.Reason})
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -293,16 +337,30 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	if err := addBatchTargets(ctx, &targets, opts, targetURI, rpcSrv, progress); err != nil {
+		return nil, err
+	}
+	if err := addPayloadTargets(ctx, &targets, opts, payloadURI, pyDaemon, progress); err != nil {
+		return nil, err
+	}
 
 	// Warm up (connections, pools, the Python interpreter) before timing anything.
 	for _, t := range targets {
-		if _, err := t.run(ctx, int64(t.callers)*20, 0); err != nil {
+		if t.refused != "" {
+			continue
+		}
+		warm := t.warm
+		if warm == 0 {
+			warm = int64(t.callers) * 20
+		}
+		if _, err := t.run(ctx, warm, 0); err != nil {
 			return nil, fmt.Errorf("%s, %d callers: %w", t.name, t.callers, err)
 		}
 	}
 	rows := make([]Row, len(targets))
 	for i, t := range targets {
-		rows[i] = Row{Name: t.name, Callers: t.callers, GoAllocs: t.goAllocs, CPUComplete: t.cpuAll}
+		rows[i] = Row{Name: t.name, Callers: t.callers, GoAllocs: t.goAllocs, CPUComplete: t.cpuAll,
+			Base: t.base, Bytes: t.bytes, Refused: t.refused}
 	}
 	sliceCalls := opts.Calls / int64(opts.Rounds)
 	if opts.Calls > 0 && sliceCalls == 0 {
@@ -312,9 +370,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	for round := range opts.Rounds {
 		progress("round %d of %d", round+1, opts.Rounds)
 		for i, t := range targets {
+			if t.refused != "" {
+				continue
+			}
 			s, err := Measure(t.pids, func() (Sample, error) { return t.run(ctx, sliceCalls, sliceTime) })
 			if err != nil {
 				return nil, fmt.Errorf("%s, %d callers: %w", t.name, t.callers, err)
+			}
+			if t.perCall > 0 {
+				s.Calls *= t.perCall // a batch row counts the calls in its batches
 			}
 			rows[i].Rounds = append(rows[i].Rounds, s)
 			rows[i].Total = rows[i].Total.Add(s)
@@ -334,10 +398,21 @@ func (r *Report) WriteTable(w io.Writer) error {
 		Message, o.Serializer, r.Sizes.Request, r.Sizes.Response, r.CPUs, orDash(r.Load))
 	fmt.Fprintf(w, "medians of %d interleaved rounds\n\n", o.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tcallers\tcalls/s\tspread\t× raw\tCPU µs/call\t× raw CPU\tallocs/call")
+	fmt.Fprintln(tw, "\tcallers\tcalls/s\tMB/s\tspread\t× raw\tCPU µs/call\t× raw CPU\tallocs/call")
 	for _, row := range r.Rows {
-		raw, hasRaw := r.Find(RowRaw, row.Callers)
-		ratio, cpu, cpuRatio, allocs := "-", "-", "-", "-"
+		if row.Refused != "" {
+			fmt.Fprintf(tw, "%s\t%d\trefused\t-\t-\t-\t-\t-\t-\n", row.Name, row.Callers)
+			continue
+		}
+		base := row.Base
+		if base == "" {
+			base = RowRaw
+		}
+		raw, hasRaw := r.Find(base, row.Callers)
+		ratio, cpu, cpuRatio, allocs, mbs := "-", "-", "-", "-", "-"
+		if row.Bytes > 0 {
+			mbs = fmt.Sprintf("%.0f", row.Rate()*float64(row.Bytes)/1e6)
+		}
 		if hasRaw {
 			ratio = fmt.Sprintf("%.2f", row.RatioTo(raw))
 		}
@@ -351,12 +426,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if row.GoAllocs {
 			allocs = fmt.Sprintf("%.1f", row.Total.AllocsPerCall())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), spread(row.Rounds), ratio, cpu, cpuRatio, allocs)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), mbs, spread(row.Rounds), ratio, cpu, cpuRatio, allocs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	note := "\nspread: interquartile range of the rounds' rates over their median. × raw CPU: the raw\n" +
+	note := "\nspread: interquartile range of the rounds' rates over their median. × raw: the rate over\n" +
+		"the raw TCP ping-pong's of the same frame sizes and callers (payload rows: the raw row of\n" +
+		"their size and direction; batch rows: calls/s over the raw ping-pong's round trips/s).\n" +
+		"MB/s: payload bytes moved per second. refused: a Python daemon (40 threads) refused that\n" +
+		"many connections. × raw CPU: the raw\n" +
 		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n" +
 		"when both run in this process"
 	if o.Python {
