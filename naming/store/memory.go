@@ -21,6 +21,7 @@ type Memory struct {
 	mu      sync.RWMutex
 	entries map[string]memEntry
 	names   *btree.BTreeG[string] // every name, in byte order, for prefix ranges
+	tagged  map[string]nameSet    // the names having each tag, for metadata queries
 	next    uint64                // the seq of the next new name
 	closed  bool
 }
@@ -32,6 +33,33 @@ type memEntry struct {
 	tags []string // normalized
 }
 
+// nameSet is a set of names.
+type nameSet = map[string]struct{}
+
+// index moves name's entries in the tag index from the tags old to the tags new (both
+// normalized); the caller holds the write lock.
+func (s *Memory) index(name string, old, new []string) {
+	for _, t := range old {
+		if _, keep := slices.BinarySearch(new, t); keep {
+			continue
+		}
+		if set := s.tagged[t]; set != nil {
+			delete(set, name)
+			if len(set) == 0 {
+				delete(s.tagged, t)
+			}
+		}
+	}
+	for _, t := range new {
+		set := s.tagged[t]
+		if set == nil {
+			set = make(nameSet)
+			s.tagged[t] = set
+		}
+		set[name] = struct{}{}
+	}
+}
+
 // btreeDegree suits short strings: nodes of up to 63 names, a few cache lines of headers.
 const btreeDegree = 32
 
@@ -39,7 +67,7 @@ var _ Store = (*Memory)(nil)
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{entries: make(map[string]memEntry), names: btree.NewOrderedG[string](btreeDegree)}
+	return &Memory{entries: make(map[string]memEntry), names: btree.NewOrderedG[string](btreeDegree), tagged: make(map[string]nameSet)}
 }
 
 // Register implements Store.
@@ -65,6 +93,7 @@ func (s *Memory) Register(ctx context.Context, name, uri string, metadata []stri
 		s.next++
 		s.names.ReplaceOrInsert(name)
 	}
+	s.index(name, old.tags, tags)
 	s.entries[name] = memEntry{old.seq, uri, tags}
 	return nil
 }
@@ -110,6 +139,7 @@ func (s *Memory) SetMetadata(ctx context.Context, name string, metadata []string
 	if !ok {
 		return notFound(name)
 	}
+	s.index(name, e.tags, tags)
 	s.entries[name] = memEntry{e.seq, e.uri, tags}
 	return nil
 }
@@ -124,8 +154,9 @@ func (s *Memory) Remove(ctx context.Context, name string) (bool, error) {
 	if s.closed {
 		return false, ErrClosed
 	}
-	_, ok := s.entries[name]
+	e, ok := s.entries[name]
 	if ok {
+		s.index(name, e.tags, nil)
 		delete(s.entries, name)
 		s.names.Delete(name)
 	}
@@ -156,6 +187,7 @@ func (s *Memory) RemoveMatching(ctx context.Context, f Filter, keep ...string) (
 		}
 	})
 	for _, name := range doomed {
+		s.index(name, s.entries[name].tags, nil)
 		delete(s.entries, name)
 		s.names.Delete(name)
 	}
@@ -203,23 +235,52 @@ func (s *Memory) List(ctx context.Context, f Filter) ([]Entry, error) {
 }
 
 // each calls fn, under the caller's lock, for every entry whose name m's name criteria select,
-// in no particular order. A prefix reads only the names that have it.
+// in no particular order, and for at least those its metadata criteria select (the caller
+// applies matchTags). A prefix, or a regex's literal prefix, reads only the names that have
+// it; metadata criteria read only the names having the tags, from the tag index.
 func (s *Memory) each(m *matcher, fn func(string, memEntry)) {
-	if m.prefix == "" {
+	if prefix := m.rangePrefix(); prefix != "" {
+		s.names.AscendGreaterOrEqual(prefix, func(name string) bool {
+			if !strings.HasPrefix(name, prefix) {
+				return false
+			}
+			if m.matchName(name) {
+				fn(name, s.entries[name])
+			}
+			return true
+		})
+		return
+	}
+	switch {
+	case m.all != nil:
+		// The names having every tag are among those having the rarest one.
+		var smallest nameSet
+		for i, t := range m.all {
+			set := s.tagged[t]
+			if i == 0 || len(set) < len(smallest) {
+				smallest = set
+			}
+		}
+		for name := range smallest {
+			fn(name, s.entries[name])
+		}
+	case m.any != nil:
+		seen := make(nameSet)
+		for _, t := range m.any {
+			for name := range s.tagged[t] {
+				if _, dup := seen[name]; !dup {
+					seen[name] = struct{}{}
+					fn(name, s.entries[name])
+				}
+			}
+		}
+	default:
 		for name, e := range s.entries {
 			if m.matchName(name) {
 				fn(name, e)
 			}
 		}
-		return
 	}
-	s.names.AscendGreaterOrEqual(m.prefix, func(name string) bool {
-		if !strings.HasPrefix(name, m.prefix) {
-			return false
-		}
-		fn(name, s.entries[name])
-		return true
-	})
 }
 
 // Count implements Store.
@@ -242,5 +303,6 @@ func (s *Memory) Close() error {
 	s.closed = true
 	s.entries = nil
 	s.names = nil
+	s.tagged = nil
 	return nil
 }

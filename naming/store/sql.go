@@ -531,7 +531,9 @@ func scan(ctx context.Context, q querier, m *matcher, fn func(id int64, e Entry)
 		// are put in id order afterwards.
 		rows, err = q.QueryContext(ctx, sel+`WHERE n.name >= ? ORDER BY n.name`, m.prefix)
 	case m.hasRegex:
-		rows, err = q.QueryContext(ctx, sel+`ORDER BY n.name`)
+		// From the pattern's literal prefix on, if it has one; the loop stops at the first
+		// name past it.
+		rows, err = q.QueryContext(ctx, sel+`WHERE n.name >= ? ORDER BY n.name`, m.rePrefix)
 	case m.all != nil:
 		rows, err = q.QueryContext(ctx, sel+`WHERE n.id IN (SELECT object FROM pyro_metadata
 			WHERE metadata IN (SELECT value FROM json_each(?))
@@ -579,7 +581,7 @@ func scan(ctx context.Context, q querier, m *matcher, fn func(id int64, e Entry)
 		}
 		if !have || id != curID {
 			finish()
-			if m.prefix != "" && !strings.HasPrefix(name, m.prefix) {
+			if p := m.rangePrefix(); p != "" && !strings.HasPrefix(name, p) {
 				have = false
 				break
 			}

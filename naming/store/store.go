@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -129,6 +130,7 @@ type matcher struct {
 	prefix   string
 	hasRegex bool
 	re       *regexp.Regexp
+	rePrefix string   // the literal text every match of re starts with
 	all, any []string // normalized, valid UTF-8
 	none     bool     // the metadata asked for cannot be stored, so nothing matches
 }
@@ -173,8 +175,46 @@ func compileFilter(f Filter) (*matcher, error) {
 			return nil, fmt.Errorf("%w: %s", ErrInvalidRegex, err)
 		}
 		m.re, m.hasRegex = re, true
+		m.rePrefix = literalPrefix(f.Regex)
 	}
 	return m, nil
+}
+
+// literalPrefix is the literal text every match of the pattern expr starts with ("" when
+// there is none or it is not certain): regexp's LiteralPrefix misses it behind the anchor a
+// name match needs, so it is read from the parsed pattern.
+func literalPrefix(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	for re.Op == syntax.OpCapture && len(re.Sub) == 1 {
+		re = re.Sub[0]
+	}
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	for _, sub := range subs {
+		switch {
+		case sub.Op == syntax.OpBeginText:
+			continue
+		case sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0:
+			return string(sub.Rune)
+		}
+		break
+	}
+	return ""
+}
+
+// rangePrefix is the prefix every name m selects starts with: the Prefix, or the literal
+// start of the Regex; "" when there is none. Stores read only that range of their names.
+func (m *matcher) rangePrefix() string {
+	if m.prefix != "" {
+		return m.prefix
+	}
+	return m.rePrefix
 }
 
 // matchName applies the name criteria (prefix, regex).
