@@ -56,3 +56,30 @@ func sizeName(n int) string {
 	}
 	return fmt.Sprintf("%dKB", n>>10)
 }
+
+// BenchmarkBatch runs batches of 100 echo calls (one round trip each); calls/s counts the
+// calls inside them:
+//
+//	go test -run '^$' -bench Batch -benchmem .
+func BenchmarkBatch(b *testing.B) {
+	g := benchGoDaemon(b)
+	for _, ser := range []string{"serpent", "msgpack"} {
+		b.Run(ser, func(b *testing.B) {
+			p, err := benchkit.NewProxy(context.Background(), g.URI.String(), ser)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			const n = 100
+			call := benchkit.BatchCaller(p, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := call(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds(), "calls/s")
+		})
+	}
+}

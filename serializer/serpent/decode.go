@@ -3,6 +3,7 @@ package serpent
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"math/big"
 	"strconv"
@@ -900,6 +901,7 @@ func (d *decoder) plainStr(isBytes bool) (any, bool) {
 	if i < len(data) && data[i] == q {
 		return nil, false // empty or triple-quoted: the general path
 	}
+	i = plainRun(data, i, q)
 	for i < len(data) && data[i] != q {
 		if c := data[i]; c == '\\' || c < 0x20 || c >= 0x7f {
 			return nil, false
@@ -921,6 +923,27 @@ func (d *decoder) plainStr(isBytes bool) (any, bool) {
 		return append([]byte(nil), run...), true
 	}
 	return string(run), true
+}
+
+// plainRun skips, eight bytes at a time, from i over bytes that are printable ASCII other
+// than the quote q and the backslash, and returns where such a run may end (plainStr checks
+// the rest byte by byte). A long literal (the base64 of a large bytes value) goes fast.
+func plainRun(data []byte, i int, q byte) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	// hasByte(w, c): some byte of w equals c; hasLess(w, c): some byte is below c (c <= 128).
+	hasZero := func(w uint64) bool { return (w-ones)&^w&highs != 0 }
+	for ; i+8 <= len(data); i += 8 {
+		w := binary.LittleEndian.Uint64(data[i:])
+		if w&highs != 0 || // non-ASCII
+			(w-0x20*ones)&^w&highs != 0 || // a byte below 0x20
+			hasZero(w^(0x7f*ones)) || hasZero(w^(uint64(q)*ones)) || hasZero(w^('\\'*ones)) {
+			return i
+		}
+	}
+	return i
 }
 
 // putRune adds a decoded code point to a str. Lone surrogates, which Go strings cannot hold,

@@ -11,7 +11,10 @@ import (
 // FuzzPlainStr checks str's fast path against the general one: a literal decodes to the
 // same value whichever path takes it.
 func FuzzPlainStr(f *testing.F) {
-	for _, s := range []string{"", "abc", "a'b", `a\nb`, "QUJD", "tab\there", "é", "x' 'y", "x' b'y"} {
+	for _, s := range []string{"", "abc", "a'b", `a\nb`, "QUJD", "tab\there", "é", "x' 'y", "x' b'y",
+		// long enough for the eight-byte scan, with a byte it must stop at in a later word
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=", "QUJDREVGR0hJ\\SktMTU5PUFFS", "QUJDREVGR0hJSktM'TU5PUFFS",
+		"QUJDREVGR0hJSk\ttMTU5PUFFS", "QUJDREVGR0hJSktMTU5\x7fPUFFS", "QUJDREVGR0hJSktMTU5éPUFFS"} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
