@@ -3,6 +3,7 @@ package benchkit
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/gopyro/pyro"
 )
@@ -12,18 +13,23 @@ const PayloadID = "bench.payload"
 
 // Payload is the remote object of the payload benchmarks, as Pyro4's hugetransfer example:
 // Blob(n) returns n bytes (a bytes result), Put(data) returns len(data) (a bytes argument).
+// Its methods are safe for concurrent calls.
 type Payload struct {
-	blob []byte
+	mu   sync.Mutex
+	blob []byte // never written once made: calls share it read-only
 }
 
 // Blob returns n bytes; the same backing array every time, so the daemon's own work is
 // the call's, not the making of the value.
 func (p *Payload) Blob(n int) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if n > len(p.blob) {
-		p.blob = make([]byte, n)
-		for i := range p.blob {
-			p.blob[i] = byte(i)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i)
 		}
+		p.blob = b
 	}
 	return p.blob[:n]
 }
