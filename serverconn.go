@@ -270,13 +270,18 @@ func (c *serverConn) sniff() {
 // marshal encodes a reply's value in the connection's protocol: for Pyro5, the class-dicts
 // of Pyro's own classes in Pyro5's spelling.
 func (c *serverConn) marshal(codec serializer.Codec, v any) ([]byte, error) {
+	return c.marshalInto(nil, codec, v)
+}
+
+// marshalInto is marshal into dst (serializer.AppendMarshal), a reused buffer or nil.
+func (c *serverConn) marshalInto(dst []byte, codec serializer.Codec, v any) ([]byte, error) {
 	if c.proto == Pyro5 {
 		var err error
 		if v, err = toPyro5Values(v); err != nil {
 			return nil, err
 		}
 	}
-	return codec.Marshal(v)
+	return serializer.AppendMarshal(codec, dst, v)
 }
 
 // connError classifies a read failure the way a proxy's errors are: ErrSecurity, ErrProtocol,
@@ -757,14 +762,16 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 	result, err := withProxies(result, c.d.replacer)
 	var data []byte
 	if err == nil {
-		data, err = c.marshal(codec, result)
+		data, err = c.marshalInto(getLargeBuf(), codec, result)
 	}
 	if err != nil {
 		return c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 	}
 	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
 	c.annotateReply(reply, s.replySet(), c.correlationID(req), true)
-	return c.write(reply) == nil
+	ok := c.write(reply) == nil
+	putLargeBuf(data) // written, and the codec's own memory (largebuf.go)
+	return ok
 }
 
 func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec, err error, tb []string) *wire.Message {

@@ -21,8 +21,10 @@ import (
 // carry (unhashable dict keys, str that is not UTF-8, a Go type with no Python form) gives an
 // error wrapping serializer.ErrUnsupported; nesting beyond serializer.MaxDepth (a cycle, say)
 // one wrapping serializer.ErrLimit.
-func Marshal(v any) ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 128)}
+func Marshal(v any) ([]byte, error) { return appendMarshal(make([]byte, 0, 128), v) }
+
+func appendMarshal(dst []byte, v any) ([]byte, error) {
+	e := encoder{buf: dst}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

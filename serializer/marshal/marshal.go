@@ -35,6 +35,9 @@ func (Codec) Marshal(v any) ([]byte, error) { return Marshal(v) }
 // Unmarshal decodes data; see the package function [Unmarshal].
 func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
 
+// AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
+func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshal(dst, v) }
+
 // UnmarshalOwned is UnmarshalOwned (serializer.OwnedDecoder).
 func (Codec) UnmarshalOwned(data []byte) (any, error) { return UnmarshalOwned(data) }
 

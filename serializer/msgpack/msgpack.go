@@ -119,6 +119,18 @@ const tailRoom = 64
 // maxPooled is the largest buffer kept for reuse, so one huge message does not pin memory.
 const maxPooled = 64 << 10
 
+// AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
+func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) {
+	enc := encoders.Get().(*encoder)
+	defer enc.release()
+	own := enc.buf // the encoder's pooled buffer, put back below
+	enc.buf = *bytes.NewBuffer(dst)
+	err := enc.value(v, 0)
+	out := enc.buf.Bytes()
+	enc.buf = own
+	return out, err
+}
+
 // result returns the encoded bytes: a copy of a buffer that goes back to the pool, or the
 // buffer itself when it is too large to be pooled (a large payload is never copied twice).
 func (enc *encoder) result() []byte {

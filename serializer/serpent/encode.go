@@ -16,8 +16,10 @@ import (
 // Marshal encodes v as serpent text, header included. See the package documentation for the
 // exact forms and for the values Python cannot read (they give an error wrapping
 // serializer.ErrUnsupported; nesting beyond serializer.MaxDepth wraps serializer.ErrLimit).
-func Marshal(v any) ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 128)}
+func Marshal(v any) ([]byte, error) { return appendMarshal(make([]byte, 0, 128), v) }
+
+func appendMarshal(dst []byte, v any) ([]byte, error) {
+	e := encoder{buf: dst}
 	e.buf = append(e.buf, Header...)
 	if err := e.value(v, 0); err != nil {
 		return nil, err

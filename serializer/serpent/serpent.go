@@ -63,6 +63,9 @@ func (Codec) Name() string { return "serpent" }
 // Marshal encodes v, in canonical pyval form or any Go value pyval converts, as serpent text.
 func (Codec) Marshal(v any) ([]byte, error) { return Marshal(v) }
 
+// AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
+func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshal(dst, v) }
+
 // Unmarshal decodes serpent text into canonical pyval form.
 func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
 

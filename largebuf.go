@@ -1,0 +1,30 @@
+package pyro
+
+import "sync"
+
+// Large results are encoded into buffers reused across calls: a fresh megabyte costs page
+// faults and clearing on every call, which dominated the time of a large result. Only the
+// daemon's own encodings come back here, after their frame is written (never a caller's
+// bytes, such as a SerializedBlob's); sync.Pool lets the GC take idle ones back.
+const (
+	largeBufMin = 64 << 10  // smaller encodings are cheap to make
+	largeBufMax = 256 << 20 // larger ones are not kept
+)
+
+var largeBufs sync.Pool // of *[]byte, empty, with cap in [largeBufMin, largeBufMax]
+
+// getLargeBuf returns an empty pooled buffer, or nil when there is none.
+func getLargeBuf() []byte {
+	if p, ok := largeBufs.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// putLargeBuf keeps b for reuse if it is large; the caller must hold no other reference.
+func putLargeBuf(b []byte) {
+	if c := cap(b); c >= largeBufMin && c <= largeBufMax {
+		b = b[:0]
+		largeBufs.Put(&b)
+	}
+}

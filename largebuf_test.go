@@ -1,0 +1,60 @@
+package pyro_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/pyrotest"
+)
+
+type filler struct{}
+
+// Fill returns n bytes of b: each call's result is its own pattern.
+func (filler) Fill(b, n int) []byte { return bytes.Repeat([]byte{byte(b)}, n) }
+
+// Large results are encoded into buffers reused across calls (largebuf.go): concurrent calls
+// on several connections must each get their own bytes, in every codec that carries bytes.
+func TestLargeResultsReuseBuffersSafely(t *testing.T) {
+	uri := pyrotest.Serve(t, filler{})
+	for _, ser := range []string{"msgpack", "marshal", "serpent"} {
+		t.Run(ser, func(t *testing.T) {
+			p := pyrotest.NewProxy(t, uri, pyro.WithSerializer(ser))
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for g := range 8 {
+				wg.Go(func() {
+					for i := range 4 {
+						b, n := (g*10+i)%256, 4<<20+g*1000+i
+						var out []byte
+						if err := p.Call(context.Background(), "fill", &out, b, n); err != nil {
+							errs <- err
+							return
+						}
+						if len(out) != n || !allByte(out, byte(b)) {
+							errs <- fmt.Errorf("call %d/%d: %d bytes, not %d bytes of %d", g, i, len(out), n, b)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func allByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x != c {
+			return false
+		}
+	}
+	return true
+}
