@@ -2,10 +2,11 @@ package pyro
 
 import "sync"
 
-// Large results are encoded into buffers reused across calls: a fresh megabyte costs page
-// faults and clearing on every call, which dominated the time of a large result. Only the
-// daemon's own encodings come back here, after their frame is written (never a caller's
-// bytes, such as a SerializedBlob's); sync.Pool lets the GC take idle ones back.
+// Large results and requests are encoded into buffers reused across calls: a fresh megabyte
+// costs page faults and clearing on every call, which dominated the time of a large payload.
+// Only the daemon's and the proxy's own encodings come back here, after their frame is
+// written (never a caller's bytes, such as a SerializedBlob's); sync.Pool lets the GC take
+// idle ones back.
 const (
 	largeBufMin = 64 << 10  // smaller encodings are cheap to make
 	largeBufMax = 256 << 20 // larger ones are not kept

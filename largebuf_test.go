@@ -16,9 +16,13 @@ type filler struct{}
 // Fill returns n bytes of b: each call's result is its own pattern.
 func (filler) Fill(b, n int) []byte { return bytes.Repeat([]byte{byte(b)}, n) }
 
-// Large results are encoded into buffers reused across calls (largebuf.go): concurrent calls
-// on several connections must each get their own bytes, in every codec that carries bytes.
-func TestLargeResultsReuseBuffersSafely(t *testing.T) {
+// Check reports whether data is n bytes of b.
+func (filler) Check(data []byte, b, n int) bool { return len(data) == n && allByte(data, byte(b)) }
+
+// Large results and requests are encoded into buffers reused across calls (largebuf.go):
+// concurrent calls on several connections must each get, and send, their own bytes, in every
+// codec that carries bytes.
+func TestLargePayloadsReuseBuffersSafely(t *testing.T) {
 	uri := pyrotest.Serve(t, filler{})
 	for _, ser := range []string{"msgpack", "marshal", "serpent"} {
 		t.Run(ser, func(t *testing.T) {
@@ -36,6 +40,11 @@ func TestLargeResultsReuseBuffersSafely(t *testing.T) {
 						}
 						if len(out) != n || !allByte(out, byte(b)) {
 							errs <- fmt.Errorf("call %d/%d: %d bytes, not %d bytes of %d", g, i, len(out), n, b)
+							return
+						}
+						var ok bool
+						if err := p.Call(context.Background(), "check", &ok, out, b, n); err != nil || !ok {
+							errs <- fmt.Errorf("call %d/%d: the daemon did not receive %d bytes of %d (%v)", g, i, n, b, err)
 							return
 						}
 					}

@@ -555,7 +555,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 			flags |= wire.FlagOneway
 		}
 	}
-	req, codec, err := p.request(c.proto, objectID, method, args, kwargs, flags)
+	req, codec, isBlob, err := p.request(c.proto, objectID, method, args, kwargs, flags)
 	if err != nil {
 		p.release(c)
 		return reply{}, fmt.Errorf("pyro: %s: cannot serialize arguments: %w", method, err)
@@ -565,6 +565,9 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	appendAnnotations(&req, anns)
 	setCorrelation(ctx, c, &req)
 	msg, err := p.roundTrip(ctx, c, &req)
+	if !isBlob {
+		putLargeBuf(req.Data) // written (or failed): the encoder's memory, not a blob's bytes
+	}
 	if err != nil {
 		p.discard(c)
 		return reply{}, err
@@ -586,28 +589,31 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 }
 
 // request serializes a call with the proxy's codec, or passes a SerializedBlob through in
-// its own (blob.go). For Pyro5 the arguments' class-dicts take Pyro5's spelling.
-func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (wire.Message, serializer.Codec, error) {
+// its own (blob.go). For Pyro5 the arguments' class-dicts take Pyro5's spelling. isBlob says
+// the payload is a SerializedBlob's bytes; otherwise it is the encoder's own.
+func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (req wire.Message, codec serializer.Codec, isBlob bool, err error) {
 	if b, err := blobArgument(args, kwargs); b != nil || err != nil {
 		if err != nil {
-			return wire.Message{}, nil, err
+			return wire.Message{}, nil, true, err
 		}
-		return p.blobRequest(proto, objectID, method, b, flags)
+		req, codec, err = p.blobRequest(proto, objectID, method, b, flags)
+		return req, codec, true, err
 	}
-	args, kwargs, err := argsWithProxies(args, kwargs)
+	args, kwargs, err = argsWithProxies(args, kwargs)
 	if err != nil {
-		return wire.Message{}, nil, err
+		return wire.Message{}, nil, false, err
 	}
 	if proto == Pyro5 && !(allScalar(args) && kwargs.Len() == 0) {
 		if args, kwargs, err = pyro5Args(args, kwargs); err != nil {
-			return wire.Message{}, nil, err
+			return wire.Message{}, nil, false, err
 		}
 	}
-	data, err := serializer.MarshalCall(p.codec, serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	// A reused buffer (largebuf.go); invoke gives it back once the request is written.
+	data, err := serializer.AppendMarshalCall(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
 	if err != nil {
-		return wire.Message{}, nil, err
+		return wire.Message{}, nil, false, err
 	}
-	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, nil
+	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, false, nil
 }
 
 // decodeReply decodes a RESULT, which comes in the codec of the request (codec).

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gopyro/pyro/internal/pyvaltest"
+	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
 
@@ -33,6 +34,37 @@ func TestAppendMarshal(t *testing.T) {
 			}
 			if &got[0] != &dst[0] {
 				t.Errorf("%s: AppendMarshal did not use the room in dst", c.Name())
+			}
+		}
+	}
+}
+
+// AppendMarshalCall writes after dst exactly what MarshalCall writes, for every codec.
+func TestAppendMarshalCall(t *testing.T) {
+	big := bytes.Repeat([]byte{9}, 100<<10)
+	kw := pyval.NewDict(1)
+	kw.Set("timeout", 2.5)
+	for _, c := range codecs {
+		for _, call := range []serializer.Call{
+			{Object: "obj", Method: "put", Args: []any{big}},
+			{Object: "obj", Method: "echo", Args: []any{"hello", int64(3)}, Kwargs: kw},
+			{Object: "obj", Method: "none"},
+		} {
+			if c.Name() == "json" && call.Method == "put" {
+				continue // json carries no bytes
+			}
+			want, err := serializer.MarshalCall(c, call)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name(), err)
+			}
+			dst := make([]byte, 3, 256<<10)
+			copy(dst, "abc")
+			got, err := serializer.AppendMarshalCall(c, dst, call)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name(), err)
+			}
+			if string(got[:3]) != "abc" || !bytes.Equal(got[3:], want) || &got[0] != &dst[0] {
+				t.Errorf("%s: AppendMarshalCall of %s differs from MarshalCall or left dst", c.Name(), call.Method)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package msgpack
 
 import (
+	"bytes"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -100,21 +101,40 @@ func (dec *decoder) header(fix, wide byte) (int, bool) {
 func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 	enc := encoders.Get().(*encoder)
 	defer enc.release()
-	enc.buf.WriteByte(0x94) // fixarray of 4
-	if err := enc.str(call.Object); err != nil {
+	if err := enc.call(call); err != nil {
 		return nil, err
 	}
+	return enc.result(), nil
+}
+
+// AppendEncodeCall is EncodeCall into dst (serializer.CallAppender).
+func (Codec) AppendEncodeCall(dst []byte, call serializer.Call) ([]byte, error) {
+	enc := encoders.Get().(*encoder)
+	defer enc.release()
+	own := enc.buf // the encoder's pooled buffer, put back below
+	enc.buf = *bytes.NewBuffer(dst)
+	err := enc.call(call)
+	out := enc.buf.Bytes()
+	enc.buf = own
+	return out, err
+}
+
+func (enc *encoder) call(call serializer.Call) error {
+	enc.buf.WriteByte(0x94) // fixarray of 4
+	if err := enc.str(call.Object); err != nil {
+		return err
+	}
 	if err := enc.str(call.Method); err != nil {
-		return nil, err
+		return err
 	}
 	// the tuple is depth 0, its items depth 1
 	if err := enc.array(call.Args, 1); err != nil {
-		return nil, err
+		return err
 	}
 	if call.Kwargs == nil {
 		enc.buf.WriteByte(0xc0)
 	} else if err := enc.value(call.Kwargs, 1); err != nil {
-		return nil, err
+		return err
 	}
-	return enc.result(), nil
+	return nil
 }
