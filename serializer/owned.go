@@ -1,14 +1,20 @@
 package serializer
 
 // AliasMin is the size from which a decoder given owned data (OwnedDecoder) leaves a bytes
-// value in the data instead of copying it. Smaller values are copied, so that keeping one
-// does not keep a whole large frame alive.
+// value in the data instead of copying it, if the value is also at least half the data.
+// Other values are copied, so that keeping one never keeps alive more than twice its size
+// (a small value, a whole large frame).
 const AliasMin = 4 << 10
+
+// Alias reports whether a bytes value of n bytes in owned data of dataLen bytes is left in
+// it (see AliasMin).
+func Alias(n, dataLen int) bool { return n >= AliasMin && 2*n >= dataLen }
 
 // OwnedDecoder is implemented by codecs that can decode without copying large bytes values,
 // when the caller hands the data over: it will neither modify nor reuse it afterwards (a
 // received frame's payload). Bytes values of AliasMin bytes or more in the result may then
-// share the data's memory. Results are otherwise those of Unmarshal and DecodeCall.
+// share the data's memory (see AliasMin). Results are otherwise those of Unmarshal and
+// DecodeCall.
 type OwnedDecoder interface {
 	UnmarshalOwned(data []byte) (any, error)
 	// DecodeCallOwned is CallDecoder.DecodeCall for owned data.

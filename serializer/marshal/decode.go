@@ -68,7 +68,7 @@ const (
 func Unmarshal(data []byte) (any, error) { return unmarshal(data, false) }
 
 // UnmarshalOwned is Unmarshal for data handed over (serializer.OwnedDecoder): bytes values of
-// serializer.AliasMin bytes or more are slices of data, not copies.
+// serializer.AliasMin bytes or more (serializer.Alias) are slices of data, not copies.
 func UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true) }
 
 func unmarshal(data []byte, alias bool) (any, error) {
@@ -286,7 +286,7 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 			return nil, 0, err
 		}
 		b, _ := d.need(n)
-		if d.alias && n >= serializer.AliasMin {
+		if d.alias && serializer.Alias(n, len(d.data)) {
 			return b[:n:n], 1 + n, nil
 		}
 		return append([]byte{}, b...), 1 + n, nil

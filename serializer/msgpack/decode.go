@@ -26,7 +26,7 @@ import (
 func (Codec) Unmarshal(data []byte) (any, error) { return unmarshal(data, false) }
 
 // UnmarshalOwned is Unmarshal for data handed over (serializer.OwnedDecoder): bin values of
-// serializer.AliasMin bytes or more are slices of data, not copies.
+// serializer.AliasMin bytes or more (serializer.Alias) are slices of data, not copies.
 func (Codec) UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true) }
 
 func unmarshal(data []byte, alias bool) (any, error) {
@@ -162,10 +162,10 @@ func errEnd() error { return malformed("unexpected end of data") }
 
 // take consumes the next n bytes, or returns nil when fewer are left.
 // bin returns a checked bin of n bytes: a slice of the data when that is owned and the bin
-// large, a copy otherwise.
+// large (serializer.Alias), a copy otherwise.
 func (dec *decoder) bin(n int) []byte {
 	b := dec.take(n)
-	if dec.alias && n >= serializer.AliasMin {
+	if dec.alias && serializer.Alias(n, len(dec.data)) {
 		return b
 	}
 	return bytes.Clone(b)
