@@ -12,16 +12,15 @@ type Annotation = framing.Annotation
 
 // Message is one Pyro4 message. Data is the plain payload (see the package comment for
 // compression and HMAC). Annotations go on the wire in slice order; keys must be unique,
-// 4 ASCII characters each.
+// 4 ASCII characters each. Read returns Data in memory of its own, which the caller may keep:
+// decoders leave large bytes values in it (serializer.OwnedDecoder) rather than copy them.
 type Message struct {
 	Type         uint16 // Connect, ConnectOK, ConnectFail, Invoke, Result or Ping
 	Flags        uint16 // Flag* bits
 	Seq          uint16 // sequence number; a reply carries its request's
 	SerializerID uint16 // serializer of Data (PingSerializerID on pings)
 	Annotations  []Annotation
-	// Data is the payload. Read returns it in memory of its own, which the caller may keep:
-	// decoders leave large bytes values in it (serializer.OwnedDecoder) rather than copy them.
-	Data []byte
+	Data         []byte
 }
 
 // Annotation returns the value of the annotation with the given key.
