@@ -47,12 +47,34 @@ func (t *targets) nameServer(ctx context.Context) (*naming.Client, error) {
 	if t.ns != nil {
 		return t.ns, nil
 	}
-	ns, err := naming.Locate(ctx, t.cfg.NSHost, t.cfg.NSPort, pyro.WithConfig(t.cfg.Proxy))
-	if err != nil {
-		return nil, err
+	var ns *naming.Client
+	var err error
+	for _, proto := range t.protocols() {
+		ns, err = naming.Locate(ctx, t.cfg.NSHost, t.cfg.NSPort, pyro.WithConfig(t.cfg.Proxy), pyro.WithProtocol(proto))
+		if err == nil {
+			if err = ns.Ping(ctx); err != nil {
+				ns.Close()
+			}
+		}
+		if err == nil {
+			t.ns = ns
+			return ns, nil
+		}
+		if !errors.Is(err, pyro.ErrWrongProtocol) {
+			return nil, err
+		}
 	}
-	t.ns = ns
-	return ns, nil
+	return nil, err
+}
+
+// protocols are the wire protocols to try on a daemon, in order: Pyro5 first, so that Go
+// daemons (which speak both) answer in Pyro5's spelling as for Pyro5's gateway; Pyro4 for a
+// daemon that speaks only that. An HMAC key rules Pyro5 out.
+func (t *targets) protocols() []pyro.WireProtocol {
+	if len(t.cfg.Proxy.HMACKey) > 0 {
+		return []pyro.WireProtocol{pyro.Pyro4}
+	}
+	return []pyro.WireProtocol{pyro.Pyro5, pyro.Pyro4}
 }
 
 // nsFailed forgets the name server client after a communication failure, so that the next
@@ -119,15 +141,11 @@ func (t *targets) get(ctx context.Context, name string) (*target, error) {
 	return tg, nil
 }
 
-// bind makes and connects a proxy for u: Pyro5 first (so Go daemons answer in Pyro5's
-// spelling, as for Pyro5's gateway), Pyro4 for a daemon that only speaks that.
+// bind makes and connects a proxy for u, in the first of t.protocols the daemon speaks.
 func (t *targets) bind(ctx context.Context, u pyro.URI) (*pyro.Proxy, error) {
 	var p *pyro.Proxy
 	var err error
-	for _, proto := range []pyro.WireProtocol{pyro.Pyro5, pyro.Pyro4} {
-		if proto == pyro.Pyro5 && len(t.cfg.Proxy.HMACKey) > 0 {
-			continue // Pyro5 has no HMAC
-		}
+	for _, proto := range t.protocols() {
 		if p, err = pyro.NewProxyURI(u, t.proxyOptions(proto)...); err != nil {
 			return nil, err
 		}
