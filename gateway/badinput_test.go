@@ -1,0 +1,144 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/echoserver"
+	"github.com/gopyro/pyro/gateway"
+	"github.com/gopyro/pyro/pyrotest"
+)
+
+// TestBadInput sends what a gateway must refuse: each a clear 4xx, and a good call after each
+// still answers.
+func TestBadInput(t *testing.T) {
+	ns := startGoNS(t)
+	startGoEcho(t, ns)
+	base := startGoGateway(t, ns, gateway.Config{Expose: `test\.`, GatewayKey: "k", MaxBodyBytes: 1024})
+	key := map[string]string{"X-Pyro-Gateway-Key": "k"}
+	jsonKey := map[string]string{"X-Pyro-Gateway-Key": "k", "Content-Type": "application/json"}
+	cases := []struct {
+		name, method, path string
+		header             map[string]string
+		body               string
+		status             int
+		says               string
+	}{
+		{"malformed JSON", "POST", "pyro/test.echoserver/echo", jsonKey, `{"message": [1, 2`, 400, "malformed JSON"},
+		{"JSON neither array nor object", "POST", "pyro/test.echoserver/echo", jsonKey, `"just a string"`, 400, "must be an array"},
+		{"unknown name", "GET", "pyro/test.nobody/echo", key, "", 404, `"unknown name: test.nobody"`},
+		{"name outside --expose", "GET", "pyro/Pyro.NameServer/list", key, "", 403, "access to the requested object has been denied"},
+		{"listing outside --expose", "GET", "api/names?prefix=Pyro", key, "", 200, `"entries": []`},
+		{"huge body", "POST", "pyro/test.echoserver/echo", jsonKey, `["` + strings.Repeat("x", 100_000) + `"]`, 413, "limited to 1024 bytes"},
+		{"wrong gateway key", "GET", "pyro/test.echoserver/echo?message=1", map[string]string{"X-Pyro-Gateway-Key": "nope"}, "", 403, "incorrect gateway api key"},
+		{"no gateway key", "GET", "pyro/test.echoserver/echo?message=1", nil, "", 403, "incorrect gateway api key"},
+		{"no gateway key for the listing", "GET", "api/names", nil, "", 403, "incorrect gateway api key"},
+		{"bad listing regex", "GET", "api/names?regex=(", key, "", 400, "regex"},
+		{"malformed correlation id", "GET", "pyro/test.echoserver/echo?message=1", map[string]string{"X-Pyro-Gateway-Key": "k", "X-Pyro-Correlation-Id": "xyz"}, "", 400, "badly formed hexadecimal UUID string"},
+		{"no method", "GET", "pyro/test.echoserver/", key, "", 404, "Not Found"},
+		{"method not allowed", "DELETE", "pyro/test.echoserver/echo", key, "", 405, "Method Not Allowed"},
+	}
+	for _, c := range cases {
+		a := do(t, c.method, base+c.path, c.header, c.body)
+		if a.status != c.status || !strings.Contains(a.body, c.says) {
+			t.Errorf("%s: got %d %q, want %d saying %q", c.name, a.status, a.body, c.status, c.says)
+		}
+		if a.status >= 400 && a.status < 500 && strings.Contains(a.body, ".go:") {
+			t.Errorf("%s: the answer shows Go internals: %s", c.name, a.body)
+		}
+		if ok := do(t, "GET", base+"pyro/test.echoserver/echo?message=still+here", key, ""); ok.status != 200 || ok.body != `"still here"` {
+			t.Fatalf("after %s: the gateway answered %d %s", c.name, ok.status, ok.body)
+		}
+	}
+}
+
+// TestJSONBody passes typed arguments in a POST body, positional and by keyword.
+func TestJSONBody(t *testing.T) {
+	ns := startGoNS(t)
+	startGoEcho(t, ns)
+	base := startGoGateway(t, ns, gateway.Config{Expose: `test\.`})
+	h := map[string]string{"Content-Type": "application/json"}
+	for body, want := range map[string]string{
+		`[{"a": [1, 2.5, null, true], "é": "ü"}]`: `{"a": [1, 2.5, null, true], "é": "ü"}`,
+		`{"message": [1, 12345678901234567890123]}`: `[1, 12345678901234567890123]`,
+	} {
+		a := do(t, "POST", base+"pyro/test.echoserver/echo", h, body)
+		if a.status != 200 || a.body != want {
+			t.Errorf("POST %s: got %d %s, want 200 %s", body, a.status, a.body, want)
+		}
+	}
+	// A form body, as Pyro4's gateway reads it.
+	a := do(t, "POST", base+"pyro/test.echoserver/echo", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "message=from+a+form")
+	if a.status != 200 || a.body != `"from a form"` {
+		t.Errorf("form POST: got %d %s", a.status, a.body)
+	}
+}
+
+// TestLimitsAndCancellation: calls beyond MaxInFlight get 503, and a call whose HTTP client
+// goes away frees its place at once (its context is cancelled), long before the slow method
+// would have returned.
+func TestLimitsAndCancellation(t *testing.T) {
+	ns := startGoNS(t)
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
+	echo := echoserver.New(nil)
+	echo.SlowDelay = 4 * time.Second // the daemon's shutdown at the end waits for it
+	uri, err := echo.Register(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, ns, echoserver.ObjectID, uri, nil)
+	base := startGoGateway(t, ns, gateway.Config{Expose: `test\.`, MaxInFlight: 1})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan error, 1)
+	go func() { // the slow call, retried until it has the place (the probes below may take it)
+		for {
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+"pyro/test.echoserver/slow", nil)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				started <- err
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusServiceUnavailable {
+				started <- nil
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	var busy time.Time // when the slow call was seen in flight: it ends 4 s after it began, at the latest 4 s after this
+	for {
+		a := get(t, base+"pyro/test.echoserver/echo?message=1")
+		if a.status == http.StatusServiceUnavailable {
+			if a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "too many calls in flight") {
+				t.Errorf("503 without Retry-After or reason: %v %s", a.header, a.body)
+			}
+			busy = time.Now()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow call never filled the one place in flight (last answer %d %s)", a.status, a.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-started; err == nil {
+		t.Fatal("the slow call was answered before its client went away")
+	}
+	for {
+		a := get(t, base+"pyro/test.echoserver/echo?message=1")
+		if a.status == 200 {
+			break
+		}
+		if time.Since(busy) > 3500*time.Millisecond {
+			t.Fatalf("the place of a call whose client went away was not freed before the call would have ended: %d %s", a.status, a.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
