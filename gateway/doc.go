@@ -24,3 +24,6 @@
 //
 // The gateway imports the name server client (package naming), never the name server.
 package gateway
+
+// The README's screenshot of the console, taken in headless Chromium by TestConsole:
+//go:generate go test -run ^TestConsole$ -count=1 -screenshot ../docs/console.png
