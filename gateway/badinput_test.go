@@ -63,7 +63,7 @@ func TestJSONBody(t *testing.T) {
 	base := startGoGateway(t, ns, gateway.Config{Expose: `test\.`})
 	h := map[string]string{"Content-Type": "application/json"}
 	for body, want := range map[string]string{
-		`[{"a": [1, 2.5, null, true], "é": "ü"}]`: `{"a": [1, 2.5, null, true], "é": "ü"}`,
+		`[{"a": [1, 2.5, null, true], "é": "ü"}]`:   `{"a": [1, 2.5, null, true], "é": "ü"}`,
 		`{"message": [1, 12345678901234567890123]}`: `[1, 12345678901234567890123]`,
 	} {
 		a := do(t, "POST", base+"pyro/test.echoserver/echo", h, body)
