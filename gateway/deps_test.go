@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestGatewayLinksNoServerNorBrowser: the gateway is a name server client, not a name server
+// TestDepsNoServerNorBrowser: the gateway is a name server client, not a name server
 // (no naming/nameserver, no storage, no SQLite), and chromedp is for its tests only.
-func TestGatewayLinksNoServerNorBrowser(t *testing.T) {
+func TestDepsNoServerNorBrowser(t *testing.T) {
 	goCmd, err := exec.LookPath("go") // go test puts its own GOROOT/bin first in PATH
 	if err != nil {
 		t.Fatal("no go command:", err)
