@@ -32,7 +32,7 @@ func (a nsAddr) env() []string {
 }
 
 // startPyro5NS runs Pyro5's name server (Python) on a free loopback port.
-func startPyro5NS(t *testing.T) nsAddr {
+func startPyro5NS(t testing.TB) nsAddr {
 	t.Helper()
 	line := pytest.StartPyro5(t, nil, "URI = ", "-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0")
 	u, err := pyro.ParseURI(line)
@@ -43,20 +43,20 @@ func startPyro5NS(t *testing.T) nsAddr {
 }
 
 // startGoNS runs our name server on a free loopback port.
-func startGoNS(t *testing.T) nsAddr {
+func startGoNS(t testing.TB) nsAddr {
 	t.Helper()
 	s := pyrotest.NewNameServer(t, nameserver.Config{})
 	return nsAddr{s.URI().Host, s.URI().Port}
 }
 
 // startPyro5Echo runs Pyro5's echo server, registered as test.echoserver.
-func startPyro5Echo(t *testing.T, ns nsAddr) {
+func startPyro5Echo(t testing.TB, ns nsAddr) {
 	t.Helper()
 	pytest.StartPyro5(t, ns.env(), "echoserver running", "-m", "Pyro5.utils.echoserver", "-H", "127.0.0.1", "-n")
 }
 
 // startPyro5Values runs testdata/values5.py, registered as test.values.
-func startPyro5Values(t *testing.T, ns nsAddr) {
+func startPyro5Values(t testing.TB, ns nsAddr) {
 	t.Helper()
 	script, err := filepath.Abs(filepath.Join("testdata", "values5.py"))
 	if err != nil {
@@ -66,7 +66,7 @@ func startPyro5Values(t *testing.T, ns nsAddr) {
 }
 
 // startGoEcho serves our echo server and registers it as test.echoserver.
-func startGoEcho(t *testing.T, ns nsAddr) {
+func startGoEcho(t testing.TB, ns nsAddr) {
 	t.Helper()
 	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
 	uri, err := echoserver.New(io.Discard).Register(d)
@@ -76,7 +76,7 @@ func startGoEcho(t *testing.T, ns nsAddr) {
 	register(t, ns, echoserver.ObjectID, uri, nil)
 }
 
-func register(t *testing.T, ns nsAddr, name string, uri pyro.URI, meta []string) {
+func register(t testing.TB, ns nsAddr, name string, uri pyro.URI, meta []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -92,7 +92,7 @@ func register(t *testing.T, ns nsAddr, name string, uri pyro.URI, meta []string)
 
 // startPyro5Gateway runs Pyro5's HTTP gateway (Python) in front of ns and returns its base
 // URL ("http://127.0.0.1:port/").
-func startPyro5Gateway(t *testing.T, ns nsAddr, args ...string) string {
+func startPyro5Gateway(t testing.TB, ns nsAddr, args ...string) string {
 	t.Helper()
 	line := pytest.StartPyro5(t, ns.env(), "Pyro HTTP gateway running on ",
 		append([]string{"-m", "Pyro5.utils.httpgateway", "-H", "127.0.0.1", "-p", "0"}, args...)...)
@@ -100,7 +100,7 @@ func startPyro5Gateway(t *testing.T, ns nsAddr, args ...string) string {
 }
 
 // startGoGateway serves our gateway in front of ns and returns its base URL.
-func startGoGateway(t *testing.T, ns nsAddr, cfg gateway.Config) string {
+func startGoGateway(t testing.TB, ns nsAddr, cfg gateway.Config) string {
 	t.Helper()
 	cfg.NSHost, cfg.NSPort = ns.host, ns.port
 	gw, err := gateway.New(cfg)
@@ -121,7 +121,7 @@ type answer struct {
 }
 
 // do sends a request (GET without body, else POST) and reads the answer.
-func do(t *testing.T, method, url string, header map[string]string, body string) answer {
+func do(t testing.TB, method, url string, header map[string]string, body string) answer {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -148,12 +148,12 @@ func do(t *testing.T, method, url string, header map[string]string, body string)
 	return answer{res.StatusCode, res.Header.Get("Content-Type"), string(b), res.Header}
 }
 
-func get(t *testing.T, url string) answer { return do(t, http.MethodGet, url, nil, "") }
+func get(t testing.TB, url string) answer { return do(t, http.MethodGet, url, nil, "") }
 
 // chromiumPath is Debian's chromium, which scripts/test installs.
 const chromiumPath = "/usr/bin/chromium"
 
-func requireChromium(t *testing.T) {
+func requireChromium(t testing.TB) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the console test needs Debian's chromium at %s (apt-get install chromium; scripts/test installs it): %v", chromiumPath, err)
