@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gopyro/pyro/pyval"
 	pjson "github.com/gopyro/pyro/serializer/json"
@@ -86,7 +87,7 @@ func parseQuery(q string, into *params) {
 // unquotePlus is Python's urllib.parse.unquote_plus (errors="replace").
 func unquotePlus(s string) string {
 	if !strings.ContainsAny(s, "%+") {
-		return strings.ToValidUTF8(s, "\uFFFD")
+		return validUTF8(s)
 	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
@@ -100,7 +101,26 @@ func unquotePlus(s string) string {
 			b = append(b, c)
 		}
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return validUTF8(string(b))
+}
+
+// validUTF8 replaces each invalid byte with U+FFFD, as Python's "replace" error handler does
+// (Go's strings.ToValidUTF8 replaces a whole run with one).
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func isHex(c byte) bool {
