@@ -502,6 +502,10 @@ func (p *Proxy) checkAnswerProtocol(ctx context.Context, c *clientConn) error {
 // to, if any, as Pyro5's proxies pass on current_context.correlation_id, so that it follows a
 // chain of calls.
 func setCorrelation(ctx context.Context, c *clientConn, m *wire.Message) {
+	if id, ok := correlationFrom(ctx); ok { // WithCorrelationID, correlation.go
+		m.SetAnnotation(wire.AnnCorrelation, id[:])
+		return
+	}
 	if c.proto != Pyro5 {
 		return
 	}

@@ -36,12 +36,12 @@ func (g *Gateway) serveCall(w http.ResponseWriter, r *http.Request, path string)
 		forbiddenName(w)
 		return
 	}
-	corr, err := correlationID(r.Header.Get("X-Pyro-Correlation-Id"))
+	corr, corrID, err := correlation(r.Header.Get("X-Pyro-Correlation-Id"))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, dumpsJSON(exceptionDict("builtins.ValueError", []any{err.Error()}, nil)))
 		return
 	}
-	ctx := r.Context()
+	ctx := pyro.WithCorrelationID(r.Context(), corrID) // the daemon sees it, as Pyro5's gateway sends it
 	if g.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, g.cfg.Timeout)

@@ -94,6 +94,7 @@ var valueCases = []diffCase{
 	g("pyro/test.values/answer"),
 	g("pyro/test.values/fire?x=1"),
 	g("pyro/test.values/$meta").as(ruleMeta),
+	g("pyro/test.values/correlation").with("X-Pyro-Correlation-Id", "{ABCDEF00-1111-2222-3333-222244449999}"),
 	g("pyro/Pyro.NameServer/lookup?name=test.values"),
 }
 

@@ -2,7 +2,7 @@
 # json serializer does: tuples, sets, datetimes, decimals, uuids, class-dicts, big ints,
 # floats, non-ASCII text. Registered as test.values in the name server (PYRO_NS_HOST/PORT).
 import datetime, decimal, uuid
-from Pyro5.api import Daemon, expose, locate_ns, oneway
+from Pyro5.api import Daemon, current_context, expose, locate_ns, oneway
 
 
 class Point:
@@ -51,6 +51,9 @@ class Values:
 
     def nested(self):
         return {"b": [1, {"z": None, "a": True}], "a": {}}
+
+    def correlation(self):
+        return str(current_context.correlation_id)
 
     def add(self, a, b):
         return a + b
