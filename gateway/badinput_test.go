@@ -39,6 +39,7 @@ func TestBadInput(t *testing.T) {
 		{"no gateway key for the listing", "GET", "api/names", nil, "", 403, "incorrect gateway api key"},
 		{"bad listing regex", "GET", "api/names?regex=(", key, "", 400, "regex"},
 		{"malformed correlation id", "GET", "pyro/test.echoserver/echo?message=1", map[string]string{"X-Pyro-Gateway-Key": "k", "X-Pyro-Correlation-Id": "xyz"}, "", 400, "badly formed hexadecimal UUID string"},
+		{"a generator", "GET", "pyro/test.echoserver/generator", key, "", 500, "item stream"},
 		{"no method", "GET", "pyro/test.echoserver/", key, "", 404, "Not Found"},
 		{"method not allowed", "DELETE", "pyro/test.echoserver/echo", key, "", 405, "Method Not Allowed"},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gopyro/pyro"
 )
@@ -40,6 +41,8 @@ func classify(err error) (class, msg string) {
 		return "Pyro5.errors.CommunicationError", "the daemon refused the connection"
 	case errors.Is(err, pyro.ErrCommunication):
 		return "Pyro5.errors.CommunicationError", "cannot connect to the object's daemon"
+	case strings.Contains(err.Error(), "returned an item stream"): // pyro.Proxy.Call's refusal
+		return "Pyro5.errors.PyroError", "the method returns an item stream (a generator), which the gateway does not relay"
 	case errors.Is(err, errUnserializable):
 		return "Pyro5.errors.SerializeError", "the result cannot be written as JSON"
 	}
