@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -141,5 +142,27 @@ func TestLimitsAndCancellation(t *testing.T) {
 			t.Fatalf("the place of a call whose client went away was not freed before the call would have ended: %d %s", a.status, a.body)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNoNameServer: with no name server where it is said to be, a call is a 500 NamingError
+// as in Pyro5's gateway, quickly, and the gateway keeps answering.
+func TestNoNameServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	base := startGoGateway(t, nsAddr{"127.0.0.1", port}, gateway.Config{Expose: `test\.`})
+	for range 3 {
+		a := get(t, base+"pyro/test.echoserver/echo?message=1")
+		want := `{"__class__": "Pyro5.errors.NamingError", "__exception__": true, "args": ["failed to locate the nameserver"], "attributes": {}}`
+		if a.status != 500 || a.body != want {
+			t.Fatalf("without a name server: %d %s", a.status, a.body)
+		}
+	}
+	if a := get(t, base+"api/names"); a.status != 500 || !strings.Contains(a.body, "NamingError") {
+		t.Errorf("listing without a name server: %d %s", a.status, a.body)
 	}
 }

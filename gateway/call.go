@@ -31,7 +31,9 @@ func (g *Gateway) serveCall(w http.ResponseWriter, r *http.Request, path string)
 		forbiddenKey(w)
 		return
 	}
-	p.remove("$key")
+	if g.cfg.GatewayKey != "" {
+		p.remove("$key") // without a key, Pyro5 passes $key on as an argument
+	}
 	if !g.Exposed(name) {
 		forbiddenName(w)
 		return

@@ -25,12 +25,13 @@ type targets struct {
 	nsMu sync.Mutex
 	ns   *naming.Client // nil until located, and again after it failed
 
-	mu     sync.Mutex
-	byName map[string]*target
+	mu      sync.Mutex
+	byName  map[string]*target
+	retired map[*pyro.Proxy]struct{} // out of the pool, closed a minute later
 }
 
 func newTargets(cfg Config) *targets {
-	return &targets{cfg: cfg, byName: map[string]*target{}}
+	return &targets{cfg: cfg, byName: map[string]*target{}, retired: map[*pyro.Proxy]struct{}{}}
 }
 
 // proxyOptions are the options of every proxy the gateway makes: the configured base,
@@ -131,14 +132,32 @@ func (t *targets) get(ctx context.Context, name string) (*target, error) {
 	}
 	tg := &target{uri: u, proxy: p, expires: now.Add(t.cfg.LookupTTL)}
 	t.mu.Lock()
-	if old, ok := t.byName[name]; ok {
-		old.proxy.Close()
-	} else if len(t.byName) >= t.cfg.MaxTargets {
+	defer t.mu.Unlock()
+	switch old, ok := t.byName[name]; {
+	case ok && old.uri == u: // a concurrent request bound it first: use that one
+		p.Close()
+		old.expires = tg.expires
+		return old, nil
+	case ok: // the name moved
+		t.closeLater(old.proxy)
+	case len(t.byName) >= t.cfg.MaxTargets:
 		t.evictLocked(now)
 	}
 	t.byName[name] = tg
-	t.mu.Unlock()
 	return tg, nil
+}
+
+// closeLater closes a proxy that left the pool once the requests that took it before have
+// had time to use it (Close would fail those that have not called yet); close closes it at
+// once. t.mu is held.
+func (t *targets) closeLater(p *pyro.Proxy) {
+	t.retired[p] = struct{}{}
+	time.AfterFunc(time.Minute, func() {
+		t.mu.Lock()
+		delete(t.retired, p)
+		t.mu.Unlock()
+		p.Close()
+	})
 }
 
 // bind makes and connects a proxy for u, in the first of t.protocols the daemon speaks.
@@ -164,7 +183,7 @@ func (t *targets) bind(ctx context.Context, u pyro.URI) (*pyro.Proxy, error) {
 func (t *targets) evictLocked(now time.Time) {
 	for name, tg := range t.byName {
 		if !now.Before(tg.expires) {
-			tg.proxy.Close()
+			t.closeLater(tg.proxy)
 			delete(t.byName, name)
 		}
 	}
@@ -172,7 +191,7 @@ func (t *targets) evictLocked(now time.Time) {
 		if len(t.byName) < t.cfg.MaxTargets {
 			return
 		}
-		tg.proxy.Close()
+		t.closeLater(tg.proxy)
 		delete(t.byName, name)
 	}
 }
@@ -197,6 +216,10 @@ func (t *targets) close() {
 	for name, tg := range t.byName {
 		tg.proxy.Close()
 		delete(t.byName, name)
+	}
+	for p := range t.retired {
+		p.Close()
+		delete(t.retired, p)
 	}
 	t.mu.Unlock()
 	t.nsMu.Lock()
