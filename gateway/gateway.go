@@ -49,6 +49,7 @@ func (g *Gateway) Exposed(name string) bool { return g.expose.MatchString(name) 
 // ServeHTTP routes a request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.corsHeaders(w)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	path := r.URL.Path
 	switch {
 	case path == "/" || path == "/pyro/":
