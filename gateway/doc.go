@@ -18,9 +18,9 @@
 //
 // Beyond Pyro's gateways: a POST body of JSON (an array of positional arguments, or an object
 // of keyword arguments) passes typed values, GET /api/names lists the exposed registrations
-// for the web console served at "/" (and "/pyro/"), and refusals are 4xx: an unknown name is
-// 404, a malformed body 400, a body over Config.MaxBodyBytes 413, calls beyond
-// Config.MaxInFlight 503.
+// for the web console served at "/" ("/pyro/" redirects there), and bad requests are 4xx: an
+// unknown name is 404, a malformed body 400, a body over Config.MaxBodyBytes 413. Calls
+// beyond Config.MaxInFlight are 503.
 //
 // The gateway imports the name server client (package naming), never the name server.
 package gateway
