@@ -9,7 +9,8 @@
 //
 // A remote exception is status 500 with the exception's class-dict (class, args, attributes
 // and the remote traceback) as JSON. Headers: X-Pyro-Options: oneway, X-Pyro-Correlation-Id
-// (echoed), X-Pyro-Gateway-Key (or a $key parameter) when a key is configured.
+// (passed on to the daemon and echoed), X-Pyro-Gateway-Key (or a $key parameter) when a key is
+// configured.
 //
 // Names are looked up in a Pyro name server (Pyro4's, Pyro5's or ours); only names matching
 // Config.Expose (anchored at the start, as Python's re.match) can be called or listed, and only
