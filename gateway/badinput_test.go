@@ -5,11 +5,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/echoserver"
 	"github.com/gopyro/pyro/gateway"
 	"github.com/gopyro/pyro/pyrotest"
 )
@@ -80,66 +80,87 @@ func TestJSONBody(t *testing.T) {
 	}
 }
 
-// TestLimitsAndCancellation: calls beyond MaxInFlight get 503, and a call whose HTTP client
-// goes away frees its place at once (its context is cancelled), long before the slow method
-// would have returned.
+// blocker's Block waits for its context to end, which the daemon does when its client hangs up.
+type blocker struct {
+	once      sync.Once
+	cancelled chan struct{}
+}
+
+// Block returns when the call is abandoned (or after a minute).
+func (b *blocker) Block(ctx context.Context) string {
+	select {
+	case <-ctx.Done():
+		b.once.Do(func() { close(b.cancelled) })
+		return "cancelled"
+	case <-time.After(time.Minute):
+		return "nobody cancelled"
+	}
+}
+
+// TestLimitsAndCancellation: calls beyond MaxInFlight get 503, and when the HTTP client of a
+// call goes away, the gateway abandons the call (the daemon's method sees its context end) and
+// frees its place.
 func TestLimitsAndCancellation(t *testing.T) {
 	ns := startGoNS(t)
 	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
-	echo := echoserver.New(nil)
-	echo.SlowDelay = 4 * time.Second // the daemon's shutdown at the end waits for it
-	uri, err := echo.Register(d)
+	b := &blocker{cancelled: make(chan struct{})}
+	uri, err := d.Register(b, pyro.WithID("test.blocker"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	register(t, ns, echoserver.ObjectID, uri, nil)
+	register(t, ns, "test.blocker", uri, nil)
+	startGoEcho(t, ns)
 	base := startGoGateway(t, ns, gateway.Config{Expose: `test\.`, MaxInFlight: 1})
 
 	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan error, 1)
-	go func() { // the slow call, retried until it has the place (the probes below may take it)
+	defer cancel()
+	answered := make(chan error, 1)
+	go func() { // the blocking call, retried until it has the place (the probes below may take it)
 		for {
-			req, _ := http.NewRequestWithContext(ctx, "GET", base+"pyro/test.echoserver/slow", nil)
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+"pyro/test.blocker/block", nil)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				started <- err
+				answered <- err
 				return
 			}
 			res.Body.Close()
 			if res.StatusCode != http.StatusServiceUnavailable {
-				started <- nil
+				answered <- nil
 				return
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	deadline := time.Now().Add(15 * time.Second)
-	var busy time.Time // when the slow call was seen in flight: it ends 4 s after it began, at the latest 4 s after this
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		a := get(t, base+"pyro/test.echoserver/echo?message=1")
 		if a.status == http.StatusServiceUnavailable {
 			if a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "too many calls in flight") {
 				t.Errorf("503 without Retry-After or reason: %v %s", a.header, a.body)
 			}
-			busy = time.Now()
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the slow call never filled the one place in flight (last answer %d %s)", a.status, a.body)
+			t.Fatalf("the blocking call never filled the one place in flight (last answer %d %s)", a.status, a.body)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()
-	if err := <-started; err == nil {
-		t.Fatal("the slow call was answered before its client went away")
+	if err := <-answered; err == nil {
+		t.Fatal("the blocking call was answered before its client went away")
+	}
+	select {
+	case <-b.cancelled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon's method never saw its call abandoned")
 	}
 	for {
 		a := get(t, base+"pyro/test.echoserver/echo?message=1")
 		if a.status == 200 {
 			break
 		}
-		if time.Since(busy) > 3500*time.Millisecond {
-			t.Fatalf("the place of a call whose client went away was not freed before the call would have ended: %d %s", a.status, a.body)
+		if time.Now().After(deadline) {
+			t.Fatalf("the place of an abandoned call was not freed: %d %s", a.status, a.body)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
