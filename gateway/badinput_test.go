@@ -82,12 +82,13 @@ func TestJSONBody(t *testing.T) {
 
 // blocker's Block waits for its context to end, which the daemon does when its client hangs up.
 type blocker struct {
-	once      sync.Once
-	cancelled chan struct{}
+	once               sync.Once
+	started, cancelled chan struct{}
 }
 
 // Block returns when the call is abandoned (or after a minute).
 func (b *blocker) Block(ctx context.Context) string {
+	b.started <- struct{}{}
 	select {
 	case <-ctx.Done():
 		b.once.Do(func() { close(b.cancelled) })
@@ -103,7 +104,7 @@ func (b *blocker) Block(ctx context.Context) string {
 func TestLimitsAndCancellation(t *testing.T) {
 	ns := startGoNS(t)
 	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
-	b := &blocker{cancelled: make(chan struct{})}
+	b := &blocker{started: make(chan struct{}, 1), cancelled: make(chan struct{})}
 	uri, err := d.Register(b, pyro.WithID("test.blocker"))
 	if err != nil {
 		t.Fatal(err)
@@ -131,19 +132,14 @@ func TestLimitsAndCancellation(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		a := get(t, base+"pyro/test.echoserver/echo?message=1")
-		if a.status == http.StatusServiceUnavailable {
-			if a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "too many calls in flight") {
-				t.Errorf("503 without Retry-After or reason: %v %s", a.header, a.body)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the blocking call never filled the one place in flight (last answer %d %s)", a.status, a.body)
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-b.started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the blocking call never reached the daemon")
+	}
+	a := get(t, base+"pyro/test.echoserver/echo?message=1")
+	if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "too many calls in flight") {
+		t.Errorf("a call beyond MaxInFlight: %d %v %s, want 503 with Retry-After", a.status, a.header, a.body)
 	}
 	cancel()
 	if err := <-answered; err == nil {
@@ -154,6 +150,7 @@ func TestLimitsAndCancellation(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the daemon's method never saw its call abandoned")
 	}
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		a := get(t, base+"pyro/test.echoserver/echo?message=1")
 		if a.status == 200 {

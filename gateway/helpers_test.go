@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,6 +104,9 @@ func startPyro5Gateway(t testing.TB, ns nsAddr, args ...string) string {
 func startGoGateway(t testing.TB, ns nsAddr, cfg gateway.Config) string {
 	t.Helper()
 	cfg.NSHost, cfg.NSPort = ns.host, ns.port
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // the failures are what the tests ask for
+	}
 	gw, err := gateway.New(cfg)
 	if err != nil {
 		t.Fatal(err)
