@@ -12,10 +12,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/gateway"
 	"github.com/gopyro/pyro/naming"
-
-	"github.com/gopyro/pyro"
 )
 
 func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) int {
