@@ -100,16 +100,13 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 }
 
 // sent records the request going out and adds the observer's annotations to it.
-func (ev *ProxyCallEvent) sent(proto WireProtocol, codec serializer.Codec, req *wire.Message) {
+func (ev *ProxyCallEvent) sent(proto WireProtocol, codec serializer.Codec, objectID string, req *wire.Message) {
 	if ev == nil {
 		return
 	}
-	ev.Protocol, ev.Serializer, ev.BytesOut = proto, codec.Name(), len(req.Data)
+	ev.Object, ev.Protocol, ev.Serializer, ev.BytesOut = objectID, proto, codec.Name(), len(req.Data)
 	ev.Oneway = req.Flags&wire.FlagOneway != 0
 	appendAnnotations(req, ev.Annotations)
-	if ev.Object == "" {
-		ev.Object = callObject(codec, req)
-	}
 }
 
 // received records the reply (nil for a oneway call).
@@ -117,19 +114,6 @@ func (ev *ProxyCallEvent) received(m *wire.Message) {
 	if ev != nil && m != nil {
 		ev.BytesIn = len(m.Data)
 	}
-}
-
-// callObject is the object id a request goes to, read back from the request only when the
-// call did not name it (the proxy's own object, resolved on the connection).
-func callObject(codec serializer.Codec, req *wire.Message) string {
-	if req.Flags&wire.FlagKeepSerialized != 0 {
-		return ""
-	}
-	call, err := serializer.UnmarshalCall(codec, req.Data)
-	if err != nil {
-		return ""
-	}
-	return call.Object
 }
 
 // dialStart is the start of a dial, when someone observes it.

@@ -569,7 +569,7 @@ func (p *Proxy) invokeObserved(ctx context.Context, ev *ProxyCallEvent, objectID
 	c.seq++
 	req.Seq = c.seq
 	appendAnnotations(&req, anns)
-	ev.sent(c.proto, codec, &req)
+	ev.sent(c.proto, codec, objectID, &req)
 	setCorrelation(ctx, c, &req)
 	msg, err := p.roundTrip(ctx, c, &req)
 	if err != nil {

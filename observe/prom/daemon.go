@@ -26,7 +26,8 @@ type DaemonMetrics struct {
 	connsOpen  prometheus.Gauge
 	streamOpen prometheus.Gauge
 
-	series sync.Map // serverKey → *serverSeries: the label lookups done once per call shape
+	mu     sync.RWMutex
+	series map[serverKey]*serverSeries
 }
 
 type serverKey struct {
@@ -43,7 +44,7 @@ type serverSeries struct {
 // NewDaemonMetrics makes the daemon metrics and registers them with reg (nil: not
 // registered).
 func NewDaemonMetrics(reg prometheus.Registerer) (*DaemonMetrics, error) {
-	m := &DaemonMetrics{
+	m := &DaemonMetrics{series: map[serverKey]*serverSeries{},
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "server", Name: "calls_total",
 			Help: "Requests served, by object, method, serializer, oneway and outcome (ok, error)."},
 			[]string{"object", "method", "serializer", "oneway", "outcome"}),
@@ -118,17 +119,25 @@ func (m *DaemonMetrics) CallEnd(_ context.Context, ev *pyro.CallEvent) {
 func (m *DaemonMetrics) StreamEvent(delta int) { m.streamOpen.Add(float64(delta)) }
 
 func (m *DaemonMetrics) seriesFor(k serverKey) *serverSeries {
-	if s, ok := m.series.Load(k); ok {
-		return s.(*serverSeries)
+	m.mu.RLock()
+	s, ok := m.series[k]
+	m.mu.RUnlock()
+	if ok {
+		return s
 	}
 	ow := boolLabel(k.oneway)
-	s := &serverSeries{
+	s = &serverSeries{
 		ok:       m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "ok"),
 		failed:   m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "error"),
 		duration: m.duration.WithLabelValues(k.object, k.method),
 		bytesIn:  m.bytesIn.WithLabelValues(k.object, k.method),
 		bytesOut: m.bytesOut.WithLabelValues(k.object, k.method),
 	}
-	actual, _ := m.series.LoadOrStore(k, s)
-	return actual.(*serverSeries)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.series[k]; ok {
+		return old
+	}
+	m.series[k] = s
+	return s
 }

@@ -24,7 +24,8 @@ type ProxyMetrics struct {
 	dials    *prometheus.CounterVec
 	dialTime *prometheus.HistogramVec
 
-	series sync.Map // clientKey → *clientSeries
+	mu     sync.RWMutex
+	series map[clientKey]*clientSeries
 }
 
 type clientKey struct {
@@ -41,7 +42,7 @@ type clientSeries struct {
 // NewProxyMetrics makes the proxy metrics and registers them with reg (nil: not
 // registered).
 func NewProxyMetrics(reg prometheus.Registerer) (*ProxyMetrics, error) {
-	m := &ProxyMetrics{
+	m := &ProxyMetrics{series: map[clientKey]*clientSeries{},
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "client", Name: "calls_total",
 			Help: "Calls made, by target URI, method, oneway and outcome (ok, error)."},
 			[]string{"target", "method", "oneway", "outcome"}),
@@ -105,17 +106,25 @@ func (m *ProxyMetrics) PoolWaited(target string, waited time.Duration) {
 }
 
 func (m *ProxyMetrics) seriesFor(k clientKey) *clientSeries {
-	if s, ok := m.series.Load(k); ok {
-		return s.(*clientSeries)
+	m.mu.RLock()
+	s, ok := m.series[k]
+	m.mu.RUnlock()
+	if ok {
+		return s
 	}
 	ow := boolLabel(k.oneway)
-	s := &clientSeries{
+	s = &clientSeries{
 		ok:       m.calls.WithLabelValues(k.target, k.method, ow, "ok"),
 		failed:   m.calls.WithLabelValues(k.target, k.method, ow, "error"),
 		duration: m.duration.WithLabelValues(k.target, k.method),
 		bytesOut: m.bytesOut.WithLabelValues(k.target, k.method),
 		bytesIn:  m.bytesIn.WithLabelValues(k.target, k.method),
 	}
-	actual, _ := m.series.LoadOrStore(k, s)
-	return actual.(*clientSeries)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.series[k]; ok {
+		return old
+	}
+	m.series[k] = s
+	return s
 }
