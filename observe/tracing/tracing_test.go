@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Leaf is the second daemon's object.
@@ -185,9 +185,9 @@ func TestNoProviderPassesContextOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noop := trace.NewNoopTracerProvider()
-	midD := pyrotest.NewDaemon(t, pyro.DaemonConfig{Observer: tracing.NewDaemonObserver(tracing.WithTracerProvider(noop))})
-	midURI, err := midD.Register(&Mid{leaf: leafURI, opts: []pyro.ProxyOption{pyro.WithObserver(tracing.NewProxyObserver(tracing.WithTracerProvider(noop)))}})
+	noopTP := noop.NewTracerProvider()
+	midD := pyrotest.NewDaemon(t, pyro.DaemonConfig{Observer: tracing.NewDaemonObserver(tracing.WithTracerProvider(noopTP))})
+	midURI, err := midD.Register(&Mid{leaf: leafURI, opts: []pyro.ProxyOption{pyro.WithObserver(tracing.NewProxyObserver(tracing.WithTracerProvider(noopTP)))}})
 	if err != nil {
 		t.Fatal(err)
 	}
