@@ -24,7 +24,8 @@ type DaemonObserver interface {
 	// so the parent of the calls it makes); return ctx itself to leave it.
 	CallStart(ctx context.Context, ev *CallEvent) context.Context
 	// CallEnd is called with the context CallStart returned once the reply is written (a
-	// oneway call's when the method returns). ev is not used by the daemon afterwards.
+	// oneway call's when the method returns). The daemon reuses ev afterwards: keep no
+	// pointer to it.
 	CallEnd(ctx context.Context, ev *CallEvent)
 	// StreamEvent reports an item stream opened (delta 1) or closed (delta -1).
 	StreamEvent(delta int)

@@ -3,6 +3,7 @@ package pyro
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/gopyro/pyro/internal/wire"
@@ -19,7 +20,8 @@ type ProxyObserver interface {
 	// CallStart is called before a call takes a connection. It may set ev.Annotations (a
 	// tracer's context) and returns the call's context; return ctx itself to leave it.
 	CallStart(ctx context.Context, ev *ProxyCallEvent) context.Context
-	// CallEnd is called with CallStart's context when the call returns.
+	// CallEnd is called with CallStart's context when the call returns. The proxy reuses ev
+	// afterwards: keep no pointer to it.
 	CallEnd(ctx context.Context, ev *ProxyCallEvent)
 	// Dialed reports a new connection made (or not): dial and handshake.
 	Dialed(ev DialEvent)
@@ -88,7 +90,8 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	if o == nil {
 		return p.invokeObserved(ctx, nil, objectID, method, args, kwargs, flags)
 	}
-	ev := &ProxyCallEvent{Target: p.target, Object: objectID, Method: method, Start: time.Now()}
+	ev := proxyEvents.Get().(*ProxyCallEvent)
+	*ev = ProxyCallEvent{Target: p.target, Object: objectID, Method: method, Start: time.Now()}
 	if flags&wire.FlagBatch != 0 {
 		ev.Batch = len(args)
 	}
@@ -96,8 +99,13 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	r, err := p.invokeObserved(ctx, ev, objectID, method, args, kwargs, flags)
 	ev.Err = err
 	o.CallEnd(ctx, ev)
+	*ev = ProxyCallEvent{}
+	proxyEvents.Put(ev)
 	return r, err
 }
+
+// proxyEvents recycles the events of observed calls.
+var proxyEvents = sync.Pool{New: func() any { return new(ProxyCallEvent) }}
 
 // sent records the request going out and adds the observer's annotations to it.
 func (ev *ProxyCallEvent) sent(proto WireProtocol, codec serializer.Codec, objectID string, req *wire.Message) {

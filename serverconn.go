@@ -98,6 +98,7 @@ type serverConn struct {
 
 	refused bool       // the handshake was answered with CONNECTFAIL (serverconn_observe.go)
 	call    *CallEvent // the call being observed; nil without DaemonConfig.Observer
+	callEv  CallEvent  // what call points to, but for oneway calls
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {

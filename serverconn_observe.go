@@ -40,8 +40,13 @@ func (c *serverConn) startCall(s *callScope) {
 	if o == nil {
 		return
 	}
-	ev := &CallEvent{Conn: c.info, Object: s.call.Object, Method: s.call.Method, Serializer: s.codec.Name(),
-		Oneway: s.msg.Flags&wire.FlagOneway != 0, BytesIn: len(s.msg.Data), Start: time.Now(), msg: s.msg}
+	ev := &c.callEv // reused: observers keep no event after CallEnd
+	oneway := s.msg.Flags&wire.FlagOneway != 0
+	if oneway {
+		ev = new(CallEvent) // it ends on a goroutine of its own
+	}
+	*ev = CallEvent{Conn: c.info, Object: s.call.Object, Method: s.call.Method, Serializer: s.codec.Name(),
+		Oneway: oneway, BytesIn: len(s.msg.Data), Start: time.Now(), msg: s.msg}
 	if corr, ok := s.msg.Annotation(wire.AnnCorrelation); ok && len(corr) == 16 {
 		copy(ev.CorrelationID[:], corr)
 	}

@@ -133,3 +133,34 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// BenchmarkObserverCost times what an observed call adds on both ends, without the call:
+// the daemon's and the proxy's CallStart and CallEnd with their clock readings (four per
+// call). Compare with a call's CPU time.
+func BenchmarkObserverCost(b *testing.B) {
+	for _, s := range setups() {
+		b.Run(s.name, func(b *testing.B) {
+			dobs, pobs := s.daemon(b), s.proxy(b)
+			if dobs == nil {
+				b.Skip("nothing to time")
+			}
+			conn := &pyro.ConnInfo{Protocol: pyro.Pyro4}
+			b.ReportAllocs()
+			func() {
+				ctx := context.Background()
+				var dev pyro.CallEvent
+				var pev pyro.ProxyCallEvent
+				for b.Loop() {
+					pev = pyro.ProxyCallEvent{Target: "PYRO:echo@127.0.0.1:9999", Method: "echo", Start: time.Now()}
+					pctx := pobs.CallStart(ctx, &pev)
+					dev = pyro.CallEvent{Conn: conn, Object: "echo", Method: "echo", Serializer: "serpent", BytesIn: 85, Start: time.Now()}
+					dctx := dobs.CallStart(ctx, &dev)
+					dev.BytesOut = 79
+					dobs.CallEnd(dctx, &dev)
+					pev.Object, pev.Serializer, pev.BytesOut, pev.BytesIn = "echo", "serpent", 85, 79
+					pobs.CallEnd(pctx, &pev)
+				}
+			}()
+		})
+	}
+}
