@@ -2,7 +2,9 @@ package prom
 
 import (
 	"context"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -26,8 +28,8 @@ type DaemonMetrics struct {
 	connsOpen  prometheus.Gauge
 	streamOpen prometheus.Gauge
 
-	mu     sync.RWMutex
-	series map[serverKey]*serverSeries
+	mu     sync.Mutex                                  // serializes writers of series
+	series atomic.Pointer[map[serverKey]*serverSeries] // copied on write: a call reads it without locking
 }
 
 type serverKey struct {
@@ -44,7 +46,7 @@ type serverSeries struct {
 // NewDaemonMetrics makes the daemon metrics and registers them with reg (nil: not
 // registered).
 func NewDaemonMetrics(reg prometheus.Registerer) (*DaemonMetrics, error) {
-	m := &DaemonMetrics{series: map[serverKey]*serverSeries{},
+	m := &DaemonMetrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "server", Name: "calls_total",
 			Help: "Requests served, by object, method, serializer, oneway and outcome (ok, error)."},
 			[]string{"object", "method", "serializer", "oneway", "outcome"}),
@@ -73,6 +75,7 @@ func NewDaemonMetrics(reg prometheus.Registerer) (*DaemonMetrics, error) {
 	}
 	m.collectors = collectors{m.calls, m.errors, m.duration, m.bytesIn, m.bytesOut, m.batch,
 		m.accepted, m.refused, m.hsFailed, m.connsOpen, m.streamOpen}
+	m.series.Store(&map[serverKey]*serverSeries{})
 	if err := register(reg, m); err != nil {
 		return nil, err
 	}
@@ -119,14 +122,11 @@ func (m *DaemonMetrics) CallEnd(_ context.Context, ev *pyro.CallEvent) {
 func (m *DaemonMetrics) StreamEvent(delta int) { m.streamOpen.Add(float64(delta)) }
 
 func (m *DaemonMetrics) seriesFor(k serverKey) *serverSeries {
-	m.mu.RLock()
-	s, ok := m.series[k]
-	m.mu.RUnlock()
-	if ok {
+	if s, ok := (*m.series.Load())[k]; ok {
 		return s
 	}
 	ow := boolLabel(k.oneway)
-	s = &serverSeries{
+	s := &serverSeries{
 		ok:       m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "ok"),
 		failed:   m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "error"),
 		duration: m.duration.WithLabelValues(k.object, k.method),
@@ -135,9 +135,13 @@ func (m *DaemonMetrics) seriesFor(k serverKey) *serverSeries {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if old, ok := m.series[k]; ok {
-		return old
+	old := *m.series.Load()
+	if prev, ok := old[k]; ok {
+		return prev
 	}
-	m.series[k] = s
+	next := make(map[serverKey]*serverSeries, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = s
+	m.series.Store(&next)
 	return s
 }

@@ -2,7 +2,9 @@ package prom
 
 import (
 	"context"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -24,8 +26,8 @@ type ProxyMetrics struct {
 	dials    *prometheus.CounterVec
 	dialTime *prometheus.HistogramVec
 
-	mu     sync.RWMutex
-	series map[clientKey]*clientSeries
+	mu     sync.Mutex                                  // serializes writers of series
+	series atomic.Pointer[map[clientKey]*clientSeries] // copied on write: a call reads it without locking
 }
 
 type clientKey struct {
@@ -42,7 +44,7 @@ type clientSeries struct {
 // NewProxyMetrics makes the proxy metrics and registers them with reg (nil: not
 // registered).
 func NewProxyMetrics(reg prometheus.Registerer) (*ProxyMetrics, error) {
-	m := &ProxyMetrics{series: map[clientKey]*clientSeries{},
+	m := &ProxyMetrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "client", Name: "calls_total",
 			Help: "Calls made, by target URI, method, oneway and outcome (ok, error)."},
 			[]string{"target", "method", "oneway", "outcome"}),
@@ -66,6 +68,7 @@ func NewProxyMetrics(reg prometheus.Registerer) (*ProxyMetrics, error) {
 			Help: "Dial and handshake time, by target.", Buckets: latencyBuckets}, []string{"target"}),
 	}
 	m.collectors = collectors{m.calls, m.errors, m.duration, m.bytesOut, m.bytesIn, m.batch, m.poolWait, m.dials, m.dialTime}
+	m.series.Store(&map[clientKey]*clientSeries{})
 	if err := register(reg, m); err != nil {
 		return nil, err
 	}
@@ -106,14 +109,11 @@ func (m *ProxyMetrics) PoolWaited(target string, waited time.Duration) {
 }
 
 func (m *ProxyMetrics) seriesFor(k clientKey) *clientSeries {
-	m.mu.RLock()
-	s, ok := m.series[k]
-	m.mu.RUnlock()
-	if ok {
+	if s, ok := (*m.series.Load())[k]; ok {
 		return s
 	}
 	ow := boolLabel(k.oneway)
-	s = &clientSeries{
+	s := &clientSeries{
 		ok:       m.calls.WithLabelValues(k.target, k.method, ow, "ok"),
 		failed:   m.calls.WithLabelValues(k.target, k.method, ow, "error"),
 		duration: m.duration.WithLabelValues(k.target, k.method),
@@ -122,9 +122,13 @@ func (m *ProxyMetrics) seriesFor(k clientKey) *clientSeries {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if old, ok := m.series[k]; ok {
-		return old
+	old := *m.series.Load()
+	if prev, ok := old[k]; ok {
+		return prev
 	}
-	m.series[k] = s
+	next := make(map[clientKey]*clientSeries, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = s
+	m.series.Store(&next)
 	return s
 }
