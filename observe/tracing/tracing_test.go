@@ -288,3 +288,25 @@ except Exception as e:
 		}
 	}
 }
+
+// TestNamingClientTraced: a naming.Client made with the tracing observer puts its lookups in
+// the caller's trace, and the name server's span under them.
+func TestNamingClientTraced(t *testing.T) {
+	tp, exp := newProvider()
+	defer tp.Shutdown(context.Background())
+	ns := pyrotest.NewNameServer(t, nameserver.Config{NoBroadcast: true,
+		Daemon: pyro.DaemonConfig{Host: "127.0.0.1", Observer: tracing.NewDaemonObserver(tracing.WithTracerProvider(tp))}})
+	c := pyrotest.NewNameServerClient(t, ns.URI(), pyro.WithObserver(tracing.NewProxyObserver(tracing.WithTracerProvider(tp))))
+	ctx, root := tp.Tracer("test").Start(context.Background(), "root")
+	if _, err := c.Lookup(ctx, "Pyro.NameServer"); err != nil {
+		t.Fatal(err)
+	}
+	root.End()
+	s := waitSpans(t, exp, "internal root", "client Pyro.NameServer/lookup", "server Pyro.NameServer/lookup")
+	if got, want := s["client Pyro.NameServer/lookup"].Parent.SpanID(), s["internal root"].SpanContext.SpanID(); got != want {
+		t.Errorf("lookup's client span has parent %s, want the root %s", got, want)
+	}
+	if got, want := s["server Pyro.NameServer/lookup"].Parent.SpanID(), s["client Pyro.NameServer/lookup"].SpanContext.SpanID(); got != want {
+		t.Errorf("name server's span has parent %s, want the client span %s", got, want)
+	}
+}
