@@ -103,6 +103,10 @@ type DaemonConfig struct {
 	// returned error's chain (Pyro4's DETAILED_TRACEBACK). Off by default, as that tells any
 	// client about the server's code; the exception's class and message always travel.
 	DetailedTraceback bool
+
+	// Observer, when set, sees every connection, call and item stream (observer.go):
+	// metrics (observe/prom), traces (observe/tracing), logs (SlogObserver).
+	Observer DaemonObserver
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.
@@ -164,6 +168,10 @@ type ProxyConfig struct {
 	// net.Dialer's DialContext, bounded by CommTimeout, when nil). A tls.Dialer's
 	// DialContext, an SSH tunnel or one end of a net.Pipe fit here.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+
+	// Observer, when set, sees every call, dial and pool wait (observer_proxy.go): metrics
+	// (observe/prom), traces (observe/tracing).
+	Observer ProxyObserver
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.

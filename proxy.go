@@ -49,6 +49,8 @@ type Proxy struct {
 	mu       sync.Mutex // guards resolved and meta
 	resolved URI        // the PYRO uri connections go to, once resolved
 	meta     *metadata
+
+	target string // the URI as given, for the observer (observer_proxy.go)
 }
 
 // NewProxy returns a proxy for a "PYRO:", "PYRONAME:" or "PYROMETA:" URI. It does no I/O:
@@ -90,6 +92,7 @@ func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
 		p.resolved = u
 	}
 	p.serializerSet = given.Serializer != ""
+	p.initObserver()
 	return p, nil
 }
 
@@ -243,7 +246,9 @@ func (p *Proxy) takeOrDial(ctx context.Context) (*clientConn, error) {
 			return nil, err
 		}
 	}
+	start := p.dialStart()
 	c, meta, err := p.dial(ctx, target)
+	p.dialEnd(start, target, err)
 	if err != nil {
 		return nil, err
 	}
@@ -539,8 +544,9 @@ type reply struct {
 	streamID string
 }
 
-// invoke performs one call on object objectID (the proxy's own unless it is the daemon's).
-func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (reply, error) {
+// invokeObserved performs one call on object objectID (the proxy's own unless it is the
+// daemon's), telling ev (nil when unobserved) what went out and came back.
+func (p *Proxy) invokeObserved(ctx context.Context, ev *ProxyCallEvent, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (reply, error) {
 	clearCapture(ctx)
 	anns, err := p.requestAnnotations(ctx)
 	if err != nil {
@@ -567,12 +573,14 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	c.seq++
 	req.Seq = c.seq
 	appendAnnotations(&req, anns)
+	ev.sent(c.proto, codec, objectID, &req)
 	setCorrelation(ctx, c, &req)
 	msg, err := p.roundTrip(ctx, c, &req)
 	if err != nil {
 		p.discard(c)
 		return reply{}, err
 	}
+	ev.received(msg)
 	if msg == nil { // oneway
 		p.release(c)
 		return reply{}, nil

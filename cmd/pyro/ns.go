@@ -31,6 +31,8 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	intFlag(fs, &natPort, "", "natport", 0, "external port in case of NAT")
 	boolFlag(fs, &noBC, "x", "nobc", "don't start a broadcast server")
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	var of observeFlags
+	of.register(fs)
 	fs.DurationVar(&autoClean, "autoclean", 0, "remove registrations unreachable for 20s, checking every period (0=off, else at least 3s; PYRO_NS_AUTOCLEAN in seconds also works)")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -59,7 +61,18 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if bcPort == 0 {
 		bcPort = -1 // Pyro4's --bcport 0: any free port
 	}
-	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean})
+	obs, err := of.start(ctx, "pyro-ns", false, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	defer obs.shutdown()
+	nsCfg := nameserver.Config{Daemon: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean}
+	if err := obs.configureNS(&nsCfg); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	s, err := nameserver.Start(nsCfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
