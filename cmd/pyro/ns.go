@@ -40,7 +40,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	env, code := toolConfig(key, stderr)
+	env, code := toolConfig(key, stderr, true)
 	if code >= 0 {
 		return code
 	}
@@ -108,8 +108,9 @@ type toolEnv struct {
 }
 
 // toolConfig reads the environment (refusing -k and PYRO_HMAC_KEY at once, as Pyro4's tools
-// do) and returns an exit status, -1 to go on.
-func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
+// do) and returns an exit status, -1 to go on. Only a command that serves needs the daemon's
+// settings to be complete (PYRO_SSL with PYRO_SSL_SERVERCERT): a client's are ignored.
+func toolConfig(flagKey string, stderr io.Writer, serving bool) (toolEnv, int) {
 	var env toolEnv
 	env.key = flagKey
 	if v, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
@@ -122,6 +123,9 @@ func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	var derr, perr error
 	env.daemon, derr = pyro.DaemonConfigFromEnv()
 	env.proxy, perr = pyro.ProxyConfigFromEnv()
+	if !serving {
+		derr = nil
+	}
 	if err := errors.Join(derr, perr); err != nil {
 		fmt.Fprintln(stderr, err)
 		return env, 2
