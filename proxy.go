@@ -289,7 +289,7 @@ func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error)
 		}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, p.tlsHint(err)
 	}
 	if auto {
 		rememberProtocol(u.Network(), u.Address(), proto)

@@ -3,7 +3,9 @@ package pyro
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 )
@@ -42,11 +44,24 @@ func (c *serverConn) tlsHandshake(limit time.Duration) bool {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.failure = fmt.Errorf("%w: TLS handshake: %w", ErrCommunication, err)
 		c.log().Info("pyro: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
+		lingerRaw(tc.NetConn())
 		return false
 	}
 	st := tc.ConnectionState()
 	c.info.TLS = &st
 	return true
+}
+
+// lingerRaw closes the socket under a failed TLS handshake gracefully: a client refused
+// for its certificate has sent its first request meanwhile (TLS 1.3 finishes the client's
+// side first), and closing with that unread would reset the connection and could discard
+// the alert that tells it why. Bounded by lingerTime and 64 KiB, like lingerClose.
+func lingerRaw(nc net.Conn) {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		nc.SetReadDeadline(time.Now().Add(lingerTime))
+		io.Copy(io.Discard, io.LimitReader(nc, 64<<10))
+	}
+	nc.Close()
 }
 
 // startTLS makes a dialed connection a TLS client connection when the proxy has a TLSConfig
@@ -75,10 +90,23 @@ func (p *Proxy) startTLS(ctx context.Context, nc net.Conn, u URI) (net.Conn, err
 	}
 	if err := tc.HandshakeContext(ctx); err != nil {
 		nc.Close()
-		if ctx.Err() != nil {
+		var rh tls.RecordHeaderError
+		switch {
+		case ctx.Err() != nil:
 			err = fmt.Errorf("%w (%w)", err, ctx.Err())
+		case errors.As(err, &rh):
+			err = fmt.Errorf("%w (the daemon does not speak TLS)", err)
 		}
 		return nil, fmt.Errorf("%w: TLS handshake with %s: %w", ErrCommunication, u.Location(), err)
 	}
 	return tc, nil
+}
+
+// tlsHint adds to a proxy's failed handshake without TLS, when the daemon hung up without
+// a word (as a TLS daemon does on a plain client), that TLS may be what it wants.
+func (p *Proxy) tlsHint(err error) error {
+	if p.cfg.TLSConfig == nil && errors.Is(err, errNoAnswer) {
+		return fmt.Errorf("%w (does the daemon require TLS? see ProxyConfig.TLSConfig, PYRO_SSL)", err)
+	}
+	return err
 }

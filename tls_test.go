@@ -127,6 +127,43 @@ func TestTLSGoProxyGoDaemon(t *testing.T) {
 	}
 }
 
+// TestTLSListenerAndDialerOfTheCaller: Serve on a tls.Listener of the caller's (no
+// DaemonConfig.TLSConfig) still gives methods ConnInfo.TLS, and a proxy whose Dial returns
+// TLS connections uses them as they are.
+func TestTLSListenerAndDialerOfTheCaller(t *testing.T) {
+	w := newTLSWorld(t)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", w.serverConfig(t, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := pyro.NewDaemon(pyro.DaemonConfig{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Attach(ln); err != nil {
+		t.Fatal(err)
+	}
+	uri, err := d.Register(tlsWho{}, pyro.WithID("tls.who"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Serve(context.Background(), ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), pyrotest.ShutdownTimeout)
+		defer cancel()
+		if err := d.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-done
+	})
+	dialer := &tls.Dialer{Config: w.clientConfig(t, w.alice)}
+	dialer.Config.ServerName = "localhost"
+	if got, err := whoami(t, uri, pyro.WithDialer(dialer.DialContext)); err != nil || got != "alice" {
+		t.Errorf("whoami = %q, %v; want alice", got, err)
+	}
+}
+
 // TestTLSGoProxyRefused: what our proxy meets when TLS says no, and that the daemon goes
 // on serving others.
 func TestTLSGoProxyRefused(t *testing.T) {
@@ -140,7 +177,7 @@ func TestTLSGoProxyRefused(t *testing.T) {
 		{"no client certificate", []pyro.ProxyOption{pyro.WithTLSConfig(w.clientConfig(t, tlstest.Pair{}))}, "certificate required"},
 		{"client certificate of another CA", []pyro.ProxyOption{pyro.WithTLSConfig(forceClientCert(w.clientConfig(t, w.mallory)))}, "unknown certificate authority"},
 		{"server's CA not trusted", []pyro.ProxyOption{pyro.WithTLSConfig(mustClientConfig(t, pyro.TLSFiles{Cert: w.alice.CertFile, Key: w.alice.KeyFile, CACerts: w.other.CertFile}))}, "certificate signed by unknown authority"},
-		{"no TLS", nil, "connection closed"},
+		{"no TLS", nil, "does the daemon require TLS?"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -159,7 +196,7 @@ func TestTLSGoProxyRefused(t *testing.T) {
 	}
 	// A TLS proxy against a plain daemon fails in the TLS handshake.
 	plain := pyrotest.Serve(t, tlsWho{}, pyro.WithID("tls.who"))
-	if _, err := whoami(t, plain, pyro.WithTLSConfig(w.clientConfig(t, w.alice))); err == nil || !strings.Contains(err.Error(), "TLS handshake") {
+	if _, err := whoami(t, plain, pyro.WithTLSConfig(w.clientConfig(t, w.alice))); err == nil || !strings.Contains(err.Error(), "the daemon does not speak TLS") {
 		t.Errorf("TLS proxy against a plain daemon: %v; want a TLS handshake error", err)
 	}
 }
