@@ -43,7 +43,7 @@ func (c *serverConn) tlsHandshake(limit time.Duration) bool {
 	}
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.failure = fmt.Errorf("%w: TLS handshake: %w", ErrCommunication, err)
-		c.log().Info("pyro: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
+		c.log().Debug("pyro: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
 		lingerRaw(tc.NetConn())
 		return false
 	}
