@@ -370,3 +370,43 @@ func TestTLSFromEnv(t *testing.T) {
 		t.Errorf("PYRO_SSL=0: %v, %v", dc.TLSConfig, err)
 	}
 }
+
+// tlsRelay calls whoami on the proxy it is given.
+type tlsRelay struct{}
+
+func (tlsRelay) Ask(ctx context.Context, p *pyro.Proxy) (string, error) {
+	return pyro.CallT[string](ctx, p, "whoami")
+}
+
+// TestTLSProxiesADaemonReceives: a proxy that arrives in a call (a callback) connects with
+// the daemon's ClientTLSConfig, and the daemon it reaches sees the receiving daemon's
+// certificate; ProxyFor's proxies too.
+func TestTLSProxiesADaemonReceives(t *testing.T) {
+	w := newTLSWorld(t)
+	target := serveTLSWho(t, w.serverConfig(t, true))
+	relayCert := w.ca.Issue(t, "relay-daemon")
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Host: "127.0.0.1", TLSConfig: w.serverConfig(t, true),
+		ClientTLSConfig: w.clientConfig(t, relayCert), Logger: quietLogger()})
+	relay, err := d.Register(tlsRelay{}, pyro.WithID("tls.relay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Register(tlsWho{}, pyro.WithID("tls.who")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	caller := pyrotest.NewProxy(t, relay, pyro.WithTLSConfig(w.clientConfig(t, w.alice)))
+	targetProxy := pyrotest.NewProxy(t, target, pyro.WithTLSConfig(w.clientConfig(t, w.alice)))
+	if got, err := pyro.CallT[string](ctx, caller, "ask", targetProxy); err != nil || got != "relay-daemon" {
+		t.Errorf("relayed whoami = %q, %v; want relay-daemon", got, err)
+	}
+	self, err := d.ProxyFor("tls.who")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer self.Close()
+	if got, err := pyro.CallT[string](ctx, self, "whoami"); err != nil || got != "relay-daemon" {
+		t.Errorf("ProxyFor's whoami = %q, %v; want relay-daemon", got, err)
+	}
+}

@@ -147,7 +147,7 @@ func cbcDecrypt(block cipher.Block, iv, data []byte) ([]byte, error) {
 // format is weak, but the keys exist and Python reads them.
 func decryptLegacyPEM(b *pem.Block, password []byte) ([]byte, error) {
 	//lint:ignore SA1019 reading the legacy format is the point; writing it is not offered
-	der, err := x509.DecryptPEMBlock(b, password) //nolint:staticcheck
+	der, err := x509.DecryptPEMBlock(b, password)
 	if errors.Is(err, x509.IncorrectPasswordError) {
 		return nil, ErrKeyPassword
 	}
