@@ -22,16 +22,16 @@ import (
 
 // CA is a certificate authority; CertFile is its certificate as PEM (what SSL_CACERTS names).
 type CA struct {
-	Cert     *x509.Certificate
-	Key      crypto.Signer
-	CertFile string
+	Cert     *x509.Certificate // the CA's certificate
+	Key      crypto.Signer     // its private key, which signs what Issue makes
+	CertFile string            // Cert as a PEM file
 	dir      string
 }
 
 // Pair is an issued certificate's PEM files and its subject's common name.
 type Pair struct {
-	CertFile, KeyFile string
-	CommonName        string
+	CertFile, KeyFile string // PEM: the certificate, its PKCS#8 key
+	CommonName        string // the subject's CN
 }
 
 // nextSerial returns a random serial number, unique in practice, as CAs do.
