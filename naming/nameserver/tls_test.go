@@ -108,3 +108,39 @@ func TestTLSNameServer(t *testing.T) {
 		t.Error("a client without TLS found the name server")
 	}
 }
+
+// TestTLSNamingClientAgainstPyro4NameServer: our naming client against pyro4-ns started with
+// Pyro's PYRO_SSL* variables (mutual TLS), as a Pyro4 user would run it.
+func TestTLSNamingClientAgainstPyro4NameServer(t *testing.T) {
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, dir, "ns-ca")
+	server, client := ca.Issue(t, "localhost"), ca.Issue(t, "ns-user")
+	env := []string{"PYRO_SSL=1", "PYRO_SSL_SERVERCERT=" + server.CertFile, "PYRO_SSL_SERVERKEY=" + server.KeyFile,
+		"PYRO_SSL_CACERTS=" + ca.CertFile, "PYRO_SSL_REQUIRECLIENTCERT=1"}
+	text := pytest.Start(t, env, "URI = ", "-m", "Pyro4.naming", "-n", "127.0.0.1", "-p", "0", "-x")
+	nsURI, err := pyro.ParseURI(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cliCfg, err := pyro.TLSFiles{Cert: client.CertFile, Key: client.KeyFile, CACerts: ca.CertFile}.ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nc, err := naming.Locate(ctx, "127.0.0.1", nsURI.Port, pyro.WithTLSConfig(cliCfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	u, _ := pyro.ParseURI("PYRO:go.thing@127.0.0.1:1")
+	if err := nc.Register(ctx, "go.thing", u, naming.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := nc.Lookup(ctx, "go.thing"); err != nil || got != u {
+		t.Errorf("lookup: %v, %v", got, err)
+	}
+	if _, err := naming.Locate(ctx, "127.0.0.1", nsURI.Port); err == nil {
+		t.Error("a client without TLS found pyro4-ns")
+	}
+}
