@@ -294,6 +294,8 @@ func TestTLSFilesKeys(t *testing.T) {
 		{Cert: combined},
 		{Cert: w.server.CertFile, Key: pkcs8, KeyPassword: "s3cret"},
 		{Cert: w.server.CertFile, Key: legacy, KeyPassword: "s3cret"},
+		{Cert: w.server.CertFile, Key: tlstest.EncryptKeyPKCS8(t, w.server, "s3cret", "des3", "hmacWithSHA1"), KeyPassword: "s3cret"},
+		{Cert: w.server.CertFile, Key: tlstest.EncryptKeyPKCS8(t, w.server, "s3cret", "aes-128-cbc", "hmacWithSHA512"), KeyPassword: "s3cret"},
 		{Cert: w.server.CertFile, Key: w.server.KeyFile, KeyPassword: "ignored for a key in the clear"},
 		{Cert: w.server.CertFile, Key: w.server.KeyFile, CACerts: w.dir, RequireClientCert: true}, // a directory of CAs
 	}
@@ -356,6 +358,16 @@ func TestTLSFromEnv(t *testing.T) {
 	uri := serveTLSWho(t, dc.TLSConfig)
 	if got, err := whoami(t, uri, pyro.WithConfig(pc)); err != nil || got != "alice" {
 		t.Errorf("env-configured proxy against env-configured daemon: %q, %v", got, err)
+	}
+
+	t.Setenv("PYRO_SSL_SERVERKEY", tlstest.EncryptKey(t, w.server, "pw", false))
+	t.Setenv("PYRO_SSL_SERVERKEYPASSWD", "pw")
+	if dc, err := pyro.DaemonConfigFromEnv(); err != nil || dc.TLSConfig == nil {
+		t.Errorf("an encrypted key and PYRO_SSL_SERVERKEYPASSWD: %v", err)
+	}
+	t.Setenv("PYRO_SSL_SERVERKEYPASSWD", "nope")
+	if _, err := pyro.DaemonConfigFromEnv(); !errors.Is(err, pyro.ErrKeyPassword) && (err == nil || !strings.Contains(err.Error(), "wrong password")) {
+		t.Errorf("a wrong PYRO_SSL_SERVERKEYPASSWD: %v", err)
 	}
 
 	t.Setenv("PYRO_SSL_SERVERCERT", "")

@@ -127,3 +127,16 @@ func writePEM(t testing.TB, path, typ string, der []byte) {
 		t.Fatal(err)
 	}
 }
+
+// EncryptKeyPKCS8 writes the pair's key as openssl pkcs8 -topk8 -v2 cipher -v2prf prf
+// encrypts it with password (cipher such as "des3" or "aes-128-cbc", prf such as
+// "hmacWithSHA1"), and returns the new file's path.
+func EncryptKeyPKCS8(t testing.TB, p Pair, password, cipher, prf string) string {
+	t.Helper()
+	out := p.KeyFile + "." + cipher + "." + prf
+	args := []string{"pkcs8", "-topk8", "-v2", cipher, "-v2prf", prf, "-in", p.KeyFile, "-out", out, "-passout", "pass:" + password}
+	if b, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+		t.Fatalf("openssl %v: %v\n%s", args, err, b)
+	}
+	return out
+}
