@@ -58,7 +58,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	env, code := toolConfig("", stderr, false)
+	env, code := toolConfig("", stderr)
 	if code >= 0 {
 		return code
 	}

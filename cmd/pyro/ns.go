@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -40,7 +39,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	env, code := toolConfig(key, stderr, true)
+	env, code := serverToolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -102,15 +101,17 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // and the HMAC key from -k or PYRO_HMAC_KEY. The key is kept for the "HMAC key not set"
 // warning.
 type toolEnv struct {
-	daemon pyro.DaemonConfig
-	proxy  pyro.ProxyConfig
-	key    string
+	daemon    pyro.DaemonConfig
+	daemonErr error
+	proxy     pyro.ProxyConfig
+	key       string
 }
 
 // toolConfig reads the environment (refusing -k and PYRO_HMAC_KEY at once, as Pyro4's tools
-// do) and returns an exit status, -1 to go on. Only a command that serves needs the daemon's
-// settings to be complete (PYRO_SSL with PYRO_SSL_SERVERCERT): a client's are ignored.
-func toolConfig(flagKey string, stderr io.Writer, serving bool) (toolEnv, int) {
+// do) and returns an exit status, -1 to go on. What is wrong with the daemon's settings
+// (PYRO_SSL without PYRO_SSL_SERVERCERT, ...) is kept in daemonErr: only the commands that
+// serve care, through serverToolConfig.
+func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	var env toolEnv
 	env.key = flagKey
 	if v, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
@@ -123,10 +124,8 @@ func toolConfig(flagKey string, stderr io.Writer, serving bool) (toolEnv, int) {
 	var derr, perr error
 	env.daemon, derr = pyro.DaemonConfigFromEnv()
 	env.proxy, perr = pyro.ProxyConfigFromEnv()
-	if !serving {
-		derr = nil
-	}
-	if err := errors.Join(derr, perr); err != nil {
+	env.daemonErr = derr
+	if err := perr; err != nil {
 		fmt.Fprintln(stderr, err)
 		return env, 2
 	}
@@ -135,6 +134,17 @@ func toolConfig(flagKey string, stderr io.Writer, serving bool) (toolEnv, int) {
 		env.proxy.HMACKey = []byte(env.key)
 	}
 	return env, -1
+}
+
+// serverToolConfig is toolConfig for the commands that serve (ns, echoserver): the daemon's
+// settings must be complete too.
+func serverToolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
+	env, code := toolConfig(flagKey, stderr)
+	if code < 0 && env.daemonErr != nil {
+		fmt.Fprintln(stderr, env.daemonErr)
+		return env, 2
+	}
+	return env, code
 }
 
 // startEmbeddedNameServer runs a name server in this process (echoserver -N) on Pyro4's

@@ -42,7 +42,7 @@ func runNSC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	env, code := toolConfig(key, stderr, false)
+	env, code := toolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}

@@ -66,7 +66,15 @@ func TestTLSCommands(t *testing.T) {
 		t.Errorf("a Pyro4 client by name over TLS: %v\n%s", err, out)
 	}
 
-	// Without a client certificate the name server refuses, and pyro call says why.
+	// A client needs no server certificate; a server does not start without one.
+	os.Unsetenv("PYRO_SSL_SERVERCERT")
+	if out, errOut, code := runPyro("nsc", "-n", "127.0.0.1", "-p", port, "list"); code != 0 || !strings.Contains(out, "test.echoserver") {
+		t.Errorf("pyro nsc with client settings only: %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := runPyro("echoserver", "-H", "127.0.0.1", "-p", "0"); code != 2 || !strings.Contains(errOut, "PYRO_SSL_SERVERCERT") {
+		t.Errorf("echoserver with PYRO_SSL and no certificate: exit %d, %q", code, errOut)
+	}
+	// Without a client certificate the daemon refuses, and pyro call says why.
 	os.Unsetenv("PYRO_SSL_CLIENTCERT")
 	os.Unsetenv("PYRO_SSL_CLIENTKEY")
 	_, errOut, code := runPyro("call", echoURI, "echo", "'no certificate'")
@@ -74,9 +82,4 @@ func TestTLSCommands(t *testing.T) {
 		t.Errorf("pyro call without a client certificate: exit %d, %q", code, errOut)
 	}
 	t.Logf("refused: %s", strings.TrimSpace(errOut))
-	// A server without its certificate does not start.
-	os.Unsetenv("PYRO_SSL_SERVERCERT")
-	if _, errOut, code := runPyro("echoserver", "-H", "127.0.0.1", "-p", "0"); code != 2 || !strings.Contains(errOut, "PYRO_SSL_SERVERCERT") {
-		t.Errorf("echoserver with PYRO_SSL and no certificate: exit %d, %q", code, errOut)
-	}
 }
