@@ -2,6 +2,7 @@ package pyro
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
@@ -67,6 +68,16 @@ type DaemonConfig struct {
 	SerializersAccepted []string
 
 	Transport
+
+	// TLSConfig, when set, makes the daemon speak TLS on every connection it serves (those
+	// it accepts, and ServeConn's unless already a *tls.Conn): a server certificate and,
+	// with ClientAuth, mutual TLS (Pyro's SSL settings; TLSFiles.ServerConfig builds one).
+	// ConnInfo.TLS tells methods and the Handshake hook who connected.
+	TLSConfig *tls.Config
+	// ClientTLSConfig is the TLS client side of the proxies the daemon makes: those that
+	// arrive in calls (callbacks), ProxyFor's, and naming.Serve's name server lookups
+	// (TLSFiles.ClientConfig builds one). Nil: they connect without TLS.
+	ClientTLSConfig *tls.Config
 
 	// HandshakeTimeout bounds the wait for a new connection's first message
 	// (DefaultHandshakeTimeout; negative: forever, as Pyro4). Pyro clients send it at once,
@@ -172,6 +183,13 @@ type ProxyConfig struct {
 	// Observer, when set, sees every call, dial and pool wait (observer_proxy.go): metrics
 	// (observe/prom), traces (observe/tracing).
 	Observer ProxyObserver
+
+	// TLSConfig, when set, makes the proxy (and its name server lookups) speak TLS: each
+	// connection Dial opens is handshaken as a TLS client, the daemon's certificate checked
+	// against the URI's host unless ServerName says otherwise ("localhost" for a unix
+	// socket). A connection Dial returns as a *tls.Conn is used as it is.
+	// TLSFiles.ClientConfig builds one from Pyro's SSL settings.
+	TLSConfig *tls.Config
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.
@@ -278,6 +296,11 @@ func WithMaxIdleConns(n int) ProxyOption {
 // WithDialer sets the function that opens the proxy's connections (see ProxyConfig.Dial).
 func WithDialer(dial func(ctx context.Context, network, address string) (net.Conn, error)) ProxyOption {
 	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Dial = dial }) }
+}
+
+// WithTLSConfig makes the proxy speak TLS with cfg (see ProxyConfig.TLSConfig).
+func WithTLSConfig(cfg *tls.Config) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.TLSConfig = cfg }) }
 }
 
 // WithHMACKey sets the HMAC key shared with the daemon.

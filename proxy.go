@@ -294,7 +294,7 @@ func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error)
 		}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, p.tlsHint(err)
 	}
 	if auto {
 		rememberProtocol(u.Network(), u.Address(), proto)
@@ -343,6 +343,9 @@ func (p *Proxy) dialAs(ctx context.Context, u URI, proto WireProtocol) (*clientC
 	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+	}
+	if nc, err = p.startTLS(ctx, nc, u); err != nil {
+		return nil, nil, err
 	}
 	c := &clientConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: proto}
 	meta, err := p.handshake(ctx, c, u)

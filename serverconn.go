@@ -102,6 +102,7 @@ type serverConn struct {
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
+	nc = d.tlsServer(nc)
 	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: Pyro4,
 		info: &ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr(), Protocol: Pyro4}}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(d.baseCtx, connInfoKey{}, c.info))
@@ -334,6 +335,9 @@ func (c *serverConn) handshake() bool {
 	}
 	if limit > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(limit)) // for the protocol's first bytes and the CONNECT
+	}
+	if !c.tlsHandshake(limit) {
+		return false
 	}
 	c.sniff()
 	msg, err := c.readMsg()

@@ -31,7 +31,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	env, code := toolConfig(key, stderr)
+	env, code := serverToolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}

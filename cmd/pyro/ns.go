@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -42,7 +41,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	env, code := toolConfig(key, stderr)
+	env, code := serverToolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -115,13 +114,16 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // and the HMAC key from -k or PYRO_HMAC_KEY. The key is kept for the "HMAC key not set"
 // warning.
 type toolEnv struct {
-	daemon pyro.DaemonConfig
-	proxy  pyro.ProxyConfig
-	key    string
+	daemon    pyro.DaemonConfig
+	daemonErr error
+	proxy     pyro.ProxyConfig
+	key       string
 }
 
 // toolConfig reads the environment (refusing -k and PYRO_HMAC_KEY at once, as Pyro4's tools
-// do) and returns an exit status, -1 to go on.
+// do) and returns an exit status, -1 to go on. What is wrong with the daemon's settings
+// (PYRO_SSL without PYRO_SSL_SERVERCERT, ...) is kept in daemonErr: only the commands that
+// serve care, through serverToolConfig.
 func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	var env toolEnv
 	env.key = flagKey
@@ -135,7 +137,8 @@ func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	var derr, perr error
 	env.daemon, derr = pyro.DaemonConfigFromEnv()
 	env.proxy, perr = pyro.ProxyConfigFromEnv()
-	if err := errors.Join(derr, perr); err != nil {
+	env.daemonErr = derr
+	if err := perr; err != nil {
 		fmt.Fprintln(stderr, err)
 		return env, 2
 	}
@@ -144,6 +147,17 @@ func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 		env.proxy.HMACKey = []byte(env.key)
 	}
 	return env, -1
+}
+
+// serverToolConfig is toolConfig for the commands that serve (ns, echoserver): the daemon's
+// settings must be complete too.
+func serverToolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
+	env, code := toolConfig(flagKey, stderr)
+	if code < 0 && env.daemonErr != nil {
+		fmt.Fprintln(stderr, env.daemonErr)
+		return env, 2
+	}
+	return env, code
 }
 
 // startEmbeddedNameServer runs a name server in this process (echoserver -N) on Pyro4's
