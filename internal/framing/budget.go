@@ -1,0 +1,181 @@
+package framing
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrBudget is wrapped by the errors of a read that needed more of its Budget than it could
+// get within the Budget's wait, or more than the whole Budget.
+var ErrBudget = errors.New("memory budget exhausted")
+
+// FreeSize is the frame size up to which a read takes nothing from a Budget: small calls
+// are served even while large messages have used the budget up. What a connection can hold
+// uncharged is bounded by the messages it may have in flight (one, plus its oneway calls).
+const FreeSize = 16 << 10
+
+// Budget bounds the bytes held by incoming messages (frame bodies and their inflation)
+// across all the connections that read with it. A read takes from it before it allocates,
+// waits up to the Budget's wait when it is used up, and fails with ErrBudget after that;
+// the message gives its bytes back (Charge.Release) when it has been handled.
+//
+// Memory a message gave back is garbage until the garbage collector runs, which an idle
+// process may not do for minutes: after every quarter of the budget (at most 32 MiB) given
+// back, the Budget starts a collection in the background, so that the runtime's scavenger
+// can return the pages to the operating system.
+//
+// A nil *Budget takes nothing and never refuses.
+type Budget struct {
+	limit int64
+	wait  time.Duration
+	used  atomic.Int64
+
+	mu    sync.Mutex
+	freed chan struct{} // closed when bytes come back while a read waits for them
+
+	gcEvery  int64
+	released atomic.Int64 // bytes given back since the last collection was started
+	gcing    atomic.Bool
+}
+
+// NewBudget returns a Budget of limit bytes whose reads wait up to wait for bytes to come
+// back before failing.
+func NewBudget(limit int64, wait time.Duration) *Budget {
+	return &Budget{limit: limit, wait: wait, gcEvery: max(min(limit/4, 32<<20), 1<<20)}
+}
+
+// Limit returns the budget's size in bytes (0 for a nil Budget).
+func (b *Budget) Limit() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.limit
+}
+
+// Used returns the bytes taken and not yet given back.
+func (b *Budget) Used() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.used.Load()
+}
+
+// acquire takes n bytes, waiting up to the budget's wait for them.
+func (b *Budget) acquire(n int64) error {
+	if b == nil || n <= 0 {
+		return nil
+	}
+	if n > b.limit {
+		return fmt.Errorf("%w: %d bytes needed, more than the whole budget of %d", ErrBudget, n, b.limit)
+	}
+	if b.tryAcquire(n) {
+		return nil
+	}
+	var deadline <-chan time.Time
+	for {
+		b.mu.Lock()
+		if b.freed == nil {
+			b.freed = make(chan struct{})
+		}
+		freed := b.freed
+		b.mu.Unlock()
+		// Checked again after taking the channel, so a release in between is not missed.
+		if b.tryAcquire(n) {
+			return nil
+		}
+		if deadline == nil {
+			if b.wait <= 0 {
+				break
+			}
+			t := time.NewTimer(b.wait)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-freed:
+			continue
+		case <-deadline:
+		}
+		break // waited long enough
+	}
+	return fmt.Errorf("%w: %d more bytes needed, %d of %d in use after waiting %v", ErrBudget, n, b.used.Load(), b.limit, b.wait)
+}
+
+func (b *Budget) tryAcquire(n int64) bool {
+	for {
+		used := b.used.Load()
+		if used+n > b.limit {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
+	}
+}
+
+// release gives n bytes back, wakes the reads waiting for them, and starts a collection when
+// enough has come back since the last one.
+func (b *Budget) release(n int64) {
+	if b == nil || n <= 0 {
+		return
+	}
+	b.used.Add(-n)
+	b.mu.Lock()
+	if b.freed != nil {
+		close(b.freed)
+		b.freed = nil
+	}
+	b.mu.Unlock()
+	if b.released.Add(n) >= b.gcEvery && b.gcing.CompareAndSwap(false, true) {
+		b.released.Store(0)
+		go func() {
+			defer b.gcing.Store(false)
+			runtime.GC()
+		}()
+	}
+}
+
+// Charge is what one message holds of a Budget. The zero Charge holds nothing.
+type Charge struct {
+	b *Budget
+	n int64
+}
+
+// Bytes returns the bytes held.
+func (c *Charge) Bytes() int64 { return c.n }
+
+// take adds n bytes from b to the charge, waiting as acquire does. A nil budget or charge
+// takes nothing.
+func (c *Charge) take(b *Budget, n int64) error {
+	if b == nil || c == nil {
+		return nil
+	}
+	if err := b.acquire(n); err != nil {
+		return err
+	}
+	c.b = b
+	c.n += n
+	return nil
+}
+
+// Give gives n of the held bytes back early (a buffer outgrown or inflated).
+func (c *Charge) Give(n int64) {
+	if c == nil || c.b == nil {
+		return
+	}
+	n = min(n, c.n)
+	c.b.release(n)
+	c.n -= n
+}
+
+// Release gives the held bytes back; it may be called more than once.
+func (c *Charge) Release() {
+	if c.b != nil {
+		c.b.release(c.n)
+	}
+	c.b, c.n = nil, 0
+}
