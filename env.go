@@ -13,7 +13,8 @@ import (
 // DaemonConfigFromEnv returns a DaemonConfig from the PYRO_* environment variables Pyro4
 // reads: PYRO_HOST, PYRO_NATHOST, PYRO_NATPORT, PYRO_SERIALIZERS_ACCEPTED,
 // PYRO_MAX_MESSAGE_SIZE, PYRO_COMPRESSION, PYRO_COMMTIMEOUT, PYRO_HMAC_KEY,
-// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK. Unset
+// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK, and our
+// own PYRO_MEMORY_BUDGET (bytes, or with a K, M or G suffix: Limits.MemoryBudget). Unset
 // variables leave their field zero (the default). A malformed value is an error naming the
 // variable.
 //
@@ -42,6 +43,7 @@ func DaemonConfigFromEnv() (DaemonConfig, error) {
 	}
 	e.seconds("ITER_STREAM_LIFETIME", &c.StreamLifetime)
 	e.boolean("DETAILED_TRACEBACK", &c.DetailedTraceback)
+	e.limits(&c.Limits)
 	return c, e.err()
 }
 

@@ -26,6 +26,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	boolFlag(fs, &verbose, "v", "verbose", "verbose output")
 	boolFlag(fs, &quiet, "q", "quiet", "don't output anything")
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	budget := addBudgetFlag(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -34,6 +35,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return code
 	}
 	cfg := env.daemon
+	budget.apply(&cfg)
 	if verbose {
 		quiet = false
 	}

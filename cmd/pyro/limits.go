@@ -1,0 +1,44 @@
+package main
+
+import (
+	"flag"
+	"strconv"
+
+	"github.com/gopyro/pyro"
+)
+
+// budgetFlag is --memory-budget, which overrides PYRO_MEMORY_BUDGET.
+type budgetFlag struct {
+	n   int64
+	set bool
+}
+
+// addBudgetFlag adds --memory-budget to a server command's flags.
+func addBudgetFlag(fs *flag.FlagSet) *budgetFlag {
+	f := new(budgetFlag)
+	fs.Var(f, "memory-budget", "bytes incoming messages may hold at once, e.g. 256M (default 256M, -1: no budget; PYRO_MEMORY_BUDGET also works)")
+	return f
+}
+
+func (f *budgetFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.FormatInt(f.n, 10)
+}
+
+func (f *budgetFlag) Set(s string) error {
+	n, err := pyro.ParseSize(s)
+	if err != nil {
+		return err
+	}
+	f.n, f.set = n, true
+	return nil
+}
+
+// apply puts the flag's budget, if given, into cfg.
+func (f *budgetFlag) apply(cfg *pyro.DaemonConfig) {
+	if f.set {
+		cfg.MemoryBudget = f.n
+	}
+}
