@@ -36,6 +36,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	cfg := env.daemon
 	budget.apply(&cfg)
+	limitMemory(cfg)
 	if verbose {
 		quiet = false
 	}

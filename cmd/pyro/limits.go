@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/gopyro/pyro"
@@ -42,3 +44,22 @@ func (f *budgetFlag) apply(cfg *pyro.DaemonConfig) {
 		cfg.MemoryBudget = f.n
 	}
 }
+
+// limitMemory sets the Go runtime's memory limit to the daemon's memory budget plus what the
+// rest of the server needs, unless GOMEMLIMIT sets one or there is no budget: with messages
+// holding up to the budget, the default GOGC=100 would let the heap grow to twice that
+// before collecting.
+func limitMemory(cfg pyro.DaemonConfig) {
+	budget := cfg.MemoryBudget
+	if budget == 0 {
+		budget = pyro.DefaultMemoryBudget
+	}
+	if budget < 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(budget + memoryOverhead)
+}
+
+// memoryOverhead is what the memory limit allows beyond the budget: the server's own heap,
+// what methods make of the messages, and the collector's slack.
+const memoryOverhead = 64 << 20

@@ -47,6 +47,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := env.daemon
 	budget.apply(&cfg)
+	limitMemory(cfg)
 	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
 	if autoClean == 0 {
 		if v := os.Getenv("PYRO_NS_AUTOCLEAN"); v != "" {

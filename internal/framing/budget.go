@@ -25,8 +25,9 @@ const FreeSize = 16 << 10
 //
 // Memory a message gave back is garbage until the garbage collector runs, which an idle
 // process may not do for minutes: after every quarter of the budget (at most 32 MiB) given
-// back, the Budget starts a collection in the background, so that the runtime's scavenger
-// can return the pages to the operating system.
+// back, and when the last large message is done, the Budget has it collected in the
+// background (collect), so that the runtime's scavenger returns the pages to the operating
+// system. It does not force them back itself (debug.FreeOSMemory): the scavenger paces that.
 //
 // A nil *Budget takes nothing and never refuses.
 type Budget struct {
@@ -117,26 +118,36 @@ func (b *Budget) tryAcquire(n int64) bool {
 	}
 }
 
-// release gives n bytes back, wakes the reads waiting for them, and starts a collection when
-// enough has come back since the last one.
+// release gives n bytes back, wakes the reads waiting for them, and has the garbage
+// collected when enough has come back (collect).
 func (b *Budget) release(n int64) {
 	if b == nil || n <= 0 {
 		return
 	}
-	b.used.Add(-n)
+	used := b.used.Add(-n)
 	b.mu.Lock()
 	if b.freed != nil {
 		close(b.freed)
 		b.freed = nil
 	}
 	b.mu.Unlock()
-	if b.released.Add(n) >= b.gcEvery && b.gcing.CompareAndSwap(false, true) {
+	// A quarter of the budget, or the end of a burst of large messages (nothing held any
+	// more): the garbage is worth collecting.
+	r := b.released.Add(n)
+	if (r >= b.gcEvery || used == 0 && r >= readChunk) && b.gcing.CompareAndSwap(false, true) {
 		b.released.Store(0)
-		go func() {
-			defer b.gcing.Store(false)
-			runtime.GC()
-		}()
+		go b.collect()
 	}
+}
+
+// collect runs two collections: the first frees what the messages held; the second sees a
+// heap without that garbage, and so sets the scavenger's goal from it, which then returns
+// the pages to the operating system in the background within seconds. After one collection
+// alone the goal still counts the garbage, and an idle process keeps it for minutes.
+func (b *Budget) collect() {
+	defer b.gcing.Store(false)
+	runtime.GC()
+	runtime.GC()
 }
 
 // Charge is what one message holds of a Budget. The zero Charge holds nothing.
