@@ -10,9 +10,9 @@ import (
 const readChunk = 1 << 20
 
 // growFactor is how much larger each buffer of a growing body is than the bytes received so
-// far. Four keeps what a sender that stops short can make us allocate within four times what
-// it sent, while copying a body that does arrive only a third of its size once (1, 4, 16 MiB
-// for a 16 MiB frame), against all of it with doubling.
+// far. Four keeps what a sender that stops short can make us allocate within four and a half
+// times what it sent, while a body that does arrive is copied a third of its size once (1
+// and 4 MiB of a 16 MiB frame), against all of it with doubling.
 const growFactor = 4
 
 // stagePools keep the buffers a growing body outgrows (1, 4 and 16 MiB): they never leave
@@ -52,7 +52,8 @@ func unstage(b []byte, n int) {
 }
 
 // ReadBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n:
-// at most readChunk up front, then growFactor times what has arrived, each buffer taken from
+// at most readChunk up front, then growFactor times what has arrived (an eighth more when
+// that makes it the whole body: step), each buffer taken from
 // budget into charge before it is allocated and given back once outgrown (a nil budget takes
 // nothing). While it grows a body holds up to 1.25 times its size of the budget; once read,
 // its size. The returned slice has a capacity of exactly n and is the caller's alone.
@@ -61,7 +62,7 @@ func unstage(b []byte, n int) {
 // budget that cannot give more, an error wrapping ErrBudget. What charge holds after an
 // error is the caller's to release.
 func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, error) {
-	size := min(n, readChunk)
+	size := step(readChunk, n)
 	if err := charge.take(budget, int64(size)); err != nil {
 		return nil, 0, err
 	}
@@ -77,7 +78,7 @@ func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, 
 		if got == n {
 			return b, n, nil
 		}
-		size = min(n, growFactor*got)
+		size = step(growFactor*got, n)
 		if err := charge.take(budget, int64(size)); err != nil {
 			unstage(b, n)
 			return nil, got, err
@@ -88,6 +89,16 @@ func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, 
 		charge.Give(int64(got))
 		b = nb
 	}
+}
+
+// step is the size of the next buffer of a body of n bytes: want, or n itself when n is at
+// most an eighth more, so that a payload of a round size (1 MiB, 16 MiB) with its header and
+// annotations is not copied once more for its last few bytes.
+func step(want, n int) int {
+	if n <= want+want/8 {
+		return n
+	}
+	return want
 }
 
 // alloc returns a buffer of size bytes for a body of n: the body itself when size is n,

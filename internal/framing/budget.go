@@ -26,7 +26,7 @@ const FreeSize = 16 << 10
 // Memory a message gave back is garbage until the garbage collector runs, which an idle
 // process may not do for minutes: after every quarter of the budget (at most 32 MiB) given
 // back, and when the last large message is done, the Budget has it collected in the
-// background (collect), so that the runtime's scavenger returns the pages to the operating
+// background (collect, at most once a second), so that the runtime's scavenger returns the pages to the operating
 // system. It does not force them back itself (debug.FreeOSMemory): the scavenger paces that.
 //
 // A nil *Budget takes nothing and never refuses.
@@ -40,7 +40,8 @@ type Budget struct {
 
 	gcEvery  int64
 	released atomic.Int64 // bytes given back since the last collection was started
-	gcing    atomic.Bool
+	gcing    atomic.Bool  // a collection is scheduled or running
+	lastGC   atomic.Int64 // when the last collection ended, in Unix nanoseconds
 }
 
 // NewBudget returns a Budget of limit bytes whose reads wait up to wait for bytes to come
@@ -135,9 +136,23 @@ func (b *Budget) release(n int64) {
 	// more): the garbage is worth collecting.
 	r := b.released.Add(n)
 	if (r >= b.gcEvery || used == 0 && r >= readChunk) && b.gcing.CompareAndSwap(false, true) {
-		b.released.Store(0)
-		go b.collect()
+		b.scheduleCollect()
 	}
+}
+
+// gcInterval is the least time between two of a Budget's collections: a stream of large
+// messages must not pay for collections of its own beyond the runtime's.
+const gcInterval = time.Second
+
+// scheduleCollect runs collect now, or when gcInterval has passed since the last one. The
+// caller has set gcing.
+func (b *Budget) scheduleCollect() {
+	b.released.Store(0)
+	if delay := time.Until(time.Unix(0, b.lastGC.Load()).Add(gcInterval)); delay > 0 {
+		time.AfterFunc(delay, b.collect) // no goroutine waits meanwhile
+		return
+	}
+	go b.collect()
 }
 
 // collect runs two collections: the first frees what the messages held; the second sees a
@@ -145,9 +160,14 @@ func (b *Budget) release(n int64) {
 // the pages to the operating system in the background within seconds. After one collection
 // alone the goal still counts the garbage, and an idle process keeps it for minutes.
 func (b *Budget) collect() {
-	defer b.gcing.Store(false)
 	runtime.GC()
 	runtime.GC()
+	b.lastGC.Store(time.Now().UnixNano())
+	if b.used.Load() == 0 && b.released.Load() >= readChunk {
+		b.scheduleCollect() // given back while collecting, and nothing will come back later
+		return
+	}
+	b.gcing.Store(false)
 }
 
 // Charge is what one message holds of a Budget. The zero Charge holds nothing.
