@@ -87,15 +87,6 @@ func (l Limits) budget() *framing.Budget {
 	return framing.NewBudget(l.MemoryBudget, max(l.MemoryBudgetWait, 0))
 }
 
-// onewaySlots returns the semaphore bounding one connection's running oneway calls (nil:
-// unbounded).
-func (l Limits) onewaySlots() chan struct{} {
-	if l.MaxOnewayPerConn < 0 {
-		return nil
-	}
-	return make(chan struct{}, l.MaxOnewayPerConn)
-}
-
 // limits reads PYRO_MEMORY_BUDGET.
 func (e *envReader) limits(l *Limits) {
 	if v, ok := os.LookupEnv("PYRO_MEMORY_BUDGET"); ok && v != "" {
