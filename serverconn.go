@@ -344,6 +344,11 @@ func (c *serverConn) handshake() bool {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 			return false // the peer hung up; there is nobody to tell
 		}
+		if overBudget(err) {
+			c.failure = readFailure(err)
+			c.logReadFailure(err)
+			return false
+		}
 		switch {
 		case errors.Is(err, wire.ErrSecurity):
 			c.connectFail(nil, nil, securityReason(err), nil)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gopyro/pyro/internal/framing"
 	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/internal/wire5"
 )
@@ -48,7 +49,7 @@ func (c *serverConn) logReadFailure(err error) {
 
 // readFailure is the connection's failure after a read error (ServeConn's error).
 func readFailure(err error) error {
-	if errors.Is(err, wire.ErrBusy) || errors.Is(err, wire5.ErrBusy) {
+	if errors.Is(err, framing.ErrBudget) {
 		return fmt.Errorf("%w: %w", ErrOverBudget, err)
 	}
 	return connError(err)
