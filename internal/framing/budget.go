@@ -35,8 +35,9 @@ type Budget struct {
 	wait  time.Duration
 	used  atomic.Int64
 
-	mu    sync.Mutex
-	freed chan struct{} // closed when bytes come back while a read waits for them
+	mu     sync.Mutex
+	freed  chan struct{} // closed when bytes come back while a read waits for them
+	closed bool          // Close was called: reads no longer wait
 
 	gcEvery  int64
 	released atomic.Int64 // bytes given back since the last collection was started
@@ -83,8 +84,11 @@ func (b *Budget) acquire(n int64) error {
 		if b.freed == nil {
 			b.freed = make(chan struct{})
 		}
-		freed := b.freed
+		freed, closed := b.freed, b.closed
 		b.mu.Unlock()
+		if closed {
+			return fmt.Errorf("%w: %d more bytes needed, and the server is shutting down", ErrBudget, n)
+		}
 		// Checked again after taking the channel, so a release in between is not missed.
 		if b.tryAcquire(n) {
 			return nil
@@ -168,6 +172,21 @@ func (b *Budget) collect() {
 		return
 	}
 	b.gcing.Store(false)
+}
+
+// Close makes the reads waiting for bytes, and any that would wait later, fail at once (a
+// server shutting down). What is taken can still be given back.
+func (b *Budget) Close() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.closed = true
+	if b.freed != nil {
+		close(b.freed)
+		b.freed = nil
+	}
+	b.mu.Unlock()
 }
 
 // Charge is what one message holds of a Budget. The zero Charge holds nothing.

@@ -183,3 +183,22 @@ func FuzzReadBody(f *testing.F) {
 		}
 	})
 }
+
+// Close ends a wait at once.
+func TestBudgetClose(t *testing.T) {
+	b := NewBudget(10, time.Minute)
+	var held, c Charge
+	held.take(b, 10)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		b.Close()
+	}()
+	began := time.Now()
+	if err := c.take(b, 5); !errors.Is(err, ErrBudget) || time.Since(began) > 10*time.Second {
+		t.Fatalf("take on a closed budget: %v after %v", err, time.Since(began))
+	}
+	held.Release()
+	if b.Used() != 0 {
+		t.Errorf("used %d", b.Used())
+	}
+}
