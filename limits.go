@@ -23,8 +23,9 @@ const (
 	DefaultMaxOnewayPerConn = 16
 	// DefaultMaxStreamsPerConn bounds the item streams one connection keeps open.
 	DefaultMaxStreamsPerConn = 64
-	// DefaultMaxBatchCalls bounds the calls in one batch.
-	DefaultMaxBatchCalls = 10000
+	// DefaultMaxBatchCalls bounds the calls in one batch: well above the 40,002 of Pyro's
+	// batchedcalls example.
+	DefaultMaxBatchCalls = 100000
 )
 
 // ErrOverBudget is wrapped by the failure of a connection (ServeConn's error) whose message
