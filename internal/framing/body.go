@@ -1,9 +1,6 @@
 package framing
 
-import (
-	"io"
-	"sync"
-)
+import "io"
 
 // readChunk is the most ReadBody allocates ahead of the bytes actually arriving: a header may
 // claim gigabytes, and memory must follow what the peer sends, not what it claims.
@@ -14,42 +11,6 @@ const readChunk = 1 << 20
 // times what it sent, while a body that does arrive is copied a third of its size once (1
 // and 4 MiB of a 16 MiB frame), against all of it with doubling.
 const growFactor = 4
-
-// stagePools keep the buffers a growing body outgrows (1, 4 and 16 MiB): they never leave
-// ReadBody, so the next large frame reuses them instead of allocating and clearing them
-// again. sync.Pool drops what stays unused over two collections, so they are not pinned.
-var stagePools [3]sync.Pool
-
-func stageClass(size int) int {
-	for i, c := 0, readChunk; i < len(stagePools); i, c = i+1, c*growFactor {
-		if size == c {
-			return i
-		}
-	}
-	return -1
-}
-
-// stage returns a buffer of size bytes (a stage class), pooled if possible.
-func stage(size int) []byte {
-	if i := stageClass(size); i >= 0 {
-		if p, ok := stagePools[i].Get().(*[]byte); ok {
-			return (*p)[:size]
-		}
-	}
-	return make([]byte, size)
-}
-
-// unstage returns an outgrown buffer of a body of n bytes to its pool; the body itself
-// (capacity n) is not a stage.
-func unstage(b []byte, n int) {
-	if cap(b) == n {
-		return
-	}
-	if i := stageClass(cap(b)); i >= 0 {
-		b = b[:cap(b)]
-		stagePools[i].Put(&b)
-	}
-}
 
 // ReadBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n:
 // at most readChunk up front, then growFactor times what has arrived (an eighth more when
@@ -66,13 +27,12 @@ func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, 
 	if err := charge.take(budget, int64(size)); err != nil {
 		return nil, 0, err
 	}
-	b := alloc(size, n)
+	b := make([]byte, size)
 	got := 0
 	for {
 		k, err := io.ReadFull(r, b[got:])
 		got += k
 		if err != nil {
-			unstage(b, n)
 			return nil, got, err
 		}
 		if got == n {
@@ -80,13 +40,11 @@ func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, 
 		}
 		size = step(growFactor*got, n)
 		if err := charge.take(budget, int64(size)); err != nil {
-			unstage(b, n)
 			return nil, got, err
 		}
-		nb := alloc(size, n)
+		nb := make([]byte, size)
 		copy(nb, b[:got])
-		unstage(b, n)
-		charge.Give(int64(got))
+		charge.Give(int64(got)) // garbage now: the collector's (see Budget)
 		b = nb
 	}
 }
@@ -99,13 +57,4 @@ func step(want, n int) int {
 		return n
 	}
 	return want
-}
-
-// alloc returns a buffer of size bytes for a body of n: the body itself when size is n,
-// otherwise a stage.
-func alloc(size, n int) []byte {
-	if size == n {
-		return make([]byte, n)
-	}
-	return stage(size)
 }

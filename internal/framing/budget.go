@@ -23,26 +23,31 @@ const FreeSize = 16 << 10
 // waits up to the Budget's wait when it is used up, and fails with ErrBudget after that;
 // the message gives its bytes back (Charge.Release) when it has been handled.
 //
-// Memory a message gave back is garbage until the garbage collector runs, which an idle
-// process may not do for minutes: after every quarter of the budget (at most 32 MiB) given
-// back, and when the last large message is done, the Budget has it collected in the
-// background (collect, at most once a second), so that the runtime's scavenger returns the pages to the operating
-// system. It does not force them back itself (debug.FreeOSMemory): the scavenger paces that.
+// Bytes given back are garbage until the garbage collector runs, and RSS follows what is
+// allocated, collected or not: so they stay counted (as garbage) until a collection the
+// Budget runs itself (collect) has freed them. It runs one at once when a read waits for
+// bytes that garbage holds, and otherwise, at most once a second, after a quarter of the
+// budget (at most 32 MiB) has become garbage or when no message holds anything any more;
+// then a second collection lets the runtime's scavenger, which sets its goal from the
+// heap the last collection found, return the pages to the operating system within seconds
+// (an idle process would otherwise keep them for minutes). It does not force them back
+// itself (debug.FreeOSMemory): the scavenger paces that.
 //
 // A nil *Budget takes nothing and never refuses.
 type Budget struct {
 	limit int64
 	wait  time.Duration
-	used  atomic.Int64
+	used  atomic.Int64 // taken, including garbage
+	// garbage is the part of used given back and not yet freed by collect.
+	garbage atomic.Int64
 
 	mu     sync.Mutex
-	freed  chan struct{} // closed when bytes come back while a read waits for them
+	freed  chan struct{} // closed when collect frees bytes while a read waits for them
 	closed bool          // Close was called: reads no longer wait
 
-	gcEvery  int64
-	released atomic.Int64 // bytes given back since the last collection was started
-	gcing    atomic.Bool  // a collection is scheduled or running
-	lastGC   atomic.Int64 // when the last collection ended, in Unix nanoseconds
+	gcEvery int64
+	gcing   atomic.Bool  // a collection is scheduled or running
+	lastGC  atomic.Int64 // when the last collection ended, in Unix nanoseconds
 }
 
 // NewBudget returns a Budget of limit bytes whose reads wait up to wait for bytes to come
@@ -59,12 +64,20 @@ func (b *Budget) Limit() int64 {
 	return b.limit
 }
 
-// Used returns the bytes taken and not yet given back.
+// Used returns the bytes taken and not yet freed: held by messages, or garbage.
 func (b *Budget) Used() int64 {
 	if b == nil {
 		return 0
 	}
 	return b.used.Load()
+}
+
+// Held returns the bytes messages hold: Used less the garbage not yet collected.
+func (b *Budget) Held() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.used.Load() - b.garbage.Load()
 }
 
 // acquire takes n bytes, waiting up to the budget's wait for them.
@@ -89,15 +102,23 @@ func (b *Budget) acquire(n int64) error {
 		if closed {
 			return fmt.Errorf("%w: %d more bytes needed, and the server is shutting down", ErrBudget, n)
 		}
-		// Checked again after taking the channel, so a release in between is not missed.
+		// Checked again after taking the channel, so that a collection in between is not
+		// missed.
 		if b.tryAcquire(n) {
 			return nil
 		}
+		if b.garbage.Load() > 0 && b.gcing.CompareAndSwap(false, true) {
+			go b.collect() // garbage holds what this read needs: free it now
+		}
 		if deadline == nil {
-			if b.wait <= 0 {
+			wait := b.wait
+			if b.garbage.Load() > 0 {
+				wait = max(wait, gcWait) // freeing garbage is ours to do, whatever the wait
+			}
+			if wait <= 0 {
 				break
 			}
-			t := time.NewTimer(b.wait)
+			t := time.NewTimer(wait)
 			defer t.Stop()
 			deadline = t.C
 		}
@@ -123,35 +144,39 @@ func (b *Budget) tryAcquire(n int64) bool {
 	}
 }
 
-// release gives n bytes back, wakes the reads waiting for them, and has the garbage
-// collected when enough has come back (collect).
+// release makes n taken bytes garbage, and has it collected when there is enough of it, or
+// when nothing else is held.
 func (b *Budget) release(n int64) {
 	if b == nil || n <= 0 {
 		return
 	}
-	used := b.used.Add(-n)
+	g := b.garbage.Add(n)
 	b.mu.Lock()
-	if b.freed != nil {
-		close(b.freed)
-		b.freed = nil
-	}
+	waiting := b.freed != nil
 	b.mu.Unlock()
-	// A quarter of the budget, or the end of a burst of large messages (nothing held any
-	// more): the garbage is worth collecting.
-	r := b.released.Add(n)
-	if (r >= b.gcEvery || used == 0 && r >= readChunk) && b.gcing.CompareAndSwap(false, true) {
-		b.scheduleCollect()
+	switch {
+	case waiting:
+		if b.gcing.CompareAndSwap(false, true) {
+			go b.collect() // a read waits for what this frees
+		}
+	case g >= b.gcEvery || g == b.used.Load() && g >= readChunk:
+		if b.gcing.CompareAndSwap(false, true) {
+			b.scheduleCollect()
+		}
 	}
 }
 
-// gcInterval is the least time between two of a Budget's collections: a stream of large
-// messages must not pay for collections of its own beyond the runtime's.
+// gcWait is the least a read waits for a collection to free garbage that holds what it
+// needs.
+const gcWait = time.Second
+
+// gcInterval is the least time between two of a Budget's collections that no read waits
+// for: a stream of large messages must not pay for collections beyond the runtime's.
 const gcInterval = time.Second
 
 // scheduleCollect runs collect now, or when gcInterval has passed since the last one. The
 // caller has set gcing.
 func (b *Budget) scheduleCollect() {
-	b.released.Store(0)
 	if delay := time.Until(time.Unix(0, b.lastGC.Load()).Add(gcInterval)); delay > 0 {
 		time.AfterFunc(delay, b.collect) // no goroutine waits meanwhile
 		return
@@ -159,16 +184,26 @@ func (b *Budget) scheduleCollect() {
 	go b.collect()
 }
 
-// collect runs two collections: the first frees what the messages held; the second sees a
-// heap without that garbage, and so sets the scavenger's goal from it, which then returns
-// the pages to the operating system in the background within seconds. After one collection
-// alone the goal still counts the garbage, and an idle process keeps it for minutes.
+// collect frees the garbage counted so far with a collection, wakes the reads waiting for
+// bytes, and, when nothing is held any more, collects once more so that the scavenger's goal
+// follows the heap without that garbage.
 func (b *Budget) collect() {
+	g := b.garbage.Load()
 	runtime.GC()
-	runtime.GC()
+	b.garbage.Add(-g)
+	b.used.Add(-g)
+	b.mu.Lock()
+	if b.freed != nil {
+		close(b.freed)
+		b.freed = nil
+	}
+	b.mu.Unlock()
+	if b.used.Load() == b.garbage.Load() {
+		runtime.GC()
+	}
 	b.lastGC.Store(time.Now().UnixNano())
-	if b.used.Load() == 0 && b.released.Load() >= readChunk {
-		b.scheduleCollect() // given back while collecting, and nothing will come back later
+	if rest := b.garbage.Load(); rest >= b.gcEvery || rest > 0 && rest == b.used.Load() {
+		b.scheduleCollect() // given back while collecting, and nothing may come back later
 		return
 	}
 	b.gcing.Store(false)

@@ -41,13 +41,13 @@ func TestBudget(t *testing.T) {
 		t.Errorf("refused after %v, before the wait", waited)
 	}
 	c2.Give(20)
-	if b.Used() != 50 || c2.Bytes() != 50 {
-		t.Errorf("after Give(20): used %d, charge %d", b.Used(), c2.Bytes())
+	if b.Held() != 50 || c2.Bytes() != 50 {
+		t.Errorf("after Give(20): held %d, charge %d", b.Held(), c2.Bytes())
 	}
 	c2.Release()
 	c2.Release()
-	if b.Used() != 0 {
-		t.Errorf("used %d after release", b.Used())
+	if b.Held() != 0 {
+		t.Errorf("held %d after release", b.Held())
 	}
 	var nilBudget *Budget
 	if err := c3.take(nilBudget, 1<<40); err != nil || c3.Bytes() != 0 {
@@ -78,8 +78,8 @@ func TestReadBodyFollowsArrival(t *testing.T) {
 		t.Errorf("holds %d bytes for 3 MiB received", c.Bytes())
 	}
 	c.Release()
-	if b.Used() != 0 {
-		t.Errorf("used %d after release", b.Used())
+	if b.Held() != 0 {
+		t.Errorf("held %d after release", b.Held())
 	}
 }
 
@@ -105,8 +105,8 @@ func TestReadBody(t *testing.T) {
 		t.Fatalf("over the budget: %v", err)
 	}
 	c.Release()
-	if b.Used() != 0 {
-		t.Errorf("used %d after release", b.Used())
+	if b.Held() != 0 {
+		t.Errorf("held %d after release", b.Held())
 	}
 }
 
@@ -132,8 +132,8 @@ func TestInflateBudget(t *testing.T) {
 		t.Fatalf("past the budget: %v", err)
 	}
 	c.Release()
-	if small.Used() != 0 {
-		t.Errorf("used %d after release", small.Used())
+	if small.Held() != 0 {
+		t.Errorf("held %d after release", small.Held())
 	}
 }
 
@@ -178,8 +178,8 @@ func FuzzReadBody(f *testing.F) {
 			t.Fatalf("unexpected error: %v", err)
 		}
 		c.Release()
-		if b.Used() != 0 {
-			t.Fatalf("used %d after release", b.Used())
+		if b.Held() != 0 {
+			t.Fatalf("held %d after release", b.Held())
 		}
 	})
 }
@@ -198,7 +198,7 @@ func TestBudgetClose(t *testing.T) {
 		t.Fatalf("take on a closed budget: %v after %v", err, time.Since(began))
 	}
 	held.Release()
-	if b.Used() != 0 {
-		t.Errorf("used %d", b.Used())
+	if b.Held() != 0 {
+		t.Errorf("held %d", b.Held())
 	}
 }

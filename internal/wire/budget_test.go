@@ -53,7 +53,7 @@ func TestReadBudget(t *testing.T) {
 		t.Errorf("a frame that does not fit what is left: %v", err)
 	}
 	hold.Held.Release()
-	if b.Used() != 0 {
-		t.Errorf("the budget has %d used after everything was released", b.Used())
+	if b.Held() != 0 {
+		t.Errorf("the budget has %d held after everything was released", b.Held())
 	}
 }

@@ -73,8 +73,8 @@ func FuzzRead(f *testing.F) {
 					t.Fatal(err)
 				}
 			}
-			if cfg != nil && cfg.Budget.Used() != 0 {
-				t.Fatalf("budget still holds %d bytes", cfg.Budget.Used())
+			if cfg != nil && cfg.Budget.Held() != 0 {
+				t.Fatalf("budget still holds %d bytes", cfg.Budget.Held())
 			}
 		}
 	})
