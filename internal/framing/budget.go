@@ -44,6 +44,7 @@ type Budget struct {
 	mu     sync.Mutex
 	freed  chan struct{} // closed when collect frees bytes while a read waits for them
 	closed bool          // Close was called: reads no longer wait
+	timer  *time.Timer   // a collection scheduled for later, if any
 
 	gcEvery int64
 	gcing   atomic.Bool  // a collection is scheduled or running
@@ -107,8 +108,8 @@ func (b *Budget) acquire(n int64) error {
 		if b.tryAcquire(n) {
 			return nil
 		}
-		if b.garbage.Load() > 0 && b.gcing.CompareAndSwap(false, true) {
-			go b.collect() // garbage holds what this read needs: free it now
+		if b.garbage.Load() > 0 {
+			b.urge() // garbage holds what this read needs: free it now
 		}
 		if deadline == nil {
 			wait := b.wait
@@ -156,9 +157,7 @@ func (b *Budget) release(n int64) {
 	b.mu.Unlock()
 	switch {
 	case waiting:
-		if b.gcing.CompareAndSwap(false, true) {
-			go b.collect() // a read waits for what this frees
-		}
+		b.urge() // a read waits for what this frees
 	case g >= b.gcEvery || g == b.used.Load() && g >= readChunk:
 		if b.gcing.CompareAndSwap(false, true) {
 			b.scheduleCollect()
@@ -178,16 +177,36 @@ const gcInterval = time.Second
 // caller has set gcing.
 func (b *Budget) scheduleCollect() {
 	if delay := time.Until(time.Unix(0, b.lastGC.Load()).Add(gcInterval)); delay > 0 {
-		time.AfterFunc(delay, b.collect) // no goroutine waits meanwhile
+		b.mu.Lock()
+		b.timer = time.AfterFunc(delay, b.collect) // no goroutine waits meanwhile
+		b.mu.Unlock()
 		return
 	}
 	go b.collect()
+}
+
+// urge runs a collection now: a new one, or the one scheduled for later.
+func (b *Budget) urge() {
+	if b.gcing.CompareAndSwap(false, true) {
+		go b.collect()
+		return
+	}
+	b.mu.Lock()
+	t := b.timer
+	b.timer = nil
+	b.mu.Unlock()
+	if t != nil && t.Stop() { // stopped before it ran: ours to run
+		go b.collect()
+	}
 }
 
 // collect frees the garbage counted so far with a collection, wakes the reads waiting for
 // bytes, and, when nothing is held any more, collects once more so that the scavenger's goal
 // follows the heap without that garbage.
 func (b *Budget) collect() {
+	b.mu.Lock()
+	b.timer = nil
+	b.mu.Unlock()
 	g := b.garbage.Load()
 	runtime.GC()
 	b.garbage.Add(-g)
