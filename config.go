@@ -89,6 +89,10 @@ type DaemonConfig struct {
 	// StreamLifetime bounds an item stream's age (0: no limit).
 	StreamLifetime time.Duration
 
+	// Limits bound what clients can make the daemon hold (limits.go): its memory budget
+	// and what one connection may queue.
+	Limits
+
 	// Handshake validates a client's handshake data and returns the answer ("hello" when
 	// nil); an error rejects the connection with its message (Pyro4's validateHandshake).
 	// ctx carries the connection's ConnInfo (ConnInfoFrom: the client's address, the
@@ -128,6 +132,7 @@ func (c DaemonConfig) withDefaults() DaemonConfig {
 	}
 	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.StreamLinger = orDefault(c.StreamLinger, DefaultStreamLinger)
+	c.Limits = c.Limits.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

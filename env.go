@@ -13,7 +13,8 @@ import (
 // DaemonConfigFromEnv returns a DaemonConfig from the PYRO_* environment variables Pyro4
 // reads: PYRO_HOST, PYRO_NATHOST, PYRO_NATPORT, PYRO_SERIALIZERS_ACCEPTED,
 // PYRO_MAX_MESSAGE_SIZE, PYRO_COMPRESSION, PYRO_COMMTIMEOUT, PYRO_HMAC_KEY,
-// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK, and, when
+// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK, our own
+// PYRO_MEMORY_BUDGET (bytes, or with a K, M or G suffix: Limits.MemoryBudget), and, when
 // PYRO_SSL is true, the TLS settings: PYRO_SSL_SERVERCERT (required), PYRO_SSL_SERVERKEY,
 // PYRO_SSL_SERVERKEYPASSWD, PYRO_SSL_CACERTS and PYRO_SSL_REQUIRECLIENTCERT make TLSConfig
 // (TLSFiles.ServerConfig), the client ones ClientTLSConfig (see ProxyConfigFromEnv). Unset
@@ -46,6 +47,7 @@ func DaemonConfigFromEnv() (DaemonConfig, error) {
 	e.seconds("ITER_STREAM_LIFETIME", &c.StreamLifetime)
 	e.boolean("DETAILED_TRACEBACK", &c.DetailedTraceback)
 	e.tlsServer(&c)
+	e.limits(&c.Limits)
 	return c, e.err()
 }
 

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopyro/pyro/internal/framing"
 	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/internal/wire5"
 	"github.com/gopyro/pyro/internal/wiresniff"
@@ -88,6 +89,13 @@ type serverConn struct {
 	corrBuf    [16]byte // the id of the reply being written; used by the serving goroutine only
 
 	pending []wire.Annotation // Pyro4's per-connection response annotations (replyannotations.go)
+
+	// oneway bounds the connection's oneway calls running at once (Limits.MaxOnewayPerConn);
+	// made on the first one, by the serving goroutine.
+	oneway chan struct{}
+	// openStreams counts the item streams the connection has open; guarded by the daemon's
+	// stream table lock.
+	openStreams int
 
 	// corr5 is the correlation id of the Pyro5 request being served: every Pyro5 reply
 	// carries it in its header, exceptions too. Used by the serving goroutine only.
@@ -192,15 +200,17 @@ func (c *serverConn) serve() {
 		msg, err := c.read(c.d.cfg.CommTimeout)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.failure = connError(err)
-				c.log().Debug("pyro: closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+				c.failure = readFailure(err)
+				c.logReadFailure(err)
 			}
 			return
 		}
 		if !c.beginRequest() {
+			msg.Held.Release()
 			return
 		}
 		keep := c.handle(msg)
+		msg.Held.Release() // a oneway call took its own (invoke)
 		if !c.endRequest() || !keep {
 			if c.linger {
 				c.lingerClose()
@@ -348,6 +358,11 @@ func (c *serverConn) handshake() bool {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 			return false // the peer hung up; there is nobody to tell
 		}
+		if overBudget(err) {
+			c.failure = readFailure(err)
+			c.logReadFailure(err)
+			return false
+		}
 		switch {
 		case errors.Is(err, wire.ErrSecurity):
 			c.connectFail(nil, nil, securityReason(err), nil)
@@ -358,6 +373,7 @@ func (c *serverConn) handshake() bool {
 		}
 		return false
 	}
+	defer msg.Held.Release()
 	if msg.Type != wire.Connect {
 		reason := fmt.Sprintf("invalid msg type %d received", msg.Type)
 		if c.proto == Pyro5 {
@@ -519,13 +535,23 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return c.batch(ctx, msg, codec, r, recv, call)
 	}
 	if oneway {
+		slots, ok := c.onewaySlot()
+		if !ok {
+			return false // the connection or the daemon is closing
+		}
 		// The goroutine gets a copy of the scope, so that an ordinary call's stays on the stack.
 		detached := *ctx
 		detached.context() // capture the request's details before the goroutine starts
 		ev := c.detachCall()
+		held := msg.Held
+		msg.Held = framing.Charge{} // the call's now: it may run after the next request is read
 		c.d.wg.Add(1)
 		go func() {
 			defer c.d.wg.Done()
+			defer held.Release()
+			if slots != nil {
+				defer func() { <-slots }()
+			}
 			_, _, err := c.run(&detached, r, recv, call.Method, call.Args, call.Kwargs)
 			c.endDetached(ev, err)
 			if err != nil {
@@ -541,7 +567,11 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return c.sendException(msg, codec, err, tb)
 	}
 	if s, ok := result.(*stream); ok {
-		id := c.d.streams.add(c, s)
+		id, err := c.d.streams.add(c, s, c.d.cfg.MaxStreamsPerConn)
+		if err != nil {
+			c.carry(ctx.replySet())
+			return c.sendException(msg, codec, err, nil)
+		}
 		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
 		reply.Flags |= wire.FlagItemStreamResult
 		c.streamResult()
@@ -734,6 +764,9 @@ func (m *exposedMethod) results(out []reflect.Value) (any, []string, error) {
 // batch runs a batch of calls in order, stopping at the first failure, whose exception takes
 // its slot wrapped as Pyro4's _ExceptionWrapper.
 func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.Codec, r *registration, recv reflect.Value, call serializer.Call) bool {
+	if limit := c.d.cfg.MaxBatchCalls; limit >= 0 && len(call.Args) > limit {
+		return c.sendException(msg, codec, NewError(classProtocolError, "batch of %d calls is over the daemon's limit of %d", len(call.Args), limit), nil)
+	}
 	results := make([]any, 0, len(call.Args))
 	for _, item := range call.Args {
 		sub, _ := pyval.Items(item)

@@ -99,8 +99,9 @@ func (t *streamTable) init(linger, lifetime time.Duration) {
 }
 
 // add keeps a stream for its owner and returns its id. After closeAll the stream is stopped
-// at once: its id then names no stream, and the client's first pull says so.
-func (t *streamTable) add(owner *serverConn, s *stream) string {
+// at once: its id then names no stream, and the client's first pull says so. An owner with
+// limit streams open already (limit 0 or more) gets an error and the stream is stopped.
+func (t *streamTable) add(owner *serverConn, s *stream, limit int) (string, error) {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
@@ -110,16 +111,22 @@ func (t *streamTable) add(owner *serverConn, s *stream) string {
 	s.obs = owner.d.cfg.Observer
 	t.mu.Lock()
 	closed := t.closed
-	if !closed {
+	full := limit >= 0 && owner.openStreams >= limit
+	if !closed && !full {
 		t.byID[id] = s
+		owner.openStreams++
 	}
 	t.mu.Unlock()
+	if full {
+		s.shut()
+		return "", NewError(classPyroError, "too many open item streams on this connection (%d): exhaust or close some first", limit)
+	}
 	if closed {
 		s.shut()
 	} else {
 		s.observe(1)
 	}
-	return id
+	return id, nil
 }
 
 func (t *streamTable) take(id string) *stream {
@@ -155,6 +162,9 @@ func (t *streamTable) close(id string) {
 	t.mu.Lock()
 	s := t.byID[id]
 	delete(t.byID, id)
+	if s != nil && s.owner != nil {
+		s.owner.openStreams--
+	}
 	if s != nil && s.linger != nil {
 		s.linger.Stop() // closed before its linger ran out (or at shutdown): no timer left behind
 	}
@@ -173,6 +183,7 @@ func (t *streamTable) disconnected(c *serverConn) {
 	for id, s := range t.byID {
 		if s.owner == c {
 			s.owner = nil
+			c.openStreams--
 			ids = append(ids, id)
 		}
 	}

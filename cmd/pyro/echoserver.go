@@ -28,6 +28,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	var of observeFlags
 	of.register(fs)
+	budget := addBudgetFlag(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -36,6 +37,8 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return code
 	}
 	cfg := env.daemon
+	budget.apply(&cfg)
+	limitMemory(cfg)
 	if verbose {
 		quiet = false
 	}

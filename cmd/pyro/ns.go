@@ -32,6 +32,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	var of observeFlags
 	of.register(fs)
+	budget := addBudgetFlag(fs)
 	fs.DurationVar(&autoClean, "autoclean", 0, "remove registrations unreachable for 20s, checking every period (0=off, else at least 3s; PYRO_NS_AUTOCLEAN in seconds also works)")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -46,6 +47,8 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	cfg := env.daemon
+	budget.apply(&cfg)
+	limitMemory(cfg)
 	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
 	if autoClean == 0 {
 		if v := os.Getenv("PYRO_NS_AUTOCLEAN"); v != "" {
