@@ -107,7 +107,8 @@ func (s *Store) restoreOwned(name string) {
 	e := v.(ownedEntry)
 	ctx, cancel := s.reqCtx(s.ctx)
 	defer cancel()
-	if err := s.RegisterLeased(ctx, name, e.uri, e.tags, true, id); err != nil && !errors.Is(err, store.ErrExists) {
+	// A lost session lease is keepSession's to replace; it puts the owned entries back.
+	if err := s.RegisterLeased(ctx, name, e.uri, e.tags, true, id); err != nil && !errors.Is(err, store.ErrExists) && !errors.Is(err, store.ErrNoLease) {
 		s.log.Warn("etcdstore: could not restore an owned registration", "name", name, "err", err)
 	}
 }
