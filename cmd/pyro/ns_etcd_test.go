@@ -1,0 +1,73 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/internal/etcdtest"
+)
+
+// TestNSOnEtcd: two `pyro ns -s etcd:...` processes serve one registry; `pyro nsc` prints the
+// same through either.
+func TestNSOnEtcd(t *testing.T) {
+	c := etcdtest.StartCluster(t, 1)
+	spec := "etcd:" + strings.Join(c.Endpoints(), ",") + "/cmdtest"
+	var ns [2]pyro.URI
+	for i := range ns {
+		s, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec)
+		u, err := pyro.ParseURI(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns[i] = u
+	}
+	nsc := func(u pyro.URI, args ...string) string {
+		t.Helper()
+		out, errOut, code := runPyro(append([]string{"nsc", "-n", u.Host, "-p", strconv.Itoa(u.Port)}, args...)...)
+		if code != 0 {
+			t.Fatalf("pyro nsc %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		return out
+	}
+	nsc(ns[0], "register", "cmd.echo", "PYRO:echo@127.0.0.1:9999")
+	nsc(ns[1], "setmeta", "cmd.echo", "blue", "green")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a, b := nsc(ns[0], "list"), nsc(ns[1], "list")
+		if a == b && strings.Contains(a, "cmd.echo --> PYRO:echo@127.0.0.1:9999") && strings.Contains(a, "green") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pyro nsc list differs:\n%s\n---\n%s", a, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestNSEtcdBadInput: a malformed spec, TLS flags without etcd, and an etcd that is not
+// there each end `pyro ns` with a clear error.
+func TestNSEtcdBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-s", "etcd:"}, "invalid storage spec"},
+		{[]string{"-s", "etcd:a:1,,b:2"}, "empty endpoint"},
+		{[]string{"--etcd-cacert", "/nonexistent"}, "for etcd storage"},
+		{[]string{"-s", "etcd:127.0.0.1:1", "--etcd-cert", "c.pem"}, "--etcd-cert and --etcd-key go together"},
+		{[]string{"-s", "etcd:127.0.0.1:1", "--etcd-cacert", "/nonexistent"}, "--etcd-cacert"},
+		{[]string{"-s", "etcd:127.0.0.1:1"}, "does not answer"},
+	} {
+		start := time.Now()
+		_, errOut, code := runPyro(append([]string{"ns", "-n", "127.0.0.1", "-p", "0", "-x"}, tc.args...)...)
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("pyro ns %v: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
+		}
+		if d := time.Since(start); d > 15*time.Second {
+			t.Errorf("pyro ns %v took %s", tc.args, d)
+		}
+	}
+}
