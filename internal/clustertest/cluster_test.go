@@ -16,6 +16,7 @@ import (
 	"github.com/gopyro/pyro/internal/etcdtest"
 	"github.com/gopyro/pyro/internal/pytest"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // cluster is a 3-member etcd and two name server processes on it.
@@ -319,4 +320,64 @@ for i in range(40):
 			t.Errorf("after etcd returned: %d own names, %v", len(l), err)
 		}
 	})
+}
+
+// TestPythonLeaseAndPublish: a Python Pyro4 program can use leases too (lease_grant,
+// register_leased), and its names go when it stops renewing; a Go daemon publishing through
+// naming.Publish with a lease keeps its names while it renews.
+func TestPythonLeaseAndPublish(t *testing.T) {
+	pytest.Require(t)
+	e := etcdtest.StartCluster(t, 1)
+	ns, err := pyro.ParseURI(startChild(t, child("ns", e.Endpoints()[0]+"/pylease"), "URI = "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	python(t, ns, pyPrelude+`
+lease = ns.lease_grant(1)
+ns.register_leased("py.leased", "PYRO:x@127.0.0.1:1", lease, metadata=["a"])
+assert ns.lease_keepalive(lease) > 0
+assert ns.lookup("py.leased", return_metadata=True)[1] == ["a"]
+try:
+    ns.lease_keepalive(123456)
+    raise SystemExit("unknown lease renewed")
+except Pyro4.errors.NamingError as e:
+    assert "lease not found" in str(e), e
+`)
+	cl, _ := naming.NewClientURI(ns)
+	defer cl.Close()
+	ctx := context.Background()
+	eventually(t, 5*time.Second, func() error {
+		if _, err := cl.Lookup(ctx, "py.leased"); err == nil {
+			return errors.New("the Python program's leased name outlived its lease")
+		}
+		return nil
+	})
+
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Host: "127.0.0.1"})
+	lease, err := cl.GrantLease(ctx, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- lease.KeepAlive(kctx) }()
+	pub, err := naming.Publish(ctx, cl, d, map[string]any{"go.published": pinger{}}, naming.PublishOptions{Lease: lease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // three TTLs: renewed
+	if _, err := cl.Lookup(ctx, "go.published"); err != nil {
+		t.Fatalf("published name of a renewing daemon: %v", err)
+	}
+	stop()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("KeepAlive ended with %v", err)
+	}
+	eventually(t, 5*time.Second, func() error {
+		if _, err := cl.Lookup(ctx, "go.published"); err == nil {
+			return errors.New("published name outlived its lease")
+		}
+		return nil
+	})
+	pub.Withdraw(ctx)
 }
