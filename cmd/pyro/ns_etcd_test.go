@@ -71,3 +71,43 @@ func TestNSEtcdBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestNSEtcdAuth: with etcd's auth on, `pyro ns` logs in with --etcd-user or ETCDCTL_USER,
+// and a wrong password ends it with etcd's error.
+func TestNSEtcdAuth(t *testing.T) {
+	c := etcdtest.StartCluster(t, 1)
+	if err := c.EnableAuth("root", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	spec := "etcd:" + c.Endpoints()[0] + "/authtest"
+	_, errOut, code := runPyro("ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec, "--etcd-user", "root:wrong")
+	if code != 1 || !strings.Contains(errOut, "authentication failed") {
+		t.Errorf("wrong password: exit %d, stderr %q", code, errOut)
+	}
+	s, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec, "--etcd-user", "root", "--etcd-password", "s3cret")
+	u, err := pyro.ParseURI(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ETCDCTL_USER", "root:s3cret")
+	s2, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec)
+	u2, err := pyro.ParseURI(s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runPyro("nsc", "-n", u.Host, "-p", strconv.Itoa(u.Port), "register", "auth.x", "PYRO:x@127.0.0.1:1")
+	if code != 0 {
+		t.Fatalf("register through an authenticated name server: %d\n%s%s", code, out, errOut)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _, _ := runPyro("nsc", "-n", u2.Host, "-p", strconv.Itoa(u2.Port), "lookup", "auth.x")
+		if strings.Contains(out, "PYRO:x@127.0.0.1:1") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lookup through the ETCDCTL_USER name server: %s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

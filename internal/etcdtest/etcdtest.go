@@ -5,6 +5,7 @@
 package etcdtest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -208,4 +210,23 @@ func goarchForEtcd() string {
 	default:
 		return a
 	}
+}
+
+// EnableAuth turns etcd's authentication on with a root user of that password.
+func (c *Cluster) EnableAuth(user, password string) error {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 10 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := cli.UserAdd(ctx, user, password); err != nil {
+		return err
+	}
+	if _, err := cli.UserGrantRole(ctx, user, "root"); err != nil {
+		return err
+	}
+	_, err = cli.AuthEnable(ctx)
+	return err
 }
