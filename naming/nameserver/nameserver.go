@@ -3,7 +3,9 @@
 // without metadata filters, yplookup, metadata as sets) for Pyro5 clients, over one registry
 // ([NameServer]); and a [Server] that serves it on a daemon with the UDP broadcast responder
 // that lets clients of both find it and optional autoclean. Registrations live in a storage
-// of package naming/store: memory, or SQLite in Pyro4's own table layout.
+// of package naming/store: memory, SQLite in Pyro4's own table layout, or etcd
+// (naming/store/etcdstore), which several name servers share and where names can be tied
+// to leases (LeaseGrant, RegisterLeased, LeaseKeepalive, LeaseRevoke).
 //
 // Python programs use it unchanged (Pyro4.locateNS(), Pyro5.api.locate_ns(),
 // Proxy("PYRONAME:...")). Programs that

@@ -33,7 +33,9 @@ type Config struct {
 	// listener, a socket handed over by systemd, ... URIs carry its address (see
 	// pyro.Daemon.Serve).
 	Listener net.Listener
-	// Storage is "memory" (default) or "sql:FILE". Store, when set, is used instead.
+	// Storage is "memory" (default), "sql:FILE" or "etcd:ENDPOINTS[/PREFIX]" (several name
+	// servers sharing one registry; see package etcdstore). Store, when set, is used instead
+	// (an etcdstore.Store with TLS or auth, say); the server closes it.
 	Storage string
 	Store   store.Store
 	// NoBroadcast disables the UDP broadcast responder. It is also off when the name server
