@@ -106,6 +106,7 @@ func (c *Cluster) Start(i int) error {
 	}
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 	cfg.TickMs, cfg.ElectionMs = 50, 500 // a loaded 2-core machine still elects in a second
+	cfg.BcryptCost = 4                   // bcrypt's minimum: auth tests log in fast under -race
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("member %s: %w", m.name, err)
