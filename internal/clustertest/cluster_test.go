@@ -247,8 +247,12 @@ for i in range(40):
 			}
 			return nil
 		})
-		// etcd expires a lease up to its TTL after the last renewal, plus the watch's delay.
-		if d := time.Since(killed); d > ttl+time.Second {
+		// etcd expires a lease at most its TTL after the last renewal (checking every 0.5 s),
+		// then commits the revocation and the watch delivers it: allow 2 s for those on a
+		// loaded machine.
+		d := time.Since(killed)
+		t.Logf("leased name vanished %s after SIGKILL (TTL %s)", d.Round(time.Millisecond), ttl)
+		if d > ttl+2*time.Second {
 			t.Errorf("leased name vanished %s after SIGKILL, TTL %s", d, ttl)
 		}
 	})
