@@ -50,11 +50,10 @@ func seconds(v any) (time.Duration, error) {
 	default:
 		return 0, typeError("ttl must be a number of seconds")
 	}
-	d := time.Duration(f * float64(time.Second))
-	if f <= 0 || d > MaxLeaseTTL {
+	if !(f > 0 && f <= MaxLeaseTTL.Seconds()) { // NaN too
 		return 0, pyro.NewError("builtins.ValueError", "ttl must be between 1 and %d seconds", int(MaxLeaseTTL.Seconds()))
 	}
-	return d, nil
+	return time.Duration(f * float64(time.Second)), nil
 }
 
 // LeaseGrant creates a lease of ttl seconds (rounded up) and returns its id.

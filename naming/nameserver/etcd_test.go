@@ -84,3 +84,32 @@ func TestEtcdStorageThroughTheNameServer(t *testing.T) {
 		t.Fatal("etcd: without endpoints opened")
 	}
 }
+
+// TestLeaseBadInput: wrong lease arguments raise Python's exceptions, never a crash.
+func TestLeaseBadInput(t *testing.T) {
+	c := etcdtest.StartCluster(t, 1)
+	s := startNS(t, nameserver.Config{Storage: "etcd:" + c.Endpoints()[0] + "/badlease", NoBroadcast: true})
+	p := client(t, s.URI()).Proxy()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		method string
+		args   []any
+		class  string
+	}{
+		{"lease_grant", []any{"ten"}, "builtins.TypeError"},
+		{"lease_grant", []any{-1}, "builtins.ValueError"},
+		{"lease_grant", []any{0}, "builtins.ValueError"},
+		{"lease_grant", []any{1e12}, "builtins.ValueError"},
+		{"lease_keepalive", []any{42}, "Pyro4.errors.NamingError"},
+		{"lease_revoke", []any{42}, "Pyro4.errors.NamingError"},
+		{"register_leased", []any{"n", "PYRO:x@h:1", 42}, "Pyro4.errors.NamingError"},
+		{"register_leased", []any{"n", "not a uri", 42}, "Pyro4.errors.PyroError"},
+		{"register_leased", []any{"bad name", "PYRO:x@h:1", 42}, "Pyro4.errors.NamingError"},
+	} {
+		err := p.Call(ctx, tc.method, nil, tc.args...)
+		var re *pyro.RemoteError
+		if !errors.As(err, &re) || re.Class != tc.class {
+			t.Errorf("%s%v: %v, want %s", tc.method, tc.args, err, tc.class)
+		}
+	}
+}
