@@ -111,3 +111,34 @@ func TestNSEtcdAuth(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestNSEtcdTLS: against an etcd that requires client certificates, `pyro ns` connects with
+// --etcd-cacert/--etcd-cert/--etcd-key (or ETCDCTL_CACERT, ...) and not without them.
+func TestNSEtcdTLS(t *testing.T) {
+	certs := etcdtest.NewCerts(t)
+	c := etcdtest.StartClusterTLS(t, certs.ServerCert, certs.ServerKey, certs.CA)
+	spec := "etcd:" + c.Endpoints()[0] + "/tlstest"
+	if _, errOut, code := runPyro("ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec, "--etcd-cacert", certs.CA); code != 1 || !strings.Contains(errOut, "does not answer") {
+		t.Errorf("without a client certificate: exit %d, stderr %q", code, errOut)
+	}
+	s, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec,
+		"--etcd-cacert", certs.CA, "--etcd-cert", certs.ClientCert, "--etcd-key", certs.ClientKey)
+	u, err := pyro.ParseURI(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runPyro("nsc", "-n", u.Host, "-p", strconv.Itoa(u.Port), "register", "tls.x", "PYRO:x@127.0.0.1:1"); code != 0 {
+		t.Fatalf("register through a TLS name server: %d\n%s%s", code, out, errOut)
+	}
+	t.Setenv("ETCDCTL_CACERT", certs.CA)
+	t.Setenv("ETCDCTL_CERT", certs.ClientCert)
+	t.Setenv("ETCDCTL_KEY", certs.ClientKey)
+	s2, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec)
+	u2, err := pyro.ParseURI(s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _, _ := runPyro("nsc", "-n", u2.Host, "-p", strconv.Itoa(u2.Port), "lookup", "tls.x"); !strings.Contains(out, "PYRO:x@127.0.0.1:1") {
+		t.Errorf("lookup through the ETCDCTL_* name server: %s", out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
@@ -27,6 +28,7 @@ type Cluster struct {
 	t       testing.TB
 	members []*member
 	initial string
+	tls     *transport.TLSInfo // clients must use TLS (https) when set
 }
 
 type member struct {
@@ -51,12 +53,27 @@ func freePort(t testing.TB) int {
 // StartCluster starts an n-member cluster and stops it when the test ends.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t}
+	return startCluster(t, n, nil)
+}
+
+// StartClusterTLS starts a one-member cluster whose clients must speak TLS and show a
+// certificate signed by the CA (files in PEM); Endpoints are then https URLs.
+func StartClusterTLS(t testing.TB, certFile, keyFile, caFile string) *Cluster {
+	t.Helper()
+	return startCluster(t, 1, &transport.TLSInfo{CertFile: certFile, KeyFile: keyFile, TrustedCAFile: caFile, ClientCertAuth: true})
+}
+
+func startCluster(t testing.TB, n int, tls *transport.TLSInfo) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, tls: tls}
 	var initial []string
 	for i := range n {
 		m := &member{name: fmt.Sprintf("m%d", i), dir: filepath.Join(t.TempDir(), "etcd")}
 		m.peerURL = url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 		m.cliURL = url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+		if tls != nil {
+			m.cliURL.Scheme = "https"
+		}
 		initial = append(initial, m.name+"="+m.peerURL.String())
 		c.members = append(c.members, m)
 	}
@@ -75,11 +92,16 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	return c
 }
 
-// Endpoints returns the client URLs of every member, running or not.
+// Endpoints returns the client addresses of every member, running or not: host:port, or
+// https://host:port for a TLS cluster.
 func (c *Cluster) Endpoints() []string {
 	var eps []string
 	for _, m := range c.members {
-		eps = append(eps, m.cliURL.Host)
+		if c.tls != nil {
+			eps = append(eps, m.cliURL.String())
+		} else {
+			eps = append(eps, m.cliURL.Host)
+		}
 	}
 	return eps
 }
@@ -105,6 +127,9 @@ func (c *Cluster) Start(i int) error {
 		cfg.ClusterState = embed.ClusterStateFlagExisting
 	}
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	if c.tls != nil {
+		cfg.ClientTLSInfo = *c.tls
+	}
 	cfg.TickMs, cfg.ElectionMs = 50, 500 // a loaded 2-core machine still elects in a second
 	cfg.BcryptCost = 4                   // bcrypt's minimum: auth tests log in fast under -race
 	e, err := embed.StartEtcd(cfg)
