@@ -385,3 +385,34 @@ except Pyro4.errors.NamingError as e:
 	})
 	pub.Withdraw(ctx)
 }
+
+// TestNameServersOnEtcd34: two name servers on Debian's etcd 3.4 server (older than the
+// client) serve Python clients alike, leases included.
+func TestNameServersOnEtcd34(t *testing.T) {
+	pytest.Require(t)
+	ep := etcdtest.StartDebian(t)
+	var ns [2]pyro.URI
+	for i := range ns {
+		u, err := pyro.ParseURI(startChild(t, child("ns", ep+"/old"), "URI = "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns[i] = u
+	}
+	python(t, ns[0], pyPrelude+`
+ns.register("old.echo", "PYRO:echo@127.0.0.1:9999", metadata=["old"])
+lease = ns.lease_grant(30)
+ns.register_leased("old.leased", "PYRO:l@127.0.0.1:9999", lease)
+print(lease)`)
+	out := python(t, ns[1], pyPrelude+`
+import time
+deadline = time.time() + 5
+while True:
+    names = sorted(ns.list(prefix="old.").keys())
+    if len(names) == 2 or time.time() > deadline: break
+    time.sleep(0.05)
+print(names, ns.lookup("old.echo", return_metadata=True)[1])`)
+	if want := "['old.echo', 'old.leased'] ['old']\n"; out != want {
+		t.Errorf("through the second name server: %q, want %q", out, want)
+	}
+}
