@@ -113,3 +113,37 @@ func TestLeaseBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestAutocleanLeavesLeasedNames: on etcd storage autoclean removes an unreachable plain
+// registration, as Pyro4's does, and leaves a leased one to its lease.
+func TestAutocleanLeavesLeasedNames(t *testing.T) {
+	c := etcdtest.StartCluster(t, 1)
+	s := startNS(t, nameserver.Config{Storage: "etcd:" + c.Endpoints()[0] + "/autoclean", NoBroadcast: true,
+		AutoClean: 3 * time.Second, AutoCleanAfter: 100 * time.Millisecond})
+	cl := client(t, s.URI())
+	ctx := context.Background()
+	dead := pyro.URI{Protocol: "PYRO", Object: "x", Host: "127.0.0.1", Port: 1}
+	lease, err := cl.GrantLease(ctx, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Register(ctx, "leased.dead", dead, naming.RegisterOptions{Lease: lease}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Register(ctx, "plain.dead", dead, naming.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := cl.Lookup(ctx, "plain.dead"); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("autoclean did not remove the unreachable plain registration in 30s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := cl.Lookup(ctx, "leased.dead"); err != nil {
+		t.Errorf("autoclean removed a leased registration: %v", err)
+	}
+}

@@ -299,9 +299,10 @@ func (s *Server) autoClean(period, unreachableFor time.Duration) {
 		if err != nil {
 			continue
 		}
+		leaser, _ := s.store.(store.Leaser)
 		for _, e := range entries {
-			if e.Name == pyro.NameServerObjectID {
-				continue
+			if e.Name == pyro.NameServerObjectID || (leaser != nil && leaser.Leased(e.Name)) {
+				continue // a leased name lives as long as its owner renews the lease
 			}
 			u, err := pyro.ParseURI(e.URI)
 			if err != nil || u.Protocol != pyro.ProtocolPyro {

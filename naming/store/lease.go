@@ -26,6 +26,9 @@ type Leaser interface {
 	RevokeLease(ctx context.Context, id int64) error
 	// RegisterLeased is Store.Register for a name that lives as long as the lease.
 	RegisterLeased(ctx context.Context, name, uri string, metadata []string, safe bool, lease int64) error
+	// Leased reports whether name's registration is held by a lease: its owner's renewals,
+	// not the name server's autoclean, decide how long it lives.
+	Leased(name string) bool
 }
 
 // Owner is implemented by stores shared by several name servers (etcd): RegisterOwned keeps

@@ -149,10 +149,11 @@ type Store struct {
 	log  *slog.Logger
 
 	mu      sync.Mutex
-	local   *store.Memory // replaced whole on a reload
-	rev     int64         // the etcd revision local reflects
-	revCh   chan struct{} // closed when rev moves
-	lastErr error         // why the copy cannot be proven current
+	local   *store.Memory   // replaced whole on a reload
+	leased  map[string]bool // names in local held by a lease
+	rev     int64           // the etcd revision local reflects
+	revCh   chan struct{}   // closed when rev moves
+	lastErr error           // why the copy cannot be proven current
 
 	fresh atomic.Int64 // unix nanos: local held every write committed before this instant
 

@@ -145,6 +145,12 @@ func testLeases(t *testing.T, a, b *etcdstore.Store) {
 	if err := a.RegisterLeased(ctx, "leased", "PYRO:l@h:1", nil, false, id); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Register(ctx, "plain", "PYRO:l@h:1", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Leased("leased") || a.Leased("plain") {
+		t.Errorf("Leased: leased %v, plain %v", a.Leased("leased"), a.Leased("plain"))
+	}
 	if _, err := b.KeepAliveLease(ctx, id); err != nil {
 		t.Fatalf("keepalive through the other store: %v", err)
 	}

@@ -33,12 +33,12 @@ func (s *Store) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m := store.NewMemory()
+	m, leased := store.NewMemory(), map[string]bool{}
 	for _, kv := range resp.Kvs {
-		s.applyPut(m, kv)
+		s.applyPut(m, leased, kv)
 	}
 	s.mu.Lock()
-	s.local = m // readers holding the old copy finish with it
+	s.local, s.leased = m, leased // readers holding the old copy finish with it
 	s.advance(resp.Header.Revision)
 	s.lastErr = nil
 	s.mu.Unlock()
@@ -46,8 +46,13 @@ func (s *Store) load(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) applyPut(m *store.Memory, kv *mvccpb.KeyValue) {
+func (s *Store) applyPut(m *store.Memory, leased map[string]bool, kv *mvccpb.KeyValue) {
 	name := strings.TrimPrefix(string(kv.Key), s.keys)
+	if kv.Lease != 0 {
+		leased[name] = true
+	} else {
+		delete(leased, name)
+	}
 	v, err := decode(kv.Value)
 	if err != nil {
 		s.log.Warn("etcdstore: ignoring a malformed registration", "key", string(kv.Key), "err", err)
@@ -192,9 +197,10 @@ func (s *Store) apply(events []*clientv3.Event, rev int64) {
 		name := strings.TrimPrefix(string(ev.Kv.Key), s.keys)
 		switch ev.Type {
 		case mvccpb.PUT:
-			s.applyPut(m, ev.Kv)
+			s.applyPut(m, s.leased, ev.Kv)
 		case mvccpb.DELETE:
 			m.Remove(context.Background(), name)
+			delete(s.leased, name)
 			gone = append(gone, name)
 		}
 		rev = max(rev, ev.Kv.ModRevision)
@@ -207,6 +213,13 @@ func (s *Store) apply(events []*clientv3.Event, rev int64) {
 			go s.restoreOwned(name)
 		}
 	}
+}
+
+// Leased implements store.Leaser from the local copy.
+func (s *Store) Leased(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leased[name]
 }
 
 // view returns the local copy if it is provably current within StaleAfter, else ErrStale.
