@@ -2,6 +2,7 @@ package pyro
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
@@ -68,6 +69,16 @@ type DaemonConfig struct {
 
 	Transport
 
+	// TLSConfig, when set, makes the daemon speak TLS on every connection it serves (those
+	// it accepts, and ServeConn's unless already a *tls.Conn): a server certificate and,
+	// with ClientAuth, mutual TLS (Pyro's SSL settings; TLSFiles.ServerConfig builds one).
+	// ConnInfo.TLS tells methods and the Handshake hook who connected.
+	TLSConfig *tls.Config
+	// ClientTLSConfig is the TLS client side of the proxies the daemon makes: those that
+	// arrive in calls (callbacks), ProxyFor's, and naming.Serve's name server lookups
+	// (TLSFiles.ClientConfig builds one). Nil: they connect without TLS.
+	ClientTLSConfig *tls.Config
+
 	// HandshakeTimeout bounds the wait for a new connection's first message
 	// (DefaultHandshakeTimeout; negative: forever, as Pyro4). Pyro clients send it at once,
 	// so this only ends connections that never speak.
@@ -103,6 +114,10 @@ type DaemonConfig struct {
 	// returned error's chain (Pyro4's DETAILED_TRACEBACK). Off by default, as that tells any
 	// client about the server's code; the exception's class and message always travel.
 	DetailedTraceback bool
+
+	// Observer, when set, sees every connection, call and item stream (observer.go):
+	// metrics (observe/prom), traces (observe/tracing), logs (SlogObserver).
+	Observer DaemonObserver
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.
@@ -164,6 +179,17 @@ type ProxyConfig struct {
 	// net.Dialer's DialContext, bounded by CommTimeout, when nil). A tls.Dialer's
 	// DialContext, an SSH tunnel or one end of a net.Pipe fit here.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+
+	// Observer, when set, sees every call, dial and pool wait (observer_proxy.go): metrics
+	// (observe/prom), traces (observe/tracing).
+	Observer ProxyObserver
+
+	// TLSConfig, when set, makes the proxy (and its name server lookups) speak TLS: each
+	// connection Dial opens is handshaken as a TLS client, the daemon's certificate checked
+	// against the URI's host unless ServerName says otherwise ("localhost" for a unix
+	// socket). A connection Dial returns as a *tls.Conn is used as it is.
+	// TLSFiles.ClientConfig builds one from Pyro's SSL settings.
+	TLSConfig *tls.Config
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.
@@ -270,6 +296,11 @@ func WithMaxIdleConns(n int) ProxyOption {
 // WithDialer sets the function that opens the proxy's connections (see ProxyConfig.Dial).
 func WithDialer(dial func(ctx context.Context, network, address string) (net.Conn, error)) ProxyOption {
 	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Dial = dial }) }
+}
+
+// WithTLSConfig makes the proxy speak TLS with cfg (see ProxyConfig.TLSConfig).
+func WithTLSConfig(cfg *tls.Config) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.TLSConfig = cfg }) }
 }
 
 // WithHMACKey sets the HMAC key shared with the daemon.

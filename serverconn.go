@@ -95,9 +95,14 @@ type serverConn struct {
 	// linger says the connection ends after an error reply (Pyro5's way) and closes
 	// gracefully (lingerClose). Set by the serving goroutine only.
 	linger bool
+
+	refused bool       // the handshake was answered with CONNECTFAIL (serverconn_observe.go)
+	call    *CallEvent // the call being observed; nil without DaemonConfig.Observer
+	callEv  CallEvent  // what call points to, but for oneway calls
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
+	nc = d.tlsServer(nc)
 	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: Pyro4,
 		info: &ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr(), Protocol: Pyro4}}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(d.baseCtx, connInfoKey{}, c.info))
@@ -177,9 +182,11 @@ func (c *serverConn) serve() {
 	defer c.cancel()
 	defer c.nc.Close()
 	defer c.d.streams.disconnected(c)
-	if !c.handshake() {
+	c.connEvent(ConnAccepted, nil)
+	if !c.handshakeEnded(c.handshake()) {
 		return
 	}
+	defer c.closedEvent()
 	defer c.disconnected()
 	for {
 		msg, err := c.read(c.d.cfg.CommTimeout)
@@ -244,6 +251,9 @@ func (c *serverConn) readMsg() (*wire.Message, error) {
 }
 
 func (c *serverConn) write(m *wire.Message) error {
+	if c.call != nil {
+		c.call.BytesOut = len(m.Data)
+	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	if t := c.d.cfg.CommTimeout; t > 0 {
@@ -296,6 +306,7 @@ func connError(err error) error {
 // the answer carries the correlation id and what the handshake hook set, as Pyro4's does.
 func (c *serverConn) connectFail(req *wire.Message, codec serializer.Codec, reason string, set *replyAnnotations) {
 	c.failure = fmt.Errorf("%w: %s", ErrConnectFailed, reason)
+	c.refused = req != nil
 	var seq uint16
 	if req != nil {
 		seq = req.Seq
@@ -324,6 +335,9 @@ func (c *serverConn) handshake() bool {
 	}
 	if limit > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(limit)) // for the protocol's first bytes and the CONNECT
+	}
+	if !c.tlsHandshake(limit) {
+		return false
 	}
 	c.sniff()
 	msg, err := c.readMsg()
@@ -444,7 +458,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 		c.annotateReply(reply, nil, c.correlationID(msg), false)
 		return c.write(reply) == nil
 	case wire.Invoke:
-		return c.invoke(msg)
+		return c.endCall(c.invoke(msg))
 	default:
 		// A second CONNECT or a reply-type message: Pyro4 drops the connection without a word.
 		c.failure = fmt.Errorf("%w: unexpected message type %d", ErrProtocol, msg.Type)
@@ -486,6 +500,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if oneway {
 		ctx.parent = c.detached // a oneway call outlives its connection (the client may hang up at once)
 	}
+	c.startCall(ctx)
 	r := c.d.lookup(call.Object)
 	if r == nil {
 		if !oneway {
@@ -507,10 +522,13 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		// The goroutine gets a copy of the scope, so that an ordinary call's stays on the stack.
 		detached := *ctx
 		detached.context() // capture the request's details before the goroutine starts
+		ev := c.detachCall()
 		c.d.wg.Add(1)
 		go func() {
 			defer c.d.wg.Done()
-			if _, _, err := c.run(&detached, r, recv, call.Method, call.Args, call.Kwargs); err != nil {
+			_, _, err := c.run(&detached, r, recv, call.Method, call.Args, call.Kwargs)
+			c.endDetached(ev, err)
+			if err != nil {
 				c.log().Debug("pyro: oneway call failed", "method", call.Method, "err", err)
 			}
 		}()
@@ -526,6 +544,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		id := c.d.streams.add(c, s)
 		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
 		reply.Flags |= wire.FlagItemStreamResult
+		c.streamResult()
 		reply.SetAnnotation(wire.AnnStream, []byte(id))
 		c.carry(ctx.replySet())
 		c.annotateException(reply)
@@ -732,6 +751,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 			}
 		}
 		if err != nil {
+			c.callFailed(err)
 			results = append(results, pyval.DictOf("__class__", pyro4WrapperClass, "exception", c.exceptionDict(err, tb)))
 			break
 		}
@@ -782,6 +802,7 @@ func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec,
 // refuses), and so does ours for Pyro5 clients; Pyro4 connections stay open.
 func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) bool {
 	keep := c.proto != Pyro5 || !closesPyro5Connection(exceptionClass(err))
+	c.callFailed(err)
 	c.linger = !keep
 	if req.Flags&wire.FlagOneway != 0 {
 		return keep

@@ -20,6 +20,7 @@ type stream struct {
 	created  time.Time
 	owner    *serverConn // nil once the client disconnected
 	linger   *time.Timer
+	obs      DaemonObserver // the daemon's, told when the stream closes
 }
 
 // shut stops the stream's producer once. A puller may be blocked inside next (an iterator
@@ -106,6 +107,7 @@ func (t *streamTable) add(owner *serverConn, s *stream) string {
 	b[8] = b[8]&0x3f | 0x80
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	s.owner = owner
+	s.obs = owner.d.cfg.Observer
 	t.mu.Lock()
 	closed := t.closed
 	if !closed {
@@ -114,6 +116,8 @@ func (t *streamTable) add(owner *serverConn, s *stream) string {
 	t.mu.Unlock()
 	if closed {
 		s.shut()
+	} else {
+		s.observe(1)
 	}
 	return id
 }
@@ -156,6 +160,7 @@ func (t *streamTable) close(id string) {
 	}
 	t.mu.Unlock()
 	if s != nil {
+		s.observe(-1)
 		s.shut()
 	}
 }

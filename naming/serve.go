@@ -158,7 +158,7 @@ func Serve(ctx context.Context, d *pyro.Daemon, objects map[string]any, opts Ser
 		d.Close()
 		return fmt.Errorf("naming: serve: %w", err)
 	}
-	cfg := pyro.ProxyConfig{Transport: d.Config().Transport}
+	cfg := pyro.ProxyConfig{Transport: d.Config().Transport, TLSConfig: d.Config().ClientTLSConfig}
 	if opts.NameServerConfig != nil {
 		cfg = *opts.NameServerConfig
 	}

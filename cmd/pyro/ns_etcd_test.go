@@ -8,6 +8,7 @@ import (
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/etcdtest"
+	"github.com/gopyro/pyro/internal/tlstest"
 )
 
 // TestNSOnEtcd: two `pyro ns -s etcd:...` processes serve one registry; `pyro nsc` prints the
@@ -115,8 +116,10 @@ func TestNSEtcdAuth(t *testing.T) {
 // TestNSEtcdTLS: against an etcd that requires client certificates, `pyro ns` connects with
 // --etcd-cacert/--etcd-cert/--etcd-key (or ETCDCTL_CACERT, ...) and not without them.
 func TestNSEtcdTLS(t *testing.T) {
-	certs := etcdtest.NewCerts(t)
-	c := etcdtest.StartClusterTLS(t, certs.ServerCert, certs.ServerKey, certs.CA)
+	ca := tlstest.NewCA(t, t.TempDir(), "etcd-ca")
+	server, client := ca.Issue(t, "etcd-server"), ca.Issue(t, "pyro-ns")
+	certs := struct{ CA, ClientCert, ClientKey string }{ca.CertFile, client.CertFile, client.KeyFile}
+	c := etcdtest.StartClusterTLS(t, server.CertFile, server.KeyFile, ca.CertFile)
 	spec := "etcd:" + c.Endpoints()[0] + "/tlstest"
 	if _, errOut, code := runPyro("ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec, "--etcd-cacert", certs.CA); code != 1 || !strings.Contains(errOut, "does not answer") {
 		t.Errorf("without a client certificate: exit %d, stderr %q", code, errOut)
