@@ -23,7 +23,8 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stringFlag(fs, &host, "n", "host", "localhost", "hostname to bind server on")
 	intFlag(fs, &port, "p", "port", nameserver.DefaultPort, "port to bind server on (0=random)")
 	stringFlag(fs, &unixSocket, "u", "unixsocket", "", "Unix domain socket name to bind server on")
-	stringFlag(fs, &storage, "s", "storage", "memory", "storage system to use (memory, sql:file)")
+	stringFlag(fs, &storage, "s", "storage", "memory", "storage system to use (memory, sql:file, etcd:host:port[,host:port...][/prefix])")
+	etcd := addEtcdFlags(fs)
 	stringFlag(fs, &bcHost, "", "bchost", "", "hostname to bind broadcast server on (default is all interfaces)")
 	intFlag(fs, &bcPort, "", "bcport", nameserver.DefaultBCPort, "port to bind broadcast server on")
 	stringFlag(fs, &natHost, "", "nathost", "", "external hostname in case of NAT")
@@ -69,8 +70,16 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer obs.shutdown()
-	nsCfg := nameserver.Config{Daemon: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean}
+	st, err := etcd.open(ctx, storage)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	nsCfg := nameserver.Config{Daemon: cfg, Storage: storage, Store: st, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean}
 	if err := obs.configureNS(&nsCfg); err != nil {
+		if st != nil {
+			st.Close()
+		}
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}

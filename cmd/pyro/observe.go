@@ -155,9 +155,12 @@ func (obs *observability) configureNS(c *nameserver.Config) error {
 	if obs.registry == nil {
 		return nil
 	}
-	st, err := nameserver.OpenStorage(c.Storage)
-	if err != nil {
-		return err
+	st := c.Store // opened already (etcd with TLS or auth)
+	if st == nil {
+		var err error
+		if st, err = nameserver.OpenStorage(c.Storage); err != nil {
+			return err
+		}
 	}
 	sm, err := prom.InstrumentStore(obs.registry, st)
 	if err != nil {
