@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/internal/etcdtest"
 	"github.com/gopyro/pyro/internal/tlstest"
+	"github.com/gopyro/pyro/naming"
 )
 
 // TestNSOnEtcd: two `pyro ns -s etcd:...` processes serve one registry; `pyro nsc` prints the
@@ -18,7 +20,11 @@ func TestNSOnEtcd(t *testing.T) {
 	spec := "etcd:" + strings.Join(c.Endpoints(), ",") + "/cmdtest"
 	var ns [2]pyro.URI
 	for i := range ns {
-		s, _ := startPyro(t, "URI = ", "ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec)
+		args := []string{"ns", "-n", "127.0.0.1", "-p", "0", "-x", "-s", spec}
+		if i == 1 {
+			args = append(args, "--metrics", "127.0.0.1:0") // its store wrapped by the metrics
+		}
+		s, _ := startPyro(t, "URI = ", args...)
 		u, err := pyro.ParseURI(s)
 		if err != nil {
 			t.Fatal(err)
@@ -43,6 +49,29 @@ func TestNSOnEtcd(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("pyro nsc list differs:\n%s\n---\n%s", a, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Leases reach etcd through the metrics' wrapper of the store too.
+	ctx := context.Background()
+	c1, err := naming.NewClientURI(ns[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	lease, err := c1.GrantLease(ctx, 5*time.Second)
+	if err != nil {
+		t.Fatalf("lease through the name server with metrics on: %v", err)
+	}
+	if err := c1.Register(ctx, "cmd.leased", pyro.URI{Protocol: pyro.ProtocolPyro, Object: "x", Host: "127.0.0.1", Port: 9}, naming.RegisterOptions{Lease: lease}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lease.Revoke(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); strings.Contains(nsc(ns[0], "list"), "cmd.leased"); {
+		if time.Now().After(deadline) {
+			t.Fatal("cmd.leased still listed after its lease was revoked")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -21,7 +21,7 @@ func openEtcd(spec string) (store.Store, error) {
 // registerSelf registers the name server's own entry. On a storage shared by several name
 // servers (etcd) it is tied to this one's session, so "Pyro.NameServer" names a live one.
 func registerSelf(ctx context.Context, st store.Store, uri string) error {
-	if o, ok := st.(store.Owner); ok {
+	if o, ok := store.Find[store.Owner](st); ok {
 		return o.RegisterOwned(ctx, pyro.NameServerObjectID, uri, []string{naming.SelfMetadata})
 	}
 	return st.Register(ctx, pyro.NameServerObjectID, uri, []string{naming.SelfMetadata}, false)

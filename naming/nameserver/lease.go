@@ -30,7 +30,7 @@ func leaseOptions() []pyro.RegisterOption {
 }
 
 func (ns *NameServer) leaser() (store.Leaser, error) {
-	l, ok := ns.store.(store.Leaser)
+	l, ok := store.Find[store.Leaser](ns.store)
 	if !ok {
 		return nil, storeError(store.ErrLeasesUnsupported)
 	}

@@ -299,7 +299,7 @@ func (s *Server) autoClean(period, unreachableFor time.Duration) {
 		if err != nil {
 			continue
 		}
-		leaser, _ := s.store.(store.Leaser)
+		leaser, _ := store.Find[store.Leaser](s.store)
 		for _, e := range entries {
 			if e.Name == pyro.NameServerObjectID || (leaser != nil && leaser.Leased(e.Name)) {
 				continue // a leased name lives as long as its owner renews the lease

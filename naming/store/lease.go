@@ -38,3 +38,22 @@ type Leaser interface {
 type Owner interface {
 	RegisterOwned(ctx context.Context, name, uri string, metadata []string) error
 }
+
+// Find returns s as a T (Leaser, Owner), looking through wrappers: a store that wraps another
+// (observe/prom's metrics, say) has a method UnwrapStore() any returning the wrapped one, so
+// the capabilities of the store underneath stay reachable. It is any so that a wrapper need
+// not import this package (and link SQLite).
+func Find[T any](s any) (T, bool) {
+	for s != nil {
+		if t, ok := s.(T); ok {
+			return t, true
+		}
+		w, ok := s.(interface{ UnwrapStore() any })
+		if !ok {
+			break
+		}
+		s = w.UnwrapStore()
+	}
+	var zero T
+	return zero, false
+}

@@ -49,6 +49,10 @@ func InstrumentStore(reg prometheus.Registerer, s Store) (*StoreMetrics, error) 
 	return m, nil
 }
 
+// UnwrapStore returns the wrapped store, so that the name server still finds what it can do
+// beyond Store (etcd's leases, store.Find); those calls are not counted.
+func (m *StoreMetrics) UnwrapStore() any { return m.Store }
+
 func (m *StoreMetrics) count() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
