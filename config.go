@@ -2,6 +2,7 @@ package pyro
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
@@ -68,6 +69,16 @@ type DaemonConfig struct {
 
 	Transport
 
+	// TLSConfig, when set, makes the daemon speak TLS on every connection it serves (those
+	// it accepts, and ServeConn's unless already a *tls.Conn): a server certificate and,
+	// with ClientAuth, mutual TLS (Pyro's SSL settings; TLSFiles.ServerConfig builds one).
+	// ConnInfo.TLS tells methods and the Handshake hook who connected.
+	TLSConfig *tls.Config
+	// ClientTLSConfig is the TLS client side of the proxies the daemon makes: those that
+	// arrive in calls (callbacks), ProxyFor's, and naming.Serve's name server lookups
+	// (TLSFiles.ClientConfig builds one). Nil: they connect without TLS.
+	ClientTLSConfig *tls.Config
+
 	// HandshakeTimeout bounds the wait for a new connection's first message
 	// (DefaultHandshakeTimeout; negative: forever, as Pyro4). Pyro clients send it at once,
 	// so this only ends connections that never speak.
@@ -77,6 +88,10 @@ type DaemonConfig struct {
 	StreamLinger time.Duration
 	// StreamLifetime bounds an item stream's age (0: no limit).
 	StreamLifetime time.Duration
+
+	// Limits bound what clients can make the daemon hold (limits.go): its memory budget
+	// and what one connection may queue.
+	Limits
 
 	// Handshake validates a client's handshake data and returns the answer ("hello" when
 	// nil); an error rejects the connection with its message (Pyro4's validateHandshake).
@@ -103,6 +118,10 @@ type DaemonConfig struct {
 	// returned error's chain (Pyro4's DETAILED_TRACEBACK). Off by default, as that tells any
 	// client about the server's code; the exception's class and message always travel.
 	DetailedTraceback bool
+
+	// Observer, when set, sees every connection, call and item stream (observer.go):
+	// metrics (observe/prom), traces (observe/tracing), logs (SlogObserver).
+	Observer DaemonObserver
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.
@@ -113,6 +132,7 @@ func (c DaemonConfig) withDefaults() DaemonConfig {
 	}
 	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.StreamLinger = orDefault(c.StreamLinger, DefaultStreamLinger)
+	c.Limits = c.Limits.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -164,6 +184,17 @@ type ProxyConfig struct {
 	// net.Dialer's DialContext, bounded by CommTimeout, when nil). A tls.Dialer's
 	// DialContext, an SSH tunnel or one end of a net.Pipe fit here.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+
+	// Observer, when set, sees every call, dial and pool wait (observer_proxy.go): metrics
+	// (observe/prom), traces (observe/tracing).
+	Observer ProxyObserver
+
+	// TLSConfig, when set, makes the proxy (and its name server lookups) speak TLS: each
+	// connection Dial opens is handshaken as a TLS client, the daemon's certificate checked
+	// against the URI's host unless ServerName says otherwise ("localhost" for a unix
+	// socket). A connection Dial returns as a *tls.Conn is used as it is.
+	// TLSFiles.ClientConfig builds one from Pyro's SSL settings.
+	TLSConfig *tls.Config
 }
 
 // withDefaults returns the configuration with every zero field replaced by its default.
@@ -270,6 +301,11 @@ func WithMaxIdleConns(n int) ProxyOption {
 // WithDialer sets the function that opens the proxy's connections (see ProxyConfig.Dial).
 func WithDialer(dial func(ctx context.Context, network, address string) (net.Conn, error)) ProxyOption {
 	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.Dial = dial }) }
+}
+
+// WithTLSConfig makes the proxy speak TLS with cfg (see ProxyConfig.TLSConfig).
+func WithTLSConfig(cfg *tls.Config) ProxyOption {
+	return func(o *proxyOptions) { o.set(func(c *ProxyConfig) { c.TLSConfig = cfg }) }
 }
 
 // WithHMACKey sets the HMAC key shared with the daemon.

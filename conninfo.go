@@ -2,6 +2,7 @@ package pyro
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 )
@@ -24,6 +25,10 @@ type ConnInfo struct {
 	// Protocol is the wire protocol the client speaks, Pyro4 or Pyro5, as the connection's
 	// first bytes said.
 	Protocol WireProtocol
+	// TLS is the state of a TLS connection once its handshake is done (nil without TLS),
+	// as http.Request.TLS: PeerCertificates[0] is the client's certificate when it sent
+	// one (Pyro's conn.getpeercert()), verified when the daemon requires it.
+	TLS *tls.ConnectionState
 }
 
 type connInfoKey struct{}

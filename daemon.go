@@ -80,6 +80,8 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		wcfg:         wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
 		w5cfg:        wire5Config(cfg.Transport),
 	}
+	d.wcfg.Budget = cfg.budget()
+	d.w5cfg.Budget = d.wcfg.Budget
 	d.baseCtx, d.cancelBase = context.WithCancel(context.Background())
 	d.replacer = proxyReplacer(d)
 	for _, name := range cfg.SerializersAccepted {

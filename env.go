@@ -13,7 +13,11 @@ import (
 // DaemonConfigFromEnv returns a DaemonConfig from the PYRO_* environment variables Pyro4
 // reads: PYRO_HOST, PYRO_NATHOST, PYRO_NATPORT, PYRO_SERIALIZERS_ACCEPTED,
 // PYRO_MAX_MESSAGE_SIZE, PYRO_COMPRESSION, PYRO_COMMTIMEOUT, PYRO_HMAC_KEY,
-// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK. Unset
+// PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK, our own
+// PYRO_MEMORY_BUDGET (bytes, or with a K, M or G suffix: Limits.MemoryBudget), and, when
+// PYRO_SSL is true, the TLS settings: PYRO_SSL_SERVERCERT (required), PYRO_SSL_SERVERKEY,
+// PYRO_SSL_SERVERKEYPASSWD, PYRO_SSL_CACERTS and PYRO_SSL_REQUIRECLIENTCERT make TLSConfig
+// (TLSFiles.ServerConfig), the client ones ClientTLSConfig (see ProxyConfigFromEnv). Unset
 // variables leave their field zero (the default). A malformed value is an error naming the
 // variable.
 //
@@ -42,12 +46,16 @@ func DaemonConfigFromEnv() (DaemonConfig, error) {
 	}
 	e.seconds("ITER_STREAM_LIFETIME", &c.StreamLifetime)
 	e.boolean("DETAILED_TRACEBACK", &c.DetailedTraceback)
+	e.tlsServer(&c)
+	e.limits(&c.Limits)
 	return c, e.err()
 }
 
 // ProxyConfigFromEnv returns a ProxyConfig from the PYRO_* environment variables Pyro4 reads:
 // PYRO_SERIALIZER, PYRO_NS_HOST, PYRO_NS_PORT, PYRO_NS_BCPORT, PYRO_MAX_MESSAGE_SIZE,
-// PYRO_COMPRESSION, PYRO_COMMTIMEOUT and PYRO_HMAC_KEY. Unset variables leave their field
+// PYRO_COMPRESSION, PYRO_COMMTIMEOUT and PYRO_HMAC_KEY, and, when PYRO_SSL is true,
+// PYRO_SSL_CLIENTCERT, PYRO_SSL_CLIENTKEY, PYRO_SSL_CLIENTKEYPASSWD and PYRO_SSL_CACERTS,
+// which make TLSConfig (TLSFiles.ClientConfig). Unset variables leave their field
 // zero (the default). A malformed value is an error naming the variable.
 func ProxyConfigFromEnv() (ProxyConfig, error) {
 	var c ProxyConfig
@@ -57,6 +65,7 @@ func ProxyConfigFromEnv() (ProxyConfig, error) {
 	e.integer("NS_PORT", &c.NSPort)
 	e.integer("NS_BCPORT", &c.NSBCPort)
 	e.transport(&c.Transport)
+	e.tlsClient(&c.TLSConfig)
 	return c, e.err()
 }
 

@@ -207,7 +207,7 @@ func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kw
 		}
 		if m.proxies[i] {
 			// Callback proxies talk back the way their caller talked to us.
-			inheritProxies(v, ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name()}, ctx.c.proto)
+			inheritProxies(v, ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name(), TLSConfig: ctx.c.d.cfg.ClientTLSConfig}, ctx.c.proto)
 		}
 		in = append(in, v)
 	}
@@ -219,7 +219,7 @@ func (m *exposedMethod) args(ctx *callScope, recv reflect.Value, vargs []any, kw
 				return nil, err
 			}
 			if m.proxies[fixed] {
-				inheritProxies(v, ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name()}, ctx.c.proto)
+				inheritProxies(v, ProxyConfig{Transport: ctx.c.d.cfg.Transport, Serializer: ctx.codec.Name(), TLSConfig: ctx.c.d.cfg.ClientTLSConfig}, ctx.c.proto)
 			}
 			in = append(in, v)
 		}

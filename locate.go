@@ -19,8 +19,26 @@ const NameServerObjectID = "Pyro.NameServer"
 // it tries the configured NSHost directly when that is a loopback name, then a UDP broadcast
 // on the port given (or NSBCPort), then NSHost:NSPort. The options configure the returned
 // proxy and say where to look (WithNameServer, WithConfig); the environment is not read.
+//
+// host (or NSHost, when host is empty) may list several name servers serving one registry
+// (etcd storage), comma-separated, each "host", "host:port", "[ipv6]:port" or "./u:socket":
+// "ns1:9090,ns2:9090". They are tried in order, each for at most NSTryTimeout (a refused
+// connection fails at once); without a host, a broadcast follows when none answers.
 func LocateNS(ctx context.Context, host string, port int, opts ...ProxyOption) (*Proxy, error) {
 	cfg := proxyConfigOf(opts).withDefaults()
+	if strings.Contains(host, ",") {
+		return locateAny(ctx, host, orDefault(port, cfg.NSPort), opts)
+	}
+	if host == "" && strings.Contains(cfg.NSHost, ",") {
+		p, err := locateAny(ctx, cfg.NSHost, orDefault(port, cfg.NSPort), opts)
+		if err == nil {
+			return p, nil
+		}
+		if uri, berr := BroadcastLookup(ctx, orDefault(port, cfg.NSBCPort), nil); berr == nil {
+			return NewProxyURI(uri, opts...)
+		}
+		return nil, err
+	}
 	if host != "" {
 		return bindNS(ctx, nsURI(host, orDefault(port, cfg.NSPort)), opts)
 	}

@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // connPool holds a proxy's idle connections and bounds those in use. Each connection serves
 // one call at a time (Pyro's protocol is lock-step), so concurrency comes from the pool.
 type connPool struct {
 	maxIdle int
-	slots   chan struct{} // one per connection in use; nil: no limit
-	done    chan struct{} // closed by close: wakes callers waiting for a slot
+	slots   chan struct{}       // one per connection in use; nil: no limit
+	done    chan struct{}       // closed by close: wakes callers waiting for a slot
+	waited  func(time.Duration) // the observer's, told how long a caller waited for a slot
 
 	mu     sync.Mutex
 	idle   []*clientConn
@@ -31,6 +33,14 @@ func newConnPool(maxConns, maxIdle int) *connPool {
 func (pl *connPool) acquire(ctx context.Context) error {
 	if pl.slots == nil {
 		return nil
+	}
+	select {
+	case pl.slots <- struct{}{}:
+		return nil
+	default:
+		if pl.waited != nil { // observed: time the wait
+			defer func(start time.Time) { pl.waited(time.Since(start)) }(time.Now())
+		}
 	}
 	select {
 	case pl.slots <- struct{}{}:

@@ -145,7 +145,7 @@ func fromWire5(m *wire5.Message, fresh func(id []byte)) *wire.Message {
 	}{}
 	out := &box.m
 	*out = wire.Message{Type: uint16(m.Type), Flags: flagsFrom5(m.Flags), Seq: m.Seq,
-		SerializerID: serializerIDFrom5(m.SerializerID), Data: m.Data}
+		SerializerID: serializerIDFrom5(m.SerializerID), Data: m.Data, Held: m.Held}
 	anns := m.Annotations
 	for _, a := range anns {
 		if a.Key == wire.AnnCorrelation || a.Key == wire.AnnHMAC {

@@ -49,6 +49,8 @@ type Proxy struct {
 	mu       sync.Mutex // guards resolved and meta
 	resolved URI        // the PYRO uri connections go to, once resolved
 	meta     *metadata
+
+	target string // the URI as given, for the observer (observer_proxy.go)
 }
 
 // NewProxy returns a proxy for a "PYRO:", "PYRONAME:" or "PYROMETA:" URI. It does no I/O:
@@ -90,6 +92,7 @@ func NewProxyURI(u URI, opts ...ProxyOption) (*Proxy, error) {
 		p.resolved = u
 	}
 	p.serializerSet = given.Serializer != ""
+	p.initObserver()
 	return p, nil
 }
 
@@ -243,7 +246,9 @@ func (p *Proxy) takeOrDial(ctx context.Context) (*clientConn, error) {
 			return nil, err
 		}
 	}
+	start := p.dialStart()
 	c, meta, err := p.dial(ctx, target)
+	p.dialEnd(start, target, err)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +294,7 @@ func (p *Proxy) dial(ctx context.Context, u URI) (*clientConn, *metadata, error)
 		}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, p.tlsHint(err)
 	}
 	if auto {
 		rememberProtocol(u.Network(), u.Address(), proto)
@@ -338,6 +343,9 @@ func (p *Proxy) dialAs(ctx context.Context, u URI, proto WireProtocol) (*clientC
 	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+	}
+	if nc, err = p.startTLS(ctx, nc, u); err != nil {
+		return nil, nil, err
 	}
 	c := &clientConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: proto}
 	meta, err := p.handshake(ctx, c, u)
@@ -502,6 +510,10 @@ func (p *Proxy) checkAnswerProtocol(ctx context.Context, c *clientConn) error {
 // to, if any, as Pyro5's proxies pass on current_context.correlation_id, so that it follows a
 // chain of calls.
 func setCorrelation(ctx context.Context, c *clientConn, m *wire.Message) {
+	if id, ok := correlationFrom(ctx); ok { // WithCorrelationID, correlation.go
+		m.SetAnnotation(wire.AnnCorrelation, id[:])
+		return
+	}
 	if c.proto != Pyro5 {
 		return
 	}
@@ -535,8 +547,9 @@ type reply struct {
 	streamID string
 }
 
-// invoke performs one call on object objectID (the proxy's own unless it is the daemon's).
-func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (reply, error) {
+// invokeObserved performs one call on object objectID (the proxy's own unless it is the
+// daemon's), telling ev (nil when unobserved) what went out and came back.
+func (p *Proxy) invokeObserved(ctx context.Context, ev *ProxyCallEvent, objectID, method string, args []any, kwargs *pyval.Dict, flags uint16) (reply, error) {
 	clearCapture(ctx)
 	anns, err := p.requestAnnotations(ctx)
 	if err != nil {
@@ -563,6 +576,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 	c.seq++
 	req.Seq = c.seq
 	appendAnnotations(&req, anns)
+	ev.sent(c.proto, codec, objectID, &req)
 	setCorrelation(ctx, c, &req)
 	msg, err := p.roundTrip(ctx, c, &req)
 	if !isBlob {
@@ -572,6 +586,7 @@ func (p *Proxy) invoke(ctx context.Context, objectID, method string, args []any,
 		p.discard(c)
 		return reply{}, err
 	}
+	ev.received(msg)
 	if msg == nil { // oneway
 		p.release(c)
 		return reply{}, nil

@@ -172,7 +172,7 @@ func (d *Daemon) ProxyFor(id string, opts ...ProxyOption) (*Proxy, error) {
 	if r == nil {
 		return nil, fmt.Errorf("pyro: ProxyFor %q: unknown object", id)
 	}
-	cfg := ProxyConfig{Transport: d.cfg.Transport}
+	cfg := ProxyConfig{Transport: d.cfg.Transport, TLSConfig: d.cfg.ClientTLSConfig}
 	p, err := NewProxyURI(d.URIFor(id), append([]ProxyOption{WithConfig(cfg)}, opts...)...)
 	if err != nil {
 		return nil, err

@@ -109,6 +109,7 @@ func pyro5Dict(d *pyval.Dict, depth int) (any, bool) {
 		return d, false
 	}
 	class, _ := pyval.ClassOf(d)
+	var pyro4Class string // a Pyro4.errors class, whose traceback's last line names it too
 	switch {
 	case class == uriClass:
 		return withItem(d, "__class__", pyro5URIClass), true
@@ -127,6 +128,7 @@ func pyro5Dict(d *pyval.Dict, depth int) (any, bool) {
 	case class == pyro4WrapperClass:
 		class = pyro5WrapperClass
 	case strings.HasPrefix(class, pyro4ErrorsPrefix):
+		pyro4Class = class
 		class = exceptionClassFor(class, Pyro5)
 	default:
 		class = ""
@@ -137,6 +139,13 @@ func pyro5Dict(d *pyval.Dict, depth int) (any, bool) {
 		nv, changed := pyro5Spelling(it.Value, depth+1)
 		if class != "" && it.Key == "__class__" {
 			nv, changed = class, true
+		}
+		if pyro4Class != "" && it.Key == "attributes" {
+			if attrs, ok := nv.(*pyval.Dict); ok {
+				if tb, ok := pyro5TracebackLine(attrs, pyro4Class, class); ok {
+					nv, changed = tb, true
+				}
+			}
 		}
 		if changed && out == nil {
 			out = pyval.NewDict(len(items))
@@ -152,6 +161,27 @@ func pyro5Dict(d *pyval.Dict, depth int) (any, bool) {
 		return d, false
 	}
 	return out, true
+}
+
+// pyro5TracebackLine returns attrs with the last line of its _pyroTraceback naming the Pyro5
+// class instead of the Pyro4 one (the line traceback.go's exceptionLine wrote), so that a
+// Pyro5 client's "Remote traceback" ends in the class it raises.
+func pyro5TracebackLine(attrs *pyval.Dict, pyro4Class, pyro5Class string) (*pyval.Dict, bool) {
+	v, _ := attrs.Get("_pyroTraceback")
+	lines, ok := v.([]any)
+	if !ok || len(lines) == 0 {
+		return nil, false
+	}
+	last, ok := lines[len(lines)-1].(string)
+	if !ok || !strings.HasPrefix(last, pyro4Class) {
+		return nil, false
+	}
+	rest := last[len(pyro4Class):]
+	if !strings.HasPrefix(rest, ":") && !strings.HasPrefix(rest, "\n") {
+		return nil, false
+	}
+	tb := append(append([]any(nil), lines[:len(lines)-1]...), pyro5Class+rest)
+	return withItem(attrs, "_pyroTraceback", tb), true
 }
 
 // withItem returns a copy of d with key set to value (in key's place when d has it).

@@ -184,6 +184,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	for _, c := range conns {
 		c.closeIfIdle()
 	}
+	d.wcfg.Budget.Close() // a read waiting for memory would hold the shutdown up
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
 	var err error

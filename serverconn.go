@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopyro/pyro/internal/framing"
 	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/internal/wire5"
 	"github.com/gopyro/pyro/internal/wiresniff"
@@ -89,15 +90,27 @@ type serverConn struct {
 
 	pending []wire.Annotation // Pyro4's per-connection response annotations (replyannotations.go)
 
+	// oneway bounds the connection's oneway calls running at once (Limits.MaxOnewayPerConn);
+	// made on the first one, by the serving goroutine.
+	oneway chan struct{}
+	// openStreams counts the item streams the connection has open; guarded by the daemon's
+	// stream table lock.
+	openStreams int
+
 	// corr5 is the correlation id of the Pyro5 request being served: every Pyro5 reply
 	// carries it in its header, exceptions too. Used by the serving goroutine only.
 	corr5 []byte
 	// linger says the connection ends after an error reply (Pyro5's way) and closes
 	// gracefully (lingerClose). Set by the serving goroutine only.
 	linger bool
+
+	refused bool       // the handshake was answered with CONNECTFAIL (serverconn_observe.go)
+	call    *CallEvent // the call being observed; nil without DaemonConfig.Observer
+	callEv  CallEvent  // what call points to, but for oneway calls
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
+	nc = d.tlsServer(nc)
 	c := &serverConn{d: d, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), proto: Pyro4,
 		info: &ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr(), Protocol: Pyro4}}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(d.baseCtx, connInfoKey{}, c.info))
@@ -177,23 +190,27 @@ func (c *serverConn) serve() {
 	defer c.cancel()
 	defer c.nc.Close()
 	defer c.d.streams.disconnected(c)
-	if !c.handshake() {
+	c.connEvent(ConnAccepted, nil)
+	if !c.handshakeEnded(c.handshake()) {
 		return
 	}
+	defer c.closedEvent()
 	defer c.disconnected()
 	for {
 		msg, err := c.read(c.d.cfg.CommTimeout)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.failure = connError(err)
-				c.log().Debug("pyro: closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+				c.failure = readFailure(err)
+				c.logReadFailure(err)
 			}
 			return
 		}
 		if !c.beginRequest() {
+			msg.Held.Release()
 			return
 		}
 		keep := c.handle(msg)
+		msg.Held.Release() // a oneway call took its own (invoke)
 		if !c.endRequest() || !keep {
 			if c.linger {
 				c.lingerClose()
@@ -244,6 +261,9 @@ func (c *serverConn) readMsg() (*wire.Message, error) {
 }
 
 func (c *serverConn) write(m *wire.Message) error {
+	if c.call != nil {
+		c.call.BytesOut = len(m.Data)
+	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	if t := c.d.cfg.CommTimeout; t > 0 {
@@ -301,6 +321,7 @@ func connError(err error) error {
 // the answer carries the correlation id and what the handshake hook set, as Pyro4's does.
 func (c *serverConn) connectFail(req *wire.Message, codec serializer.Codec, reason string, set *replyAnnotations) {
 	c.failure = fmt.Errorf("%w: %s", ErrConnectFailed, reason)
+	c.refused = req != nil
 	var seq uint16
 	if req != nil {
 		seq = req.Seq
@@ -330,6 +351,9 @@ func (c *serverConn) handshake() bool {
 	if limit > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(limit)) // for the protocol's first bytes and the CONNECT
 	}
+	if !c.tlsHandshake(limit) {
+		return false
+	}
 	c.sniff()
 	msg, err := c.readMsg()
 	if limit > 0 && c.d.cfg.CommTimeout == 0 {
@@ -338,6 +362,11 @@ func (c *serverConn) handshake() bool {
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 			return false // the peer hung up; there is nobody to tell
+		}
+		if overBudget(err) {
+			c.failure = readFailure(err)
+			c.logReadFailure(err)
+			return false
 		}
 		switch {
 		case errors.Is(err, wire.ErrSecurity):
@@ -349,6 +378,7 @@ func (c *serverConn) handshake() bool {
 		}
 		return false
 	}
+	defer msg.Held.Release()
 	if msg.Type != wire.Connect {
 		reason := fmt.Sprintf("invalid msg type %d received", msg.Type)
 		if c.proto == Pyro5 {
@@ -449,7 +479,7 @@ func (c *serverConn) handle(msg *wire.Message) bool {
 		c.annotateReply(reply, nil, c.correlationID(msg), false)
 		return c.write(reply) == nil
 	case wire.Invoke:
-		return c.invoke(msg)
+		return c.endCall(c.invoke(msg))
 	default:
 		// A second CONNECT or a reply-type message: Pyro4 drops the connection without a word.
 		c.failure = fmt.Errorf("%w: unexpected message type %d", ErrProtocol, msg.Type)
@@ -491,6 +521,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if oneway {
 		ctx.parent = c.detached // a oneway call outlives its connection (the client may hang up at once)
 	}
+	c.startCall(ctx)
 	r := c.d.lookup(call.Object)
 	if r == nil {
 		if !oneway {
@@ -509,13 +540,26 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return c.batch(ctx, msg, codec, r, recv, call)
 	}
 	if oneway {
+		slots, ok := c.onewaySlot()
+		if !ok {
+			return false // the connection or the daemon is closing
+		}
 		// The goroutine gets a copy of the scope, so that an ordinary call's stays on the stack.
 		detached := *ctx
 		detached.context() // capture the request's details before the goroutine starts
+		ev := c.detachCall()
+		held := msg.Held
+		msg.Held = framing.Charge{} // the call's now: it may run after the next request is read
 		c.d.wg.Add(1)
 		go func() {
 			defer c.d.wg.Done()
-			if _, _, err := c.run(&detached, r, recv, call.Method, call.Args, call.Kwargs); err != nil {
+			defer held.Release()
+			if slots != nil {
+				defer func() { <-slots }()
+			}
+			_, _, err := c.run(&detached, r, recv, call.Method, call.Args, call.Kwargs)
+			c.endDetached(ev, err)
+			if err != nil {
 				c.log().Debug("pyro: oneway call failed", "method", call.Method, "err", err)
 			}
 		}()
@@ -528,9 +572,14 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 		return c.sendException(msg, codec, err, tb)
 	}
 	if s, ok := result.(*stream); ok {
-		id := c.d.streams.add(c, s)
+		id, err := c.d.streams.add(c, s, c.d.cfg.MaxStreamsPerConn)
+		if err != nil {
+			c.carry(ctx.replySet())
+			return c.sendException(msg, codec, err, nil)
+		}
 		reply := c.exceptionMessage(msg, codec, NewError(classProtocolError, "result of call is an iterator"), []string{})
 		reply.Flags |= wire.FlagItemStreamResult
+		c.streamResult()
 		reply.SetAnnotation(wire.AnnStream, []byte(id))
 		c.carry(ctx.replySet())
 		c.annotateException(reply)
@@ -720,6 +769,9 @@ func (m *exposedMethod) results(out []reflect.Value) (any, []string, error) {
 // batch runs a batch of calls in order, stopping at the first failure, whose exception takes
 // its slot wrapped as Pyro4's _ExceptionWrapper.
 func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.Codec, r *registration, recv reflect.Value, call serializer.Call) bool {
+	if limit := c.d.cfg.MaxBatchCalls; limit >= 0 && len(call.Args) > limit {
+		return c.sendException(msg, codec, NewError(classProtocolError, "batch of %d calls is over the daemon's limit of %d", len(call.Args), limit), nil)
+	}
 	results := make([]any, 0, len(call.Args))
 	for _, item := range call.Args {
 		sub, _ := pyval.Items(item)
@@ -737,6 +789,7 @@ func (c *serverConn) batch(ctx *callScope, msg *wire.Message, codec serializer.C
 			}
 		}
 		if err != nil {
+			c.callFailed(err)
 			results = append(results, pyval.DictOf("__class__", pyro4WrapperClass, "exception", c.exceptionDict(err, tb)))
 			break
 		}
@@ -789,6 +842,7 @@ func (c *serverConn) exceptionMessage(req *wire.Message, codec serializer.Codec,
 // refuses), and so does ours for Pyro5 clients; Pyro4 connections stay open.
 func (c *serverConn) sendException(req *wire.Message, codec serializer.Codec, err error, tb []string) bool {
 	keep := c.proto != Pyro5 || !closesPyro5Connection(exceptionClass(err))
+	c.callFailed(err)
 	c.linger = !keep
 	if req.Flags&wire.FlagOneway != 0 {
 		return keep

@@ -20,6 +20,7 @@ type stream struct {
 	created  time.Time
 	owner    *serverConn // nil once the client disconnected
 	linger   *time.Timer
+	obs      DaemonObserver // the daemon's, told when the stream closes
 }
 
 // shut stops the stream's producer once. A puller may be blocked inside next (an iterator
@@ -98,24 +99,34 @@ func (t *streamTable) init(linger, lifetime time.Duration) {
 }
 
 // add keeps a stream for its owner and returns its id. After closeAll the stream is stopped
-// at once: its id then names no stream, and the client's first pull says so.
-func (t *streamTable) add(owner *serverConn, s *stream) string {
+// at once: its id then names no stream, and the client's first pull says so. An owner with
+// limit streams open already (limit 0 or more) gets an error and the stream is stopped.
+func (t *streamTable) add(owner *serverConn, s *stream, limit int) (string, error) {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	s.owner = owner
+	s.obs = owner.d.cfg.Observer
 	t.mu.Lock()
 	closed := t.closed
-	if !closed {
+	full := limit >= 0 && owner.openStreams >= limit
+	if !closed && !full {
 		t.byID[id] = s
+		owner.openStreams++
 	}
 	t.mu.Unlock()
+	if full {
+		s.shut()
+		return "", NewError(classPyroError, "too many open item streams on this connection (%d): exhaust or close some first", limit)
+	}
 	if closed {
 		s.shut()
+	} else {
+		s.observe(1)
 	}
-	return id
+	return id, nil
 }
 
 func (t *streamTable) take(id string) *stream {
@@ -151,11 +162,15 @@ func (t *streamTable) close(id string) {
 	t.mu.Lock()
 	s := t.byID[id]
 	delete(t.byID, id)
+	if s != nil && s.owner != nil {
+		s.owner.openStreams--
+	}
 	if s != nil && s.linger != nil {
 		s.linger.Stop() // closed before its linger ran out (or at shutdown): no timer left behind
 	}
 	t.mu.Unlock()
 	if s != nil {
+		s.observe(-1)
 		s.shut()
 	}
 }
@@ -168,6 +183,7 @@ func (t *streamTable) disconnected(c *serverConn) {
 	for id, s := range t.byID {
 		if s.owner == c {
 			s.owner = nil
+			c.openStreams--
 			ids = append(ids, id)
 		}
 	}

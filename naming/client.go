@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/pyval"
@@ -46,17 +47,23 @@ type Entry struct {
 // Client is a typed handle on a name server, Go's or Python's pyro4-ns. It is safe for
 // concurrent use.
 type Client struct {
-	p *pyro.Proxy
+	mu sync.Mutex
+	p  *pyro.Proxy
+	// relocate finds a name server again after a communication failure; nil for a
+	// client of one fixed proxy.
+	relocate func(context.Context) (*pyro.Proxy, error)
 }
 
 // Locate finds a name server as Pyro4's locateNS does (see pyro.LocateNS) and returns a
-// client for it.
+// client for it. host may list several name servers ("ns1:9090,ns2:9090"), and so may the
+// configured NSHost (PYRO_NS_HOST): the client then fails over (see Client).
 func Locate(ctx context.Context, host string, port int, opts ...pyro.ProxyOption) (*Client, error) {
-	p, err := pyro.LocateNS(ctx, host, port, opts...)
+	relocate := func(ctx context.Context) (*pyro.Proxy, error) { return pyro.LocateNS(ctx, host, port, opts...) }
+	p, err := relocate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{p: p}, nil
+	return &Client{p: p, relocate: relocate}, nil
 }
 
 // NewClientURI returns a client for the name server at uri (PYRO:Pyro.NameServer@..., a
@@ -72,28 +79,32 @@ func NewClientURI(uri pyro.URI, opts ...pyro.ProxyOption) (*Client, error) {
 // NewClient wraps a proxy to a name server.
 func NewClient(p *pyro.Proxy) *Client { return &Client{p: p} }
 
-// Proxy returns the underlying proxy.
-func (c *Client) Proxy() *pyro.Proxy { return c.p }
+// Proxy returns the underlying proxy (after a failover, the new one).
+func (c *Client) Proxy() *pyro.Proxy {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.p
+}
 
 // Close closes the client's connections.
-func (c *Client) Close() error { return c.p.Close() }
+func (c *Client) Close() error { return c.Proxy().Close() }
 
 // Ping checks the name server answers.
-func (c *Client) Ping(ctx context.Context) error { return c.p.Call(ctx, "ping", nil) }
+func (c *Client) Ping(ctx context.Context) error { return c.call(ctx, "ping", nil) }
 
 // Count returns the number of registrations, the name server's own included.
-func (c *Client) Count(ctx context.Context) (int, error) { return pyro.CallT[int](ctx, c.p, "count") }
+func (c *Client) Count(ctx context.Context) (int, error) { return callT[int](ctx, c, "count") }
 
 // Lookup returns the URI registered under name. An unknown name gives a *pyro.RemoteError
 // of class Pyro4.errors.NamingError, which also matches pyro.ErrNaming.
 func (c *Client) Lookup(ctx context.Context, name string) (pyro.URI, error) {
-	return pyro.CallT[pyro.URI](ctx, c.p, "lookup", name)
+	return callT[pyro.URI](ctx, c, "lookup", name)
 }
 
 // LookupWithMetadata returns the URI and the metadata tags (sorted) registered under name.
 func (c *Client) LookupWithMetadata(ctx context.Context, name string) (pyro.URI, []string, error) {
 	var res []pyval.Raw
-	if err := c.p.Call(ctx, "lookup", &res, name, true); err != nil {
+	if err := c.call(ctx, "lookup", &res, name, true); err != nil {
 		return pyro.URI{}, nil, err
 	}
 	if len(res) != 2 {
@@ -117,6 +128,8 @@ type RegisterOptions struct {
 	Safe bool
 	// Metadata are tags for PYROMETA lookups and metadata filters.
 	Metadata []string
+	// Lease, when set, ties the registration to the lease (see GrantLease).
+	Lease *Lease
 }
 
 // Register maps name to uri.
@@ -125,7 +138,10 @@ func (c *Client) Register(ctx context.Context, name string, uri pyro.URI, opts R
 	if opts.Metadata != nil {
 		meta = opts.Metadata
 	}
-	return c.p.Call(ctx, "register", nil, name, uri.String(), opts.Safe, meta)
+	if opts.Lease != nil {
+		return c.call(ctx, "register_leased", nil, name, uri.String(), opts.Lease.ID, opts.Safe, meta)
+	}
+	return c.call(ctx, "register", nil, name, uri.String(), opts.Safe, meta)
 }
 
 // SetMetadata replaces the tags of a registration (nil clears them).
@@ -133,34 +149,35 @@ func (c *Client) SetMetadata(ctx context.Context, name string, metadata []string
 	if metadata == nil {
 		metadata = []string{}
 	}
-	return c.p.Call(ctx, "set_metadata", nil, name, metadata)
+	return c.call(ctx, "set_metadata", nil, name, metadata)
 }
 
 // Remove deletes a registration and returns how many were removed (0 or 1).
 func (c *Client) Remove(ctx context.Context, name string) (int, error) {
-	return pyro.CallT[int](ctx, c.p, "remove", name)
+	return callT[int](ctx, c, "remove", name)
 }
 
 // RemovePrefix deletes every name starting with prefix.
 func (c *Client) RemovePrefix(ctx context.Context, prefix string) (int, error) {
-	return pyro.CallT[int](ctx, c.p, "remove", pyro.Kwargs{"prefix": prefix})
+	return callT[int](ctx, c, "remove", pyro.Kwargs{"prefix": prefix})
 }
 
 // RemoveRegex deletes every name the regular expression matches (from the start).
 func (c *Client) RemoveRegex(ctx context.Context, regex string) (int, error) {
-	return pyro.CallT[int](ctx, c.p, "remove", pyro.Kwargs{"regex": regex})
+	return callT[int](ctx, c, "remove", pyro.Kwargs{"regex": regex})
 }
 
 // speaksPyro5 reports whether the name server is spoken to in Pyro5, connecting first when
 // the proxy finds its protocol out (pyro.AutoProtocol).
 func (c *Client) speaksPyro5(ctx context.Context) (bool, error) {
-	if p := c.p.WireProtocol(); p != pyro.AutoProtocol {
-		return p == pyro.Pyro5, nil
+	p := c.Proxy()
+	if wp := p.WireProtocol(); wp != pyro.AutoProtocol {
+		return wp == pyro.Pyro5, nil
 	}
-	if err := c.p.Bind(ctx); err != nil {
+	if err := p.Bind(ctx); err != nil {
 		return false, err
 	}
-	return c.p.WireProtocol() == pyro.Pyro5, nil
+	return p.WireProtocol() == pyro.Pyro5, nil
 }
 
 // listCall is the method and arguments that list what f selects. Pyro5's list has no
@@ -209,7 +226,7 @@ func (c *Client) List(ctx context.Context, f Filter) (map[string]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	return pyro.CallT[map[string]string](ctx, c.p, method, kw)
+	return callT[map[string]string](ctx, c, method, kw)
 }
 
 // ListWithMetadata returns the entries the filter selects in the order the name server
@@ -222,7 +239,7 @@ func (c *Client) ListWithMetadata(ctx context.Context, f Filter) ([]Entry, error
 		return nil, err
 	}
 	var res pyval.Raw
-	if err := c.p.Call(ctx, method, &res, kw); err != nil {
+	if err := c.call(ctx, method, &res, kw); err != nil {
 		return nil, err
 	}
 	d, ok := res.(*pyval.Dict)

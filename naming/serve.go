@@ -26,6 +26,9 @@ type PublishOptions struct {
 	Metadata []string
 	// Safe refuses to replace a name registered already, as Pyro4's register(safe=True).
 	Safe bool
+	// Lease, when set, ties every name to the lease (see Client.GrantLease): they vanish
+	// when the process stops renewing it. The caller runs Lease.KeepAlive.
+	Lease *Lease
 }
 
 // Publication is the names one Publish made; Withdraw removes them.
@@ -69,7 +72,7 @@ func Publish(ctx context.Context, c *Client, d *pyro.Daemon, objects map[string]
 		pub.uris[name] = uri
 	}
 	for i, name := range names {
-		err := c.Register(ctx, name, pub.uris[name], RegisterOptions{Safe: opts.Safe, Metadata: opts.Metadata})
+		err := c.Register(ctx, name, pub.uris[name], RegisterOptions{Safe: opts.Safe, Metadata: opts.Metadata, Lease: opts.Lease})
 		if err != nil {
 			pub.undo(ctx, names[:i])
 			return nil, fmt.Errorf("naming: publish %q: %w", name, err)
@@ -155,7 +158,7 @@ func Serve(ctx context.Context, d *pyro.Daemon, objects map[string]any, opts Ser
 		d.Close()
 		return fmt.Errorf("naming: serve: %w", err)
 	}
-	cfg := pyro.ProxyConfig{Transport: d.Config().Transport}
+	cfg := pyro.ProxyConfig{Transport: d.Config().Transport, TLSConfig: d.Config().ClientTLSConfig}
 	if opts.NameServerConfig != nil {
 		cfg = *opts.NameServerConfig
 	}

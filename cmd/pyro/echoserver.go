@@ -26,14 +26,19 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	boolFlag(fs, &verbose, "v", "verbose", "verbose output")
 	boolFlag(fs, &quiet, "q", "quiet", "don't output anything")
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	var of observeFlags
+	of.register(fs)
+	budget := addBudgetFlag(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	env, code := toolConfig(key, stderr)
+	env, code := serverToolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
 	cfg := env.daemon
+	budget.apply(&cfg)
+	limitMemory(cfg)
 	if verbose {
 		quiet = false
 	}
@@ -46,6 +51,14 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(out, "Warning: HMAC key not set. Anyone can connect to this server!")
 	}
 	cfg.Host, cfg.Port, cfg.UnixSocket = host, port, unixSocket
+	obs, err := of.start(ctx, "pyro-echoserver", verbose, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	defer obs.shutdown()
+	obs.configure(&cfg, &env.proxy)
+	var d *pyro.Daemon
 	var nsHost string
 	var nsPort int
 	if nameserver {
@@ -58,7 +71,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		defer stopNS()
 		nsHost, nsPort = uri.Host, uri.Port
 	}
-	d, err := pyro.NewDaemon(cfg)
+	d, err = pyro.NewDaemon(cfg)
 	var ln net.Listener
 	if err == nil {
 		ln, err = d.Listen()

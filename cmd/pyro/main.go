@@ -26,7 +26,9 @@ var commands = []command{
 	{"echoserver", "serve the test echo object (test.echoserver) to Pyro4 and Pyro5 clients", "pyro4-test-echoserver, Pyro5.utils.echoserver", runEchoServer},
 	{"ns", "start a name server for Pyro4 and Pyro5 clients", "pyro4-ns, Pyro5.nameserver", runNS},
 	{"nsc", "name server control: list, lookup, register, remove, metadata (Pyro4 or Pyro5)", "pyro4-nsc", runNSC},
+	{"gateway", "serve Pyro objects over HTTP/JSON, with a web console (Pyro4 or Pyro5 objects)", "pyro4-httpgateway, Pyro5.utils.httpgateway", runGateway},
 	{"call", "call a method of a remote object (Pyro4 or Pyro5) and print the result", "", runCall},
+	{"top", "live view of a daemon's or name server's metrics (one started with --metrics)", "", runTop},
 }
 
 // benchHint answers `pyro bench` in builds without it (bench.go, build tag pyrobench).

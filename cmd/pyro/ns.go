@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,13 +23,17 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stringFlag(fs, &host, "n", "host", "localhost", "hostname to bind server on")
 	intFlag(fs, &port, "p", "port", nameserver.DefaultPort, "port to bind server on (0=random)")
 	stringFlag(fs, &unixSocket, "u", "unixsocket", "", "Unix domain socket name to bind server on")
-	stringFlag(fs, &storage, "s", "storage", "memory", "storage system to use (memory, sql:file)")
+	stringFlag(fs, &storage, "s", "storage", "memory", "storage system to use (memory, sql:file, etcd:host:port[,host:port...][/prefix])")
+	etcd := addEtcdFlags(fs)
 	stringFlag(fs, &bcHost, "", "bchost", "", "hostname to bind broadcast server on (default is all interfaces)")
 	intFlag(fs, &bcPort, "", "bcport", nameserver.DefaultBCPort, "port to bind broadcast server on")
 	stringFlag(fs, &natHost, "", "nathost", "", "external hostname in case of NAT")
 	intFlag(fs, &natPort, "", "natport", 0, "external port in case of NAT")
 	boolFlag(fs, &noBC, "x", "nobc", "don't start a broadcast server")
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	var of observeFlags
+	of.register(fs)
+	budget := addBudgetFlag(fs)
 	fs.DurationVar(&autoClean, "autoclean", 0, "remove registrations unreachable for 20s, checking every period (0=off, else at least 3s; PYRO_NS_AUTOCLEAN in seconds also works)")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -40,11 +43,13 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	env, code := toolConfig(key, stderr)
+	env, code := serverToolConfig(key, stderr)
 	if code >= 0 {
 		return code
 	}
 	cfg := env.daemon
+	budget.apply(&cfg)
+	limitMemory(cfg)
 	cfg.Host, cfg.Port, cfg.UnixSocket, cfg.NATHost, cfg.NATPort = host, port, unixSocket, natHost, natPort
 	if autoClean == 0 {
 		if v := os.Getenv("PYRO_NS_AUTOCLEAN"); v != "" {
@@ -59,7 +64,26 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if bcPort == 0 {
 		bcPort = -1 // Pyro4's --bcport 0: any free port
 	}
-	s, err := nameserver.Start(nameserver.Config{Daemon: cfg, Storage: storage, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean})
+	obs, err := of.start(ctx, "pyro-ns", false, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	defer obs.shutdown()
+	st, err := etcd.open(ctx, storage)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	nsCfg := nameserver.Config{Daemon: cfg, Storage: storage, Store: st, NoBroadcast: noBC, BCHost: bcHost, BCPort: bcPort, AutoClean: autoClean}
+	if err := obs.configureNS(&nsCfg); err != nil {
+		if st != nil {
+			st.Close()
+		}
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	s, err := nameserver.Start(nsCfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
@@ -102,13 +126,16 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // and the HMAC key from -k or PYRO_HMAC_KEY. The key is kept for the "HMAC key not set"
 // warning.
 type toolEnv struct {
-	daemon pyro.DaemonConfig
-	proxy  pyro.ProxyConfig
-	key    string
+	daemon    pyro.DaemonConfig
+	daemonErr error
+	proxy     pyro.ProxyConfig
+	key       string
 }
 
 // toolConfig reads the environment (refusing -k and PYRO_HMAC_KEY at once, as Pyro4's tools
-// do) and returns an exit status, -1 to go on.
+// do) and returns an exit status, -1 to go on. What is wrong with the daemon's settings
+// (PYRO_SSL without PYRO_SSL_SERVERCERT, ...) is kept in daemonErr: only the commands that
+// serve care, through serverToolConfig.
 func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	var env toolEnv
 	env.key = flagKey
@@ -122,7 +149,8 @@ func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 	var derr, perr error
 	env.daemon, derr = pyro.DaemonConfigFromEnv()
 	env.proxy, perr = pyro.ProxyConfigFromEnv()
-	if err := errors.Join(derr, perr); err != nil {
+	env.daemonErr = derr
+	if err := perr; err != nil {
 		fmt.Fprintln(stderr, err)
 		return env, 2
 	}
@@ -131,6 +159,17 @@ func toolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
 		env.proxy.HMACKey = []byte(env.key)
 	}
 	return env, -1
+}
+
+// serverToolConfig is toolConfig for the commands that serve (ns, echoserver): the daemon's
+// settings must be complete too.
+func serverToolConfig(flagKey string, stderr io.Writer) (toolEnv, int) {
+	env, code := toolConfig(flagKey, stderr)
+	if code < 0 && env.daemonErr != nil {
+		fmt.Fprintln(stderr, env.daemonErr)
+		return env, 2
+	}
+	return env, code
 }
 
 // startEmbeddedNameServer runs a name server in this process (echoserver -N) on Pyro4's

@@ -42,13 +42,13 @@ func TestParseAnnotations(t *testing.T) {
 func TestDeflateInflate(t *testing.T) {
 	data := bytes.Repeat([]byte("pyro "), 10000)
 	z := NewDeflater(zlib.DefaultCompression).Append(nil, data)
-	if out, err := Inflate(z, len(data)); err != nil || !bytes.Equal(out, data) {
+	if out, err := Inflate(z, len(data), nil, nil); err != nil || !bytes.Equal(out, data) {
 		t.Fatalf("round trip: %d bytes, %v", len(out), err)
 	}
-	if _, err := Inflate(z, len(data)-1); !errors.Is(err, ErrInflateLimit) {
+	if _, err := Inflate(z, len(data)-1, nil, nil); !errors.Is(err, ErrInflateLimit) {
 		t.Fatalf("past the limit: %v", err)
 	}
-	if _, err := Inflate([]byte("not zlib"), 100); !errors.Is(err, ErrBadZlib) {
+	if _, err := Inflate([]byte("not zlib"), 100, nil, nil); !errors.Is(err, ErrBadZlib) {
 		t.Fatalf("corrupt: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 )
 
@@ -70,8 +69,10 @@ var readers = sync.Pool{New: func() any { return new(zlibReader) }}
 
 // Inflate decompresses a zlib stream of at most limit bytes of output. Like Python's
 // zlib.decompress it ignores bytes after the end of the stream. Memory grows with the output
-// actually produced, never with what the sender claims.
-func Inflate(data []byte, limit int) ([]byte, error) {
+// actually produced, never with what the sender claims, each buffer taken from budget into
+// charge before it is allocated and given back once outgrown (a nil budget takes nothing).
+// What charge holds after an error is the caller's to release.
+func Inflate(data []byte, limit int, budget *Budget, charge *Charge) ([]byte, error) {
 	z := readers.Get().(*zlibReader)
 	defer readers.Put(z)
 	z.src.Reset(data)
@@ -86,14 +87,25 @@ func Inflate(data []byte, limit int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrBadZlib, err)
 	}
 	// Start from a guess (at most readChunk: a small compressed frame cannot make Inflate
-	// allocate much before any output exists), then double with the output actually produced (append alone
-	// would grow a large buffer by a quarter at a time).
-	out := make([]byte, 0, min(max(4*len(data), 512), limit+1, readChunk))
+	// allocate much before any output exists), then double with the output actually
+	// produced (append alone would grow a large buffer by a quarter at a time).
+	size := min(max(4*len(data), 512), limit+1, readChunk)
+	if err := charge.take(budget, int64(size)); err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, size)
 	for {
 		if len(out) == cap(out) {
-			out = slices.Grow(out, min(cap(out), limit+1-len(out)))
+			size = min(2*cap(out), limit+1)
+			if err := charge.take(budget, int64(size)); err != nil {
+				return nil, fmt.Errorf("inflating past %d bytes: %w", len(out), err)
+			}
+			grown := make([]byte, len(out), size)
+			copy(grown, out)
+			charge.Give(int64(cap(out)))
+			out = grown
 		}
-		n, err := z.zr.Read(out[len(out):min(cap(out), limit+1)])
+		n, err := z.zr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
 		if len(out) > limit {
 			return nil, fmt.Errorf("%w of %d bytes", ErrInflateLimit, limit)

@@ -86,6 +86,11 @@ var (
 	// the connection must be closed, as Pyro4 does.
 	ErrTooLarge = errors.New("message too large")
 
+	// ErrBusy reports a frame refused because the memory budget (Config.Budget) could not
+	// give the bytes it needed within its wait; it also wraps framing.ErrBudget. The frame
+	// may not have been consumed, so the connection must be closed.
+	ErrBusy = errors.New("memory budget exhausted")
+
 	// ErrSecurity reports an HMAC failure: a digest mismatch, or a digest present on one side
 	// only. The whole frame has been consumed, so the stream is still in sync.
 	ErrSecurity = errors.New("security error")

@@ -21,6 +21,10 @@ type Message struct {
 	SerializerID uint16 // serializer of Data (PingSerializerID on pings)
 	Annotations  []Annotation
 	Data         []byte
+
+	// Held is what the message holds of the Config.Budget it was read with; whoever
+	// handles the message releases it when done with Data.
+	Held framing.Charge
 }
 
 // Annotation returns the value of the annotation with the given key.

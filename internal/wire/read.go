@@ -60,7 +60,12 @@ func Read(r io.Reader, cfg *Config) (*Message, error) {
 		return nil, fmt.Errorf("pyro wire: %w: max message size exceeded (%d where max=%d)", ErrTooLarge, total, cfg.MaxMessageSize)
 	}
 
+	if b := cfg.Budget; b != nil && int64(total) > b.Limit() {
+		return nil, fmt.Errorf("pyro wire: %w: a frame of %d bytes is larger than the whole memory budget (%d): %w", ErrTooLarge, total, b.Limit(), framing.ErrBudget)
+	}
+
 	box := &messageBox{}
+	m := &box.m
 	var body []byte
 	if total <= len(box.small) {
 		// Small frames (most calls) share one allocation with their Message.
@@ -68,26 +73,49 @@ func Read(r io.Reader, cfg *Config) (*Message, error) {
 		if got, err := io.ReadFull(r, body); err != nil {
 			return nil, truncated(err, got, total)
 		}
-	} else if body, err = readBody(r, total); err != nil {
+	} else if body, err = readBody(r, total, chargedBudget(cfg, total), &m.Held); err != nil {
+		m.Held.Release()
 		return nil, err
 	}
-	m := &box.m
-	*m = Message{Type: typ, Flags: flags, Seq: seq, SerializerID: serID, Annotations: box.anns[:0]}
-	if m.Annotations, err = parseAnnotations(m.Annotations, body[:annSize]); err != nil {
+	held := m.Held
+	*m = Message{Type: typ, Flags: flags, Seq: seq, SerializerID: serID, Annotations: box.anns[:0], Held: held}
+	if err := finish(m, body, annSize, cfg); err != nil {
+		m.Held.Release()
 		return nil, err
 	}
-	m.Data = body[annSize:total:total]
+	return m, nil
+}
 
+// finish parses the annotations, checks the HMAC and inflates the payload of a frame whose
+// body has been read.
+func finish(m *Message, body []byte, annSize int, cfg *Config) error {
+	var err error
+	if m.Annotations, err = parseAnnotations(m.Annotations, body[:annSize]); err != nil {
+		return err
+	}
+	m.Data = body[annSize:len(body):len(body)]
 	if err := verify(cfg.HMACKey, m); err != nil {
-		return nil, err
+		return err
 	}
 	if m.Flags&FlagCompressed != 0 {
-		if m.Data, err = inflate(m.Data, inflateLimit(cfg, annSize)); err != nil {
-			return nil, err
+		compressed := int64(cap(body))
+		if m.Data, err = inflate(m.Data, inflateLimit(cfg, annSize), cfg.Budget, &m.Held); err != nil {
+			return err
+		}
+		if len(body) > framing.FreeSize {
+			m.Held.Give(compressed) // the compressed body is garbage now
 		}
 		m.Flags &^= FlagCompressed
 	}
-	return m, nil
+	return nil
+}
+
+// chargedBudget is the budget a body of n bytes is read against: none for small frames.
+func chargedBudget(cfg *Config, n int) *framing.Budget {
+	if n <= framing.FreeSize {
+		return nil
+	}
+	return cfg.Budget
 }
 
 // checkHeader validates what the header alone can tell, in Pyro4's order.
@@ -111,11 +139,15 @@ func checkHeader(h header) error {
 	return nil
 }
 
-// readBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n.
-func readBody(r io.Reader, n int) ([]byte, error) {
-	b, err := framing.ReadBody(r, n)
-	if err != nil {
-		return nil, truncated(err, len(b), n)
+// readBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n
+// (framing.ReadBody).
+func readBody(r io.Reader, n int, budget *framing.Budget, charge *framing.Charge) ([]byte, error) {
+	b, got, err := framing.ReadBody(r, n, budget, charge)
+	switch {
+	case errors.Is(err, framing.ErrBudget):
+		return nil, fmt.Errorf("pyro wire: %w: frame of %d bytes: %w", ErrBusy, n, err)
+	case err != nil:
+		return nil, truncated(err, got, n)
 	}
 	return b, nil
 }
@@ -178,15 +210,20 @@ func inflateLimit(cfg *Config, annSize int) int {
 	if cfg.MaxMessageSize > 0 && cfg.MaxMessageSize-annSize < limit {
 		limit = cfg.MaxMessageSize - annSize
 	}
+	if b := cfg.Budget; b != nil && b.Limit() < int64(limit) {
+		limit = int(b.Limit())
+	}
 	return limit
 }
 
 // inflate decompresses a zlib payload of at most limit bytes (framing.Inflate).
-func inflate(data []byte, limit int) ([]byte, error) {
-	out, err := framing.Inflate(data, limit)
+func inflate(data []byte, limit int, budget *framing.Budget, charge *framing.Charge) ([]byte, error) {
+	out, err := framing.Inflate(data, limit, budget, charge)
 	switch {
 	case errors.Is(err, framing.ErrInflateLimit):
 		return nil, fmt.Errorf("pyro wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
+	case errors.Is(err, framing.ErrBudget):
+		return nil, fmt.Errorf("pyro wire: %w: %w", ErrBusy, err)
 	case err != nil:
 		return nil, fmt.Errorf("pyro wire: %w: %v", ErrProtocol, err)
 	}

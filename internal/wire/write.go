@@ -33,6 +33,11 @@ type Config struct {
 	// Compress makes Write zlib-compress payloads of 200 bytes or more when that makes them
 	// strictly smaller (Pyro4's COMPRESSION). Read inflates whatever it receives regardless.
 	Compress bool
+
+	// Budget, when set, is taken from by Read for frame bodies over framing.FreeSize and for
+	// every inflated payload (Message.Held); a frame larger than the whole budget is
+	// ErrTooLarge, one that cannot get its bytes within the budget's wait ErrBusy.
+	Budget *framing.Budget
 }
 
 var zeroConfig Config

@@ -1,5 +1,7 @@
 package wire5
 
+import "github.com/gopyro/pyro/internal/framing"
+
 // Config holds the per-connection settings of the frame layer. The zero value (and a nil
 // *Config) is Pyro5's defaults: a 1 GiB message size limit and no compression.
 type Config struct {
@@ -18,6 +20,11 @@ type Config struct {
 	// COMPRESSION), keeping the result when it is strictly smaller. Read inflates whatever it
 	// receives regardless.
 	Compress bool
+
+	// Budget, when set, is taken from by Read for frame bodies over framing.FreeSize and for
+	// every inflated payload (Message.Held); a frame larger than the whole budget is
+	// ErrTooLarge, one that cannot get its bytes within the budget's wait ErrBusy.
+	Budget *framing.Budget
 }
 
 var zeroConfig Config
@@ -48,6 +55,9 @@ func (c *Config) inflateLimit(annSize int) int {
 	}
 	if m := c.maxMessageSize(); m >= 0 && m-int64(annSize) < int64(limit) {
 		limit = int(max(m-int64(annSize), 0))
+	}
+	if b := c.Budget; b != nil && b.Limit() < int64(limit) {
+		limit = int(b.Limit())
 	}
 	return limit
 }

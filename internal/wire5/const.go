@@ -91,6 +91,11 @@ var (
 	// limit). On read the frame body has not been consumed, so the connection must be closed,
 	// as Pyro5 does.
 	ErrTooLarge = errors.New("message too large")
+
+	// ErrBusy reports a frame refused because the memory budget (Config.Budget) could not
+	// give the bytes it needed within its wait; it also wraps framing.ErrBudget. The frame
+	// may not have been consumed, so the connection must be closed.
+	ErrBusy = errors.New("memory budget exhausted")
 )
 
 // Annotation is one annotation chunk: a 4-character ASCII key and its value bytes. It is

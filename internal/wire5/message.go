@@ -18,6 +18,10 @@ type Message struct {
 	CorrelationID [16]byte // raw UUID bytes; meaningful only with FlagCorrID (see HasCorrelationID)
 	Annotations   []Annotation
 	Data          []byte
+
+	// Held is what the message holds of the Config.Budget it was read with; whoever
+	// handles the message releases it when done with Data.
+	Held framing.Charge
 }
 
 // HasCorrelationID reports whether FlagCorrID is set, which is when Pyro5 takes the header's

@@ -64,6 +64,9 @@ func Read(r io.Reader, cfg *Config) (*Message, error) {
 		return nil, fmt.Errorf("pyro5 wire: %w: a frame of %d bytes does not fit in memory here", ErrTooLarge, total64)
 	}
 	total, annLen := int(total64), int(annSize)
+	if b := cfg.Budget; b != nil && total64 > uint64(b.Limit()) {
+		return nil, fmt.Errorf("pyro5 wire: %w: a frame of %d bytes is larger than the whole memory budget (%d): %w", ErrTooLarge, total64, b.Limit(), framing.ErrBudget)
+	}
 
 	var body []byte
 	if total <= len(box.small) {
@@ -72,21 +75,44 @@ func Read(r io.Reader, cfg *Config) (*Message, error) {
 		if got, err := io.ReadFull(r, body); err != nil {
 			return nil, truncated(err, got, total)
 		}
-	} else if body, err = readBody(r, total); err != nil {
+	} else if body, err = readBody(r, total, chargedBudget(cfg, total), &m.Held); err != nil {
+		m.Held.Release()
 		return nil, err
 	}
-	if m.Annotations, err = parseAnnotations(m.Annotations, body[:annLen]); err != nil {
+	if err := finish(m, body, annLen, cfg); err != nil {
+		m.Held.Release()
 		return nil, err
 	}
-	m.Data = body[annLen:total:total]
+	return m, nil
+}
 
+// finish parses the annotations and inflates the payload of a frame whose body has been
+// read.
+func finish(m *Message, body []byte, annLen int, cfg *Config) error {
+	var err error
+	if m.Annotations, err = parseAnnotations(m.Annotations, body[:annLen]); err != nil {
+		return err
+	}
+	m.Data = body[annLen:len(body):len(body)]
 	if m.Flags&FlagCompressed != 0 {
-		if m.Data, err = inflate(m.Data, cfg.inflateLimit(annLen)); err != nil {
-			return nil, err
+		compressed := int64(cap(body))
+		if m.Data, err = inflate(m.Data, cfg.inflateLimit(annLen), cfg.Budget, &m.Held); err != nil {
+			return err
+		}
+		if len(body) > framing.FreeSize {
+			m.Held.Give(compressed) // the compressed body is garbage now
 		}
 		m.Flags &^= FlagCompressed
 	}
-	return m, nil
+	return nil
+}
+
+// chargedBudget is the budget a body of n bytes is read against: none for small frames.
+func chargedBudget(cfg *Config, n int) *framing.Budget {
+	if n <= framing.FreeSize {
+		return nil
+	}
+	return cfg.Budget
 }
 
 // checkPrefix validates the tag and version, as Pyro5's ReceivingMessage.validate does first.
@@ -111,11 +137,15 @@ func truncatedHeader(err error, got int) error {
 	return fmt.Errorf("pyro5 wire: read header: %w", err)
 }
 
-// readBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n.
-func readBody(r io.Reader, n int) ([]byte, error) {
-	b, err := framing.ReadBody(r, n)
-	if err != nil {
-		return nil, truncated(err, len(b), n)
+// readBody reads exactly n bytes, growing the buffer as bytes arrive rather than trusting n
+// (framing.ReadBody).
+func readBody(r io.Reader, n int, budget *framing.Budget, charge *framing.Charge) ([]byte, error) {
+	b, got, err := framing.ReadBody(r, n, budget, charge)
+	switch {
+	case errors.Is(err, framing.ErrBudget):
+		return nil, fmt.Errorf("pyro5 wire: %w: frame of %d bytes: %w", ErrBusy, n, err)
+	case err != nil:
+		return nil, truncated(err, got, n)
 	}
 	return b, nil
 }
@@ -150,11 +180,13 @@ func internKey(k []byte) string {
 
 // inflate decompresses a zlib payload of at most limit bytes (framing.Inflate). A corrupt
 // stream is a broken payload inside a whole frame, never a truncated frame.
-func inflate(data []byte, limit int) ([]byte, error) {
-	out, err := framing.Inflate(data, limit)
+func inflate(data []byte, limit int, budget *framing.Budget, charge *framing.Charge) ([]byte, error) {
+	out, err := framing.Inflate(data, limit, budget, charge)
 	switch {
 	case errors.Is(err, framing.ErrInflateLimit):
 		return nil, fmt.Errorf("pyro5 wire: %w: payload inflates past the limit of %d bytes", ErrTooLarge, limit)
+	case errors.Is(err, framing.ErrBudget):
+		return nil, fmt.Errorf("pyro5 wire: %w: %w", ErrBusy, err)
 	case err != nil:
 		return nil, fmt.Errorf("pyro5 wire: %w: %v", ErrProtocol, err)
 	}

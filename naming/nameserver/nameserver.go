@@ -3,7 +3,9 @@
 // without metadata filters, yplookup, metadata as sets) for Pyro5 clients, over one registry
 // ([NameServer]); and a [Server] that serves it on a daemon with the UDP broadcast responder
 // that lets clients of both find it and optional autoclean. Registrations live in a storage
-// of package naming/store: memory, or SQLite in Pyro4's own table layout.
+// of package naming/store: memory, SQLite in Pyro4's own table layout, or etcd
+// (naming/store/etcdstore), which several name servers share and where names can be tied
+// to leases (LeaseGrant, RegisterLeased, LeaseKeepalive, LeaseRevoke).
 //
 // Python programs use it unchanged (Pyro4.locateNS(), Pyro5.api.locate_ns(),
 // Proxy("PYRONAME:...")). Programs that
@@ -46,7 +48,7 @@ func New(s store.Store) *NameServer { return &NameServer{store: s} }
 // registerOptions gives the methods Pyro4's parameter names, so that Python callers may pass
 // keyword arguments and leave optional ones out.
 func registerOptions() []pyro.RegisterOption {
-	return []pyro.RegisterOption{
+	return append([]pyro.RegisterOption{
 		pyro.WithID(pyro.NameServerObjectID),
 		pyro.WithClassName("NameServer"),
 		pyro.WithParams("Lookup", "name", "return_metadata"),
@@ -60,7 +62,7 @@ func registerOptions() []pyro.RegisterOption {
 		pyro.WithParams("Yplookup", "meta_all", "meta_any", "return_metadata"),
 		pyro.WithProtocolOnly(pyro.Pyro4, "List"),
 		pyro.WithProtocolOnly(pyro.Pyro5, "List5", "Yplookup"),
-	}
+	}, leaseOptions()...)
 }
 
 // Pyro5 tags its name server's own registration with this class instead of Pyro4's
@@ -107,7 +109,7 @@ func storeError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExists), errors.Is(err, store.ErrInvalidRegex):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExists), errors.Is(err, store.ErrInvalidRegex), isLeaseError(err):
 		return namingError("%s", err.Error())
 	case errors.Is(err, store.ErrInvalidFilter):
 		return pyro.NewError("builtins.ValueError", "%s", err.Error())
@@ -199,30 +201,39 @@ func (ns *NameServer) Lookup(ctx context.Context, name pyval.Raw, returnMetadata
 
 // Register maps name to uri (a str or a URI), refusing an existing name when safe is set.
 func (ns *NameServer) Register(ctx context.Context, name, uri pyval.Raw, safe bool, metadata pyval.Raw) error {
+	n, u, t, err := registration(name, uri, metadata)
+	if err != nil {
+		return err
+	}
+	return storeError(ns.store.Register(ctx, n, u, t, safe))
+}
+
+// registration checks register's arguments as Pyro4 does, in its order.
+func registration(name, uri, metadata pyval.Raw) (string, string, []string, error) {
 	var u pyro.URI
 	switch x := uri.(type) {
 	case string:
 		parsed, err := pyro.ParseURI(x)
 		if err != nil {
-			return &pyro.Error{Class: "Pyro4.errors.PyroError", Msg: "invalid uri", Err: err}
+			return "", "", nil, &pyro.Error{Class: "Pyro4.errors.PyroError", Msg: "invalid uri", Err: err}
 		}
 		u = parsed
 	case *pyval.Dict:
 		if err := u.UnmarshalPython(x); err != nil {
-			return typeError("only URIs or strings can be registered")
+			return "", "", nil, typeError("only URIs or strings can be registered")
 		}
 	default:
-		return typeError("only URIs or strings can be registered")
+		return "", "", nil, typeError("only URIs or strings can be registered")
 	}
 	n, err := checkName(name)
 	if err != nil {
-		return err
+		return "", "", nil, err
 	}
 	t, err := tags(metadata, "metadata")
 	if err != nil {
-		return err
+		return "", "", nil, err
 	}
-	return storeError(ns.store.Register(ctx, n, u.String(), t, safe))
+	return n, u.String(), t, nil
 }
 
 // SetMetadata replaces the metadata of a registration (None or empty clears it).

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gopyro/pyro"
-	"github.com/gopyro/pyro/naming"
 	"github.com/gopyro/pyro/naming/store"
 )
 
@@ -34,7 +33,9 @@ type Config struct {
 	// listener, a socket handed over by systemd, ... URIs carry its address (see
 	// pyro.Daemon.Serve).
 	Listener net.Listener
-	// Storage is "memory" (default) or "sql:FILE". Store, when set, is used instead.
+	// Storage is "memory" (default), "sql:FILE" or "etcd:ENDPOINTS[/PREFIX]" (several name
+	// servers sharing one registry; see package etcdstore). Store, when set, is used instead
+	// (an etcdstore.Store with TLS or auth, say); the server closes it.
 	Storage string
 	Store   store.Store
 	// NoBroadcast disables the UDP broadcast responder. It is also off when the name server
@@ -71,17 +72,21 @@ type Server struct {
 	once sync.Once
 }
 
-// OpenStorage opens a storage by Pyro4's -s syntax: "memory" or "sql:FILE".
+// OpenStorage opens a storage by Pyro4's -s syntax, "memory" or "sql:FILE", or
+// "etcd:ENDPOINTS[/PREFIX]" (see etcdstore.ParseSpec; for TLS and auth open the store
+// with etcdstore.Open and set Config.Store).
 func OpenStorage(spec string) (store.Store, error) {
 	switch {
 	case spec == "" || spec == "memory":
 		return store.NewMemory(), nil
 	case strings.HasPrefix(spec, "sql:"):
 		return store.OpenSQL(spec[len("sql:"):])
+	case strings.HasPrefix(spec, "etcd:"):
+		return openEtcd(spec[len("etcd:"):])
 	case strings.HasPrefix(spec, "dbm:"):
 		return nil, fmt.Errorf("nameserver: storage %q: dbm is not supported (it drops metadata); use sql:FILE", spec)
 	}
-	return nil, fmt.Errorf("nameserver: invalid storage type %q (use memory or sql:FILE)", spec)
+	return nil, fmt.Errorf("nameserver: invalid storage type %q (use memory, sql:FILE or etcd:ENDPOINTS[/PREFIX])", spec)
 }
 
 // Start creates the name server: it listens, registers its own entry and starts the
@@ -119,7 +124,7 @@ func Start(c Config) (*Server, error) {
 	if err == nil {
 		ctx := context.Background()
 		if s.existing, err = st.Count(ctx); err == nil {
-			err = st.Register(ctx, pyro.NameServerObjectID, s.uri.String(), []string{naming.SelfMetadata}, false)
+			err = registerSelf(ctx, st, s.uri.String())
 		}
 	}
 	if err == nil && !c.NoBroadcast && broadcastable(d.Addr()) {
@@ -294,9 +299,10 @@ func (s *Server) autoClean(period, unreachableFor time.Duration) {
 		if err != nil {
 			continue
 		}
+		leaser, _ := store.Find[store.Leaser](s.store)
 		for _, e := range entries {
-			if e.Name == pyro.NameServerObjectID {
-				continue
+			if e.Name == pyro.NameServerObjectID || (leaser != nil && leaser.Leased(e.Name)) {
+				continue // a leased name lives as long as its owner renews the lease
 			}
 			u, err := pyro.ParseURI(e.URI)
 			if err != nil || u.Protocol != pyro.ProtocolPyro {

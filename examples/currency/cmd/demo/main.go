@@ -5,6 +5,7 @@
 //
 //	go run ./examples/currency/cmd/demo
 //	go run ./examples/currency/cmd/demo -w 5 --latency 50ms -s msgpack EURUSD USDJPY XXXYYY
+//	go run ./examples/currency/cmd/demo --cluster   # etcd, two name servers; one is stopped mid-run
 package main
 
 import (
@@ -42,12 +43,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		workers int
 		latency time.Duration
 		ser     string
+		cluster bool
 	)
 	fs.IntVar(&workers, "workers", 3, "number of workers")
 	fs.IntVar(&workers, "w", 3, "short for -workers")
 	fs.DurationVar(&latency, "latency", 20*time.Millisecond, "simulated lookup time of each rate (as if fetched from a web service)")
 	fs.StringVar(&ser, "serializer", "serpent", "serializer: serpent, json, marshal or msgpack")
 	fs.StringVar(&ser, "s", "serpent", "short for -serializer")
+	fs.BoolVar(&cluster, "cluster", false, "run a 3-member etcd and two name servers on it, and stop one between two runs of the master")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -61,6 +64,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pairs := fs.Args()
 	if len(pairs) == 0 {
 		pairs = currency.DefaultPairs()
+	}
+	if cluster {
+		return runCluster(ctx, workers, latency, ser, pairs, stdout, stderr)
 	}
 	cfg := pyro.DaemonConfig{Host: "127.0.0.1"} // any free port
 	pcfg := pyro.ProxyConfig{Serializer: ser}

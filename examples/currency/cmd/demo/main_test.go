@@ -39,3 +39,23 @@ func TestDemoCommandFlags(t *testing.T) {
 		t.Errorf("-h: status %d\n%s", c, stderr.String())
 	}
 }
+
+// TestDemoCluster: with --cluster the master's second run, after the first name server was
+// stopped, still finds every worker and gets the rates.
+func TestDemoCluster(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--cluster", "-w", "2", "--latency", "1ms", "EURUSD", "USDJPY"}, &stdout, &stderr)
+	out := stdout.String()
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, stderr.String())
+	}
+	_, second, ok := strings.Cut(out, "stopped; the master runs again")
+	if !ok {
+		t.Fatalf("no second round:\n%s", out)
+	}
+	for _, want := range []string{"EURUSD  1.0705", "USDJPY  160.617", "fan-out:", "MyWorker.2"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second round lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gopyro/pyro"
+	"github.com/gopyro/pyro/naming/nameserver"
+	"github.com/gopyro/pyro/observe/prom"
+	"github.com/gopyro/pyro/observe/tracing"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+)
+
+// observeFlags are the observability flags of the server commands (ns, echoserver).
+type observeFlags struct {
+	metrics  string // --metrics ADDR: serve /metrics there
+	otlp     string // --otlp ENDPOINT: export spans over OTLP/HTTP
+	trace    bool   // --trace-stdout: print spans on stderr
+	logLevel string // --log-level
+}
+
+func (o *observeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (host:port; port 0 picks one)")
+	fs.StringVar(&o.otlp, "otlp", "", "export traces over OTLP/HTTP to `ENDPOINT` (host:port or URL)")
+	fs.BoolVar(&o.trace, "trace-stdout", false, "print trace spans on standard error (JSON)")
+	fs.StringVar(&o.logLevel, "log-level", "", "log connection events and failed calls from this level: debug, info, warn, error (-v: info)")
+}
+
+// observability is what the flags set up: observers for the daemon (and its proxies), the
+// metrics registry, and a shutdown that flushes spans and stops the metrics server.
+type observability struct {
+	daemon   pyro.DaemonObserver
+	proxy    pyro.ProxyObserver
+	registry *prometheus.Registry // nil without --metrics
+	logger   *slog.Logger         // nil: the library's default
+	shutdown func()
+}
+
+// start sets up what the flags ask for, printing the metrics address on out.
+func (o *observeFlags) start(ctx context.Context, service string, verbose bool, out, stderr io.Writer) (*observability, error) {
+	obs := &observability{shutdown: func() {}}
+	var stops []func()
+	obs.shutdown = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	var daemons []pyro.DaemonObserver
+	level := o.logLevel
+	if level == "" && verbose {
+		level = "info"
+	}
+	if level != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("--log-level %q: %w", level, err)
+		}
+		obs.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: l}))
+		daemons = append(daemons, pyro.SlogObserver(obs.logger))
+	}
+	if o.metrics != "" {
+		obs.registry = prometheus.NewRegistry()
+		obs.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		dm, err := prom.NewDaemonMetrics(obs.registry)
+		if err != nil {
+			return nil, err
+		}
+		daemons = append(daemons, dm)
+		ln, err := net.Listen("tcp", o.metrics)
+		if err != nil {
+			return nil, fmt.Errorf("--metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(obs.registry, promhttp.HandlerOpts{}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		stops = append(stops, func() { srv.Close() })
+		fmt.Fprintf(out, "metrics on http://%s/metrics\n", ln.Addr())
+	}
+	if o.otlp != "" || o.trace {
+		tp, err := o.tracerProvider(ctx, service, stderr)
+		if err != nil {
+			obs.shutdown()
+			return nil, err
+		}
+		stops = append(stops, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			tp.Shutdown(ctx)
+		})
+		daemons = append(daemons, tracing.NewDaemonObserver(tracing.WithTracerProvider(tp)))
+		obs.proxy = tracing.NewProxyObserver(tracing.WithTracerProvider(tp))
+	}
+	obs.daemon = pyro.JoinDaemonObservers(daemons...)
+	return obs, nil
+}
+
+// tracerProvider exports to OTLP/HTTP or to stderr, sampling every call.
+func (o *observeFlags) tracerProvider(ctx context.Context, service string, stderr io.Writer) (*sdktrace.TracerProvider, error) {
+	var exp sdktrace.SpanExporter
+	var err error
+	switch {
+	case o.otlp != "" && o.trace:
+		return nil, errors.New("--otlp and --trace-stdout: choose one")
+	case o.otlp != "":
+		opt := otlptracehttp.WithEndpoint(o.otlp)
+		if strings.Contains(o.otlp, "://") {
+			opt = otlptracehttp.WithEndpointURL(o.otlp)
+		} else {
+			exp, err = otlptracehttp.New(ctx, opt, otlptracehttp.WithInsecure())
+			break
+		}
+		exp, err = otlptracehttp.New(ctx, opt)
+	default:
+		exp, err = stdouttrace.New(stdouttrace.WithWriter(stderr))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("trace exporter: %w", err)
+	}
+	res := resource.NewSchemaless(semconv.ServiceName(service))
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+}
+
+// configure gives a daemon's and a proxy's configuration the observers and the logger.
+func (obs *observability) configure(d *pyro.DaemonConfig, p *pyro.ProxyConfig) {
+	d.Observer = obs.daemon
+	if obs.logger != nil {
+		d.Logger = obs.logger
+	}
+	p.Observer = obs.proxy
+}
+
+// configureNS sets up a name server's daemon, and its storage's metrics with --metrics.
+func (obs *observability) configureNS(c *nameserver.Config) error {
+	var p pyro.ProxyConfig
+	obs.configure(&c.Daemon, &p)
+	if obs.logger != nil {
+		c.Logger = obs.logger
+	}
+	if obs.registry == nil {
+		return nil
+	}
+	st := c.Store // opened already (etcd with TLS or auth)
+	if st == nil {
+		var err error
+		if st, err = nameserver.OpenStorage(c.Storage); err != nil {
+			return err
+		}
+	}
+	sm, err := prom.InstrumentStore(obs.registry, st)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	c.Store = sm
+	return nil
+}

@@ -1,0 +1,59 @@
+package wire
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"testing"
+
+	"github.com/gopyro/pyro/internal/framing"
+)
+
+// zlibZeros is a zlib stream of n zero bytes.
+func zlibZeros(t testing.TB, n int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
+	zw.Write(make([]byte, n))
+	zw.Close()
+	return b.Bytes()
+}
+
+// Read with a Budget: a large frame holds its size until released, a small one nothing; a
+// frame larger than the whole budget is refused before its body is read; a compressed
+// payload stops inflating at the budget; a frame that does not fit in what is left waits
+// and is refused with ErrBusy. Every refusal gives back what it took.
+func TestReadBudget(t *testing.T) {
+	b := framing.NewBudget(4<<20, 0)
+	cfg := &Config{Budget: b}
+
+	m := mustRead(t, mustAppend(t, &Message{Type: Invoke, SerializerID: 1, Data: compressible(100 << 10)}, nil), cfg)
+	if m.Held.Bytes() != 100<<10 || b.Used() != 100<<10 {
+		t.Errorf("a 100 KiB frame holds %d, the budget has %d used", m.Held.Bytes(), b.Used())
+	}
+	m.Held.Release()
+	if small := mustRead(t, mustAppend(t, typicalInvoke(), nil), cfg); small.Held.Bytes() != 0 {
+		t.Errorf("a small frame holds %d", small.Held.Bytes())
+	}
+
+	huge := frame(Invoke, 0, 1, 0x7fffffff, 1, nil, make([]byte, 1000))
+	if _, err := Read(bytes.NewReader(huge), cfg); !errors.Is(err, ErrTooLarge) || !errors.Is(err, framing.ErrBudget) {
+		t.Errorf("a claim over the budget: %v", err)
+	}
+
+	bomb := zlibZeros(t, 64<<20)
+	_, err := Read(bytes.NewReader(frame(Invoke, FlagCompressed, 1, int32(len(bomb)), 1, nil, bomb)), cfg)
+	if !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrBusy) {
+		t.Errorf("a bomb: %v", err)
+	}
+
+	hold := mustRead(t, mustAppend(t, &Message{Type: Invoke, SerializerID: 1, Data: compressible(3 << 20)}, nil), cfg)
+	_, err = Read(bytes.NewReader(mustAppend(t, &Message{Type: Invoke, SerializerID: 1, Data: compressible(2 << 20)}, nil)), cfg)
+	if !errors.Is(err, ErrBusy) || !errors.Is(err, framing.ErrBudget) {
+		t.Errorf("a frame that does not fit what is left: %v", err)
+	}
+	hold.Held.Release()
+	if b.Held() != 0 {
+		t.Errorf("the budget has %d held after everything was released", b.Held())
+	}
+}
