@@ -49,7 +49,8 @@ func startPyro(t *testing.T, prefix string, args ...string) (string, *exec.Cmd) 
 	t.Helper()
 	cmd := pyroCmd(context.Background(), args...)
 	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
+	// The child writes stderr while a failing test reads it: a buffer safe for both.
+	var stderr pytest.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -60,7 +61,10 @@ func startPyro(t *testing.T, prefix string, args ...string) (string, *exec.Cmd) 
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if l := sc.Text(); strings.HasPrefix(l, prefix) {
-				lines <- strings.TrimPrefix(l, prefix)
+				select { // only the first is wanted; keep draining so the child never blocks
+				case lines <- strings.TrimPrefix(l, prefix):
+				default:
+				}
 			}
 		}
 		close(lines)
