@@ -160,9 +160,15 @@ func (s *Store) watch(from int64) error {
 		}
 	}
 	request()
+	// A watch that stops confirming is given up and the copy reloaded: after a whole
+	// cluster restarts, a resumed watch stream was seen to answer no progress request at all.
+	confirmed := time.Now()
 	for {
 		select {
 		case <-tick.C:
+			if time.Since(confirmed) > 2*s.cfg.StaleAfter {
+				return fmt.Errorf("no progress confirmation from etcd for %s", 2*s.cfg.StaleAfter)
+			}
 			if asked.IsZero() || time.Since(asked) > s.cfg.StaleAfter/2 {
 				request()
 			}
@@ -181,6 +187,7 @@ func (s *Store) watch(from int64) error {
 					s.markFresh(asked)
 					asked = time.Time{}
 				}
+				confirmed = time.Now()
 				continue
 			}
 			s.apply(resp.Events, resp.Header.Revision)
