@@ -25,7 +25,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"--python, Python Pyro4 clients against that daemon and against a Python daemon; batches of\n"+
 			"echo calls beside net/rpc with as many calls in flight; and bytes payloads (--payloads) as\n"+
 			"results and arguments with msgpack, marshal and serpent, beside a raw TCP ping-pong carrying\n"+
-			"the same bytes (with --python, also Go and Python Pyro4 clients of a Python daemon). Rows\n"+
+			"the same bytes (with --python, also Go and Python Pyro4 clients of a Python daemon); with\n"+
+			"--observe, the Go rows with metrics and with tracing on, compared with the Go row. Rows\n"+
 			"are run in interleaved rounds so that changes in machine load hit them alike.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -33,7 +34,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ser, callersList, target string
 		duration                 time.Duration
 		calls, rounds            int
-		python, verbose          bool
+		python, verbose, observe bool
 		payloads                 string
 		batch                    int
 	)
@@ -55,6 +56,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	str(&payloads, "", "payloads", "1KB,64KB,1MB,16MB", "sizes of the bytes payload rows (results and arguments; \"none\" for none)")
 	fs.IntVar(&batch, "batch", 100, "echo calls per batch in the batch rows (0: no batch rows)")
 	fs.BoolVar(&python, "python", false, "also measure Python Pyro4 clients (needs /usr/bin/python3 with Pyro4)")
+	fs.BoolVar(&observe, "observe", false, "also measure the Go rows with Prometheus metrics and with tracing (100% sampled) on both ends")
 	fs.BoolVar(&verbose, "verbose", false, "report progress on stderr")
 	fs.BoolVar(&verbose, "v", false, "short for --verbose")
 	if err := fs.Parse(args); err != nil {
@@ -90,7 +92,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	opts := Options{Serializer: ser, Callers: callers, Duration: duration, Calls: int64(calls),
-		Rounds: rounds, Target: target, Python: python, Payloads: sizes, NoPayloads: len(sizes) == 0, Batch: batch}
+		Rounds: rounds, Target: target, Python: python, Payloads: sizes, NoPayloads: len(sizes) == 0, Batch: batch,
+		Observe: observe}
 	if verbose {
 		opts.Progress = stderr
 	}

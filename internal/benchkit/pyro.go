@@ -23,7 +23,12 @@ type GoDaemon struct {
 
 // StartGoDaemon starts a daemon on a free 127.0.0.1 port with Pyro4's default settings.
 func StartGoDaemon() (*GoDaemon, error) {
-	d, err := pyro.NewDaemon(pyro.DaemonConfig{Host: "127.0.0.1"})
+	return StartGoDaemonWith(pyro.DaemonConfig{Host: "127.0.0.1"})
+}
+
+// StartGoDaemonWith is StartGoDaemon with a configuration of the caller's.
+func StartGoDaemonWith(cfg pyro.DaemonConfig) (*GoDaemon, error) {
+	d, err := pyro.NewDaemon(cfg)
 	if err != nil {
 		return nil, err
 	}

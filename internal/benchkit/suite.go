@@ -43,6 +43,10 @@ type Options struct {
 	// Batch is the number of echo calls in a batch row (100 by default; negative: no batch
 	// rows).
 	Batch int
+	// Observe adds the echo rows with both ends observed, by Prometheus metrics and by
+	// OpenTelemetry tracing sampled at 100%, each compared with the unobserved Go row in the
+	// same round (not with a Target).
+	Observe bool
 	// Progress, when set, receives a line as each row's setup begins.
 	Progress io.Writer
 }
@@ -337,6 +341,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	if opts.Observe && opts.Target == "" {
+		closers, err := addObservedTargets(ctx, &targets, opts, progress)
+		cleanup = append(cleanup, closers...)
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := addBatchTargets(ctx, &targets, opts, targetURI, rpcSrv, progress); err != nil {
 		return nil, err
 	}
@@ -433,7 +444,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	note := "\nspread: interquartile range of the rounds' rates over their median. × raw: the rate over\n" +
 		"the raw TCP ping-pong's of the same frame sizes and callers (payload rows: the raw row of\n" +
-		"their size and direction; batch rows: calls/s over the raw ping-pong's round trips/s).\n" +
+		"their size and direction; batch rows: calls/s over the raw ping-pong's round trips/s;\n" +
+		"observed rows (--observe): over the unobserved Go row's, so 0.95 costs 5%).\n" +
 		"MB/s: payload bytes moved per second. refused: a Python daemon (40 threads) refused that\n" +
 		"many connections. × raw CPU: the raw\n" +
 		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n" +
