@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -44,41 +43,16 @@ func pyroCmd(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// startPyro runs `pyro args...` and returns the text after prefix on its output, and the process.
+// startPyro runs `pyro args...` and returns the text after prefix on its output, and the process
+// (killed when the test ends).
 func startPyro(t *testing.T, prefix string, args ...string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := pyroCmd(context.Background(), args...)
-	stdout, _ := cmd.StdoutPipe()
-	// The child writes stderr while a failing test reads it: a buffer safe for both.
-	var stderr pytest.SyncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if l := sc.Text(); strings.HasPrefix(l, prefix) {
-				select { // only the first is wanted; keep draining so the child never blocks
-				case lines <- strings.TrimPrefix(l, prefix):
-				default:
-				}
-			}
+	return pytest.StartCmd(t, cmd, func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
 		}
-		close(lines)
-	}()
-	select {
-	case l, ok := <-lines:
-		if !ok {
-			t.Fatalf("pyro %v exited: %s", args, stderr.String())
-		}
-		return strings.TrimSpace(l), cmd
-	case <-time.After(30 * time.Second):
-		t.Fatalf("pyro %v did not print %q: %s", args, prefix, stderr.String())
-	}
-	return "", nil
+	}, prefix), cmd
 }
 
 func runPyro(args ...string) (stdout, stderr string, code int) {

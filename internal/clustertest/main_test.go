@@ -1,13 +1,11 @@
 package clustertest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -106,39 +104,15 @@ func child(kind string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// startChild starts a child, waits for its line starting with prefix and returns the rest.
+// startChild starts a child, waits for its line starting with prefix and returns the rest;
+// the child is killed when the test ends.
 func startChild(t *testing.T, cmd *exec.Cmd, prefix string) string {
 	t.Helper()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := new(pytest.SyncBuffer)
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if line := sc.Text(); strings.HasPrefix(line, prefix) {
-				found <- strings.TrimSpace(strings.TrimPrefix(line, prefix))
-			}
+	return pytest.StartCmd(t, cmd, func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
 		}
-		close(found)
-	}()
-	select {
-	case v, ok := <-found:
-		if !ok {
-			t.Fatalf("%s exited before printing %q:\n%s", cmd, prefix, stderr.String())
-		}
-		return v
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s did not print %q:\n%s", cmd, prefix, stderr.String())
-	}
-	return ""
+	}, prefix)
 }
 
 // pinger is the leaser's object.

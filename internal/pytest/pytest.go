@@ -99,7 +99,10 @@ func StartCmd(t testing.TB, cmd *exec.Cmd, cancel func(), prefix string) string 
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if line := sc.Text(); strings.HasPrefix(line, prefix) {
-				found <- strings.TrimSpace(strings.TrimPrefix(line, prefix))
+				select { // the first is wanted; keep draining so that the process never blocks
+				case found <- strings.TrimSpace(strings.TrimPrefix(line, prefix)):
+				default:
+				}
 			}
 		}
 		close(found)
