@@ -69,12 +69,18 @@ type ConnEvent struct {
 	Err error
 }
 
+// UnknownName stands in a CallEvent for an object id or method name the daemon does not
+// serve: names come from the client, and an observer labelling series or spans by them
+// would otherwise let any client make it hold as many as it likes.
+const UnknownName = "<unknown>"
+
 // CallEvent describes one request a daemon serves: a call, a batch of calls or an
 // attribute access. CallStart gets it filled but for the outcome, CallEnd complete.
 type CallEvent struct {
 	// Conn is the connection's information (address, protocol).
 	Conn *ConnInfo
-	// Object and Method name the call; a batch's Method is "<batch>".
+	// Object and Method name the call; a batch's Method is "<batch>". Either is UnknownName
+	// when the daemon does not serve it.
 	Object, Method string
 	// Serializer is the name of the request's codec.
 	Serializer string

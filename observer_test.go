@@ -66,3 +66,48 @@ func TestJoinDaemonObservers(t *testing.T) {
 		t.Error("joining one observer wraps it")
 	}
 }
+
+// TestObservedNamesAreBounded: an object or method the daemon does not serve is observed as
+// UnknownName, so a client sending made-up names cannot make an observer keep a series or
+// span name per name.
+func TestObservedNamesAreBounded(t *testing.T) {
+	var buf pytest.SyncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Observer: pyro.SlogObserver(logger)})
+	uri, err := d.Register(failer{}, pyro.WithID("failer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Python's proxy without metadata sends whatever it is asked to call (ours knows better).
+	other := uri
+	other.Object = "made.up.object"
+	out := pytest.Run(t, `
+import sys, Pyro4
+Pyro4.config.METADATA = False
+known, unknown = sys.stdin.read().split()
+p = Pyro4.Proxy(known)
+for m in ("made_up_1", "made_up_2", "_private", "fail"):
+    try:
+        getattr(p, m)()
+    except Exception as e:
+        print(m, type(e).__name__)
+try:
+    Pyro4.Proxy(unknown).fail()
+except Exception as e:
+    print("object", type(e).__name__)
+`, []byte(uri.String()+" "+other.String()))
+	if got := string(out); got != "made_up_1 AttributeError\nmade_up_2 AttributeError\n_private AttributeError\nfail KeyError\nobject DaemonError\n" {
+		t.Fatalf("Python client printed:\n%s", got)
+	}
+	log := buf.String()
+	if strings.Contains(log, "method=made_up") || strings.Contains(log, "method=_private") || strings.Contains(log, "object=made.up.object") {
+		t.Errorf("a client's made-up name reached the observer:\n%s", log)
+	}
+	for _, want := range []string{
+		`object=failer method=<unknown>`, `object=failer method=fail`, `object=<unknown> method=<unknown>`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}

@@ -45,7 +45,8 @@ func (c *serverConn) startCall(s *callScope) {
 	if oneway {
 		ev = new(CallEvent) // it ends on a goroutine of its own
 	}
-	*ev = CallEvent{Conn: c.info, Object: s.call.Object, Method: s.call.Method, Serializer: s.codec.Name(),
+	object, method := c.observedNames(s.call.Object, s.call.Method)
+	*ev = CallEvent{Conn: c.info, Object: object, Method: method, Serializer: s.codec.Name(),
 		Oneway: oneway, BytesIn: len(s.msg.Data), Start: time.Now(), msg: s.msg}
 	if corr, ok := s.msg.Annotation(wire.AnnCorrelation); ok && len(corr) == 16 {
 		copy(ev.CorrelationID[:], corr)
@@ -57,6 +58,28 @@ func (c *serverConn) startCall(s *callScope) {
 	ev.msg = nil
 	ev.ctx = s.parent
 	c.call = ev
+}
+
+// observedNames returns the object id and method a call is observed under: as the client
+// sent them when the daemon serves them, else UnknownName.
+func (c *serverConn) observedNames(object, method string) (string, string) {
+	r := c.d.lookup(object)
+	if r == nil {
+		return UnknownName, UnknownName
+	}
+	switch method {
+	case "__getattr__", "__setattr__":
+		return object, method
+	}
+	if !isPrivate(method) {
+		if _, ok := r.et.byProto[c.proto][method]; ok {
+			return object, method
+		}
+		if _, ok := r.et.methods[method]; ok {
+			return object, method
+		}
+	}
+	return object, UnknownName
 }
 
 // callFailed records the call's exception (the first one, for a batch).
