@@ -163,3 +163,48 @@ func errorClass(err error) string {
 	}
 	return classException
 }
+
+// JoinProxyObservers returns an observer calling each of obs in order (CallEnd in reverse,
+// so that they nest); nil ones are skipped, and nil is returned when none is left.
+func JoinProxyObservers(obs ...ProxyObserver) ProxyObserver {
+	var j joinedProxy
+	for _, o := range obs {
+		if o != nil {
+			j = append(j, o)
+		}
+	}
+	switch len(j) {
+	case 0:
+		return nil
+	case 1:
+		return j[0]
+	}
+	return j
+}
+
+type joinedProxy []ProxyObserver
+
+func (j joinedProxy) CallStart(ctx context.Context, ev *ProxyCallEvent) context.Context {
+	for _, o := range j {
+		ctx = o.CallStart(ctx, ev)
+	}
+	return ctx
+}
+
+func (j joinedProxy) CallEnd(ctx context.Context, ev *ProxyCallEvent) {
+	for i := len(j) - 1; i >= 0; i-- {
+		j[i].CallEnd(ctx, ev)
+	}
+}
+
+func (j joinedProxy) Dialed(ev DialEvent) {
+	for _, o := range j {
+		o.Dialed(ev)
+	}
+}
+
+func (j joinedProxy) PoolWaited(target string, waited time.Duration) {
+	for _, o := range j {
+		o.PoolWaited(target, waited)
+	}
+}

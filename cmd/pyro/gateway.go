@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,8 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Int64Var(&maxBody, "max-body", gateway.DefaultMaxBodyBytes, "largest request body in bytes (413 beyond)")
 	intFlag(fs, &maxInFlight, "", "max-inflight", gateway.DefaultMaxInFlight, "most calls served at once (503 beyond)")
 	boolFlag(fs, &detailed, "", "detailed-errors", "let the text of the gateway's own errors reach HTTP clients")
+	var of observeFlags
+	of.register(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -60,10 +63,18 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "error: --timeout must not be negative")
 		return 2
 	}
+	obs, err := of.start(ctx, "pyro-gateway", false, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 2
+	}
+	defer obs.shutdown()
+	var unused pyro.DaemonConfig
+	obs.configure(&unused, &env.proxy) // the gateway's proxies; it serves no daemon
 	cfg := gateway.Config{
 		Expose: expose, GatewayKey: gwKey, CORS: cors, MaxBodyBytes: maxBody, MaxInFlight: maxInFlight,
 		Timeout: time.Duration(timeout * float64(time.Second)), Proxy: env.proxy, DetailedErrors: detailed,
-		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
+		Logger: cmp.Or(obs.logger, slog.New(slog.NewTextHandler(stderr, nil))),
 	}
 	if expose == "" {
 		cfg.Expose = gateway.ExposeAll
@@ -90,7 +101,12 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	handler, err := obs.instrumentHTTP(gw)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "Pyro HTTP gateway running on http://%s/\n", ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

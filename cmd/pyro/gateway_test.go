@@ -101,3 +101,36 @@ func TestGatewayKeyTwice(t *testing.T) {
 		t.Errorf("bad -e: exit %d %q", code, stderr)
 	}
 }
+
+// TestGatewayMetrics: `pyro gateway --metrics` counts its HTTP requests by status and its
+// calls through the proxies' metrics, per target.
+func TestGatewayMetrics(t *testing.T) {
+	ns := pyrotest.NewNameServer(t, nameserver.Config{})
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
+	uri, err := echoserver.New(io.Discard).Register(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := pyrotest.NewNameServerClient(t, ns.URI()).Register(ctx, "test.echoserver", uri, naming.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PYRO_NS_HOST=127.0.0.1", "PYRO_NS_PORT=" + strconv.Itoa(ns.URI().Port)}
+	got := startObservedEnv(t, env, []string{"gateway", "-H", "127.0.0.1", "-p", "0", "-e", `test\.`, "--metrics", "127.0.0.1:0"},
+		"metrics on ", "Pyro HTTP gateway running on ")
+	metrics, base := got[0], got[1]
+	for _, path := range []string{"pyro/test.echoserver/echo?message=a", "pyro/test.echoserver/echo?message=b", "pyro/test.nope/echo", "pyro/other/echo"} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	scrapeMetrics(t, metrics) // lints the exposition
+	waitMetric(t, metrics, 2, "pyro_gateway_requests_total", "code", "200", "method", "get")
+	waitMetric(t, metrics, 1, "pyro_gateway_requests_total", "code", "404", "method", "get") // an unknown name
+	waitMetric(t, metrics, 1, "pyro_gateway_requests_total", "code", "403", "method", "get") // outside --expose
+	waitMetric(t, metrics, 2, "pyro_client_calls_total", "target", uri.String(), "method", "echo", "outcome", "ok")
+}

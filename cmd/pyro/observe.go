@@ -61,6 +61,7 @@ func (o *observeFlags) start(ctx context.Context, service string, verbose bool, 
 		}
 	}
 	var daemons []pyro.DaemonObserver
+	var proxies []pyro.ProxyObserver
 	level := o.logLevel
 	if level == "" && verbose {
 		level = "info"
@@ -80,7 +81,11 @@ func (o *observeFlags) start(ctx context.Context, service string, verbose bool, 
 		if err != nil {
 			return nil, err
 		}
-		daemons = append(daemons, dm)
+		pm, err := prom.NewProxyMetrics(obs.registry)
+		if err != nil {
+			return nil, err
+		}
+		daemons, proxies = append(daemons, dm), append(proxies, pm)
 		ln, err := net.Listen("tcp", o.metrics)
 		if err != nil {
 			return nil, fmt.Errorf("--metrics: %w", err)
@@ -104,9 +109,10 @@ func (o *observeFlags) start(ctx context.Context, service string, verbose bool, 
 			tp.Shutdown(ctx)
 		})
 		daemons = append(daemons, tracing.NewDaemonObserver(tracing.WithTracerProvider(tp)))
-		obs.proxy = tracing.NewProxyObserver(tracing.WithTracerProvider(tp))
+		proxies = append(proxies, tracing.NewProxyObserver(tracing.WithTracerProvider(tp)))
 	}
 	obs.daemon = pyro.JoinDaemonObservers(daemons...)
+	obs.proxy = pyro.JoinProxyObservers(proxies...)
 	return obs, nil
 }
 
@@ -169,4 +175,22 @@ func (obs *observability) configureNS(c *nameserver.Config) error {
 	}
 	c.Store = sm
 	return nil
+}
+
+// instrumentHTTP counts an HTTP server's requests by status code and method, and times them,
+// when --metrics is on (the gateway's own side; its calls are the proxies' metrics).
+func (obs *observability) instrumentHTTP(h http.Handler) (http.Handler, error) {
+	if obs.registry == nil {
+		return h, nil
+	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: prom.Namespace, Subsystem: "gateway",
+		Name: "requests_total", Help: "HTTP requests answered, by status code and HTTP method."}, []string{"code", "method"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: prom.Namespace, Subsystem: "gateway",
+		Name: "request_duration_seconds", Help: "HTTP request latency, by HTTP method.", Buckets: prometheus.DefBuckets}, []string{"method"})
+	for _, c := range []prometheus.Collector{requests, duration} {
+		if err := obs.registry.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return promhttp.InstrumentHandlerCounter(requests, promhttp.InstrumentHandlerDuration(duration, h)), nil
 }

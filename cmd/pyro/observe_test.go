@@ -19,7 +19,14 @@ import (
 // standard output.
 func startObserved(t *testing.T, args []string, prefixes ...string) []string {
 	t.Helper()
+	return startObservedEnv(t, nil, args, prefixes...)
+}
+
+// startObservedEnv is startObserved with extra environment entries (PYRO_* ones included).
+func startObservedEnv(t *testing.T, env []string, args []string, prefixes ...string) []string {
+	t.Helper()
 	cmd := pyroCmd(context.Background(), args...)
+	cmd.Env = append(cmd.Env, env...)
 	stdout, _ := cmd.StdoutPipe()
 	stderr := new(pytest.SyncBuffer)
 	cmd.Stderr = stderr
