@@ -398,10 +398,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 		Message, o.Serializer, r.Sizes.Request, r.Sizes.Response, r.CPUs, orDash(r.Load))
 	fmt.Fprintf(w, "medians of %d interleaved rounds\n\n", o.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tcallers\tcalls/s\tMB/s\tspread\t× raw\tCPU µs/call\t× raw CPU\tallocs/call")
+	fmt.Fprintln(tw, "\tcallers\tcalls/s\tMB/s\tspread\t× raw\tp50 µs\tp99 µs\tCPU µs/call\t× raw CPU\tallocs/call")
 	for _, row := range r.Rows {
 		if row.Refused != "" {
-			fmt.Fprintf(tw, "%s\t%d\trefused\t-\t-\t-\t-\t-\t-\n", row.Name, row.Callers)
+			fmt.Fprintf(tw, "%s\t%d\trefused\t-\t-\t-\t-\t-\t-\t-\t-\n", row.Name, row.Callers)
 			continue
 		}
 		base := row.Base
@@ -426,7 +426,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if row.GoAllocs {
 			allocs = fmt.Sprintf("%.1f", row.Total.AllocsPerCall())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), mbs, spread(row.Rounds), ratio, cpu, cpuRatio, allocs)
+		p50, p99 := latencyMicros(row.Total.Latency, 0.50), latencyMicros(row.Total.Latency, 0.99)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), mbs, spread(row.Rounds), ratio, p50, p99, cpu, cpuRatio, allocs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -435,7 +436,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		"the raw TCP ping-pong's of the same frame sizes and callers (payload rows: the raw row of\n" +
 		"their size and direction; batch rows: calls/s over the raw ping-pong's round trips/s).\n" +
 		"MB/s: payload bytes moved per second. refused: a Python daemon (40 threads) refused that\n" +
-		"many connections. × raw CPU: the raw\n" +
+		"many connections. p50, p99: latency of a call (of a whole batch in batch rows) over all\n" +
+		"rounds, within 6%; \"-\" where the row cannot see them (Python payload rows). × raw CPU: the raw\n" +
 		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n" +
 		"when both run in this process"
 	if o.Python {
@@ -461,6 +463,18 @@ func spread(rounds []Sample) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", 100*(rates[(3*n)/4]-rates[n/4])/med)
+}
+
+// latencyMicros formats a quantile of l in microseconds, or "-" when l is empty.
+func latencyMicros(l *Latency, q float64) string {
+	if l.Count() == 0 {
+		return "-"
+	}
+	us := float64(l.Quantile(q)) / 1e3
+	if us < 10 {
+		return fmt.Sprintf("%.1f", us)
+	}
+	return fmt.Sprintf("%.0f", us)
 }
 
 func orDash(s string) string {
