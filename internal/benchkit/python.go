@@ -19,10 +19,13 @@ import (
 const Python = pyfind.Interpreter
 
 // pythonDaemonScript serves echo(message) as ObjectID on a free loopback port with Pyro4's
-// default threaded server, accepting every serializer, and prints its URI.
+// default threaded server (its multiplexed one when the third argument says "multiplex"),
+// accepting every serializer, and prints its URI.
 const pythonDaemonScript = `
 import sys, Pyro4
 Pyro4.config.SERIALIZERS_ACCEPTED = {"serpent", "json", "marshal", "msgpack"}
+if sys.argv[3:] == ["multiplex"]:
+    Pyro4.config.SERVERTYPE = "multiplex"
 
 @Pyro4.expose
 class Echo(object):
@@ -221,13 +224,19 @@ func StartPythonDaemon(ctx context.Context) (*PythonDaemon, error) {
 	return startPythonDaemon(ctx, false, pythonDaemonScript)
 }
 
+// StartPythonMultiplexDaemon is StartPythonDaemon with Pyro4's multiplexed server (one
+// thread, select), which takes any number of connections where the threaded one takes 40.
+func StartPythonMultiplexDaemon(ctx context.Context) (*PythonDaemon, error) {
+	return startPythonDaemon(ctx, false, pythonDaemonScript, "multiplex")
+}
+
 // StartPyro5Daemon starts a Pyro5 daemon in a Python process and waits for its URI.
 func StartPyro5Daemon(ctx context.Context) (*PythonDaemon, error) {
 	return startPythonDaemon(ctx, true, pyro5DaemonScript)
 }
 
-func startPythonDaemon(ctx context.Context, pyro5 bool, script string) (*PythonDaemon, error) {
-	p, err := startPython(pyro5, script, ObjectID, PayloadID)
+func startPythonDaemon(ctx context.Context, pyro5 bool, script string, args ...string) (*PythonDaemon, error) {
+	p, err := startPython(pyro5, script, append([]string{ObjectID, PayloadID}, args...)...)
 	if err != nil {
 		return nil, err
 	}

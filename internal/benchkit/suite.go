@@ -94,7 +94,15 @@ const (
 	RowPyPy     = "Python Pyro4 → Python daemon"
 	RowPy5Go    = "Python Pyro5 → Go daemon"
 	RowPy5Py5   = "Python Pyro5 → Python daemon"
+	// Beyond pyroThreads callers, with Python: Pyro4's multiplexed daemon, which takes them
+	// all, from the Python client and from the Go proxy (whose pool opens at most 32).
+	RowPyPyMux = "Python Pyro4 → Python daemon (multiplex)"
+	RowGoPyMux = "Go proxy → Python daemon (multiplex)"
 )
+
+// pyroThreads is the size of a Pyro4 threaded daemon's pool (THREADPOOL_SIZE): it refuses
+// connections beyond.
+const pyroThreads = 40
 
 // Row is one measured line of the table.
 type Row struct {
@@ -234,7 +242,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	cleanup = append(cleanup, rpcSrv.Close)
-	var pyDaemon, py5Daemon *PythonDaemon
+	var pyDaemon, py5Daemon, muxDaemon *PythonDaemon
 	withPyro5 := opts.Python && opts.Target == ""
 	if opts.Python {
 		progress("starting a Python Pyro4 daemon")
@@ -242,6 +250,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return nil, err
 		}
 		cleanup = append(cleanup, pyDaemon.Close)
+		if slices.Max(opts.Callers) > pyroThreads {
+			progress("starting a Python Pyro4 daemon with the multiplexed server")
+			if muxDaemon, err = StartPythonMultiplexDaemon(ctx); err != nil {
+				return nil, err
+			}
+			cleanup = append(cleanup, muxDaemon.Close)
+		}
 	}
 	if withPyro5 {
 		progress("starting a Python Pyro5 daemon")
@@ -325,6 +340,20 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			err = pyTarget(pyName, targetURI, n, opts.Target == "")
 			if err == nil {
 				err = pyTarget(RowPyPy, pyDaemon.URI, n, false, pyDaemon.PID())
+			}
+			if err == nil && n > pyroThreads {
+				err = pyTarget(RowPyPyMux, muxDaemon.URI, n, false, muxDaemon.PID())
+			}
+			if err == nil && n > pyroThreads {
+				err = goTarget(RowGoPyMux, n, func() (Caller, func() error, error) {
+					p, err := NewProxy(ctx, muxDaemon.URI, opts.Serializer)
+					if err != nil {
+						return nil, nil, err
+					}
+					return ProxyCaller(p), p.Close, nil
+				}, true)
+				t := targets[len(targets)-1]
+				t.pids, t.goAllocs = []int{muxDaemon.PID()}, false // the daemon's CPU counts; its allocations are Python's
 			}
 		}
 		if err == nil && withPyro5 {
