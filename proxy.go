@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopyro/pyro/internal/framing"
 	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/internal/wire5"
 	"github.com/gopyro/pyro/internal/wiresniff"
@@ -623,12 +624,15 @@ func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any,
 			return wire.Message{}, nil, false, err
 		}
 	}
-	// A reused buffer (largebuf.go); invoke gives it back once the request is written.
-	data, err := serializer.AppendMarshalCall(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	// A reused buffer (largebuf.go); invoke gives it back once the request is written. A
+	// large bytes argument stays out of it, written from the caller's memory (Splice).
+	splice := serializer.Splice{Min: spliceMin}
+	data, err := serializer.AppendMarshalCallSplice(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs}, &splice)
 	if err != nil {
 		return wire.Message{}, nil, false, err
 	}
-	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, false, nil
+	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data,
+		Splice: framing.Splice{Bytes: splice.Bytes, At: splice.At}}, p.codec, false, nil
 }
 
 // decodeReply decodes a RESULT, which comes in the codec of the request (codec).

@@ -23,8 +23,10 @@ import (
 // one wrapping serializer.ErrLimit.
 func Marshal(v any) ([]byte, error) { return appendMarshal(make([]byte, 0, 128), v) }
 
-func appendMarshal(dst []byte, v any) ([]byte, error) {
-	e := encoder{buf: dst}
+func appendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshalSplice(dst, v, nil) }
+
+func appendMarshalSplice(dst []byte, v any, s *serializer.Splice) ([]byte, error) {
+	e := encoder{buf: dst, splice: s}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}
@@ -35,7 +37,8 @@ func appendMarshal(dst []byte, v any) ([]byte, error) {
 const tailRoom = 64
 
 type encoder struct {
-	buf []byte
+	buf    []byte
+	splice *serializer.Splice // where a large bytes value may be left out, or nil
 }
 
 func unsupported(format string, args ...any) error {
@@ -95,6 +98,9 @@ func (e *encoder) value(v any, depth int) error {
 		e.buf = append(e.buf, codeString)
 		if err := e.size(len(x), "bytes"); err != nil {
 			return err
+		}
+		if e.splice.Take(x, len(e.buf)) {
+			return nil // written from x itself (serializer.Splice)
 		}
 		// One growth, with room for what usually follows (the rest of a call), so that a
 		// large payload is copied once.

@@ -38,6 +38,19 @@ func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
 // AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
 func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshal(dst, v) }
 
+// AppendMarshalSplice is AppendMarshal leaving a large bytes value out into s
+// (serializer.SpliceAppender).
+func (Codec) AppendMarshalSplice(dst []byte, v any, s *serializer.Splice) ([]byte, error) {
+	return appendMarshalSplice(dst, v, s)
+}
+
+// AppendEncodeCallSplice encodes a call as Pyro4's marshal serializer does (the tuple
+// serializer.CallTuple) into dst, leaving a large bytes argument out into s
+// (serializer.SpliceAppender).
+func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, s *serializer.Splice) ([]byte, error) {
+	return appendMarshalSplice(dst, serializer.CallTuple(call), s)
+}
+
 // UnmarshalOwned is UnmarshalOwned (serializer.OwnedDecoder).
 func (Codec) UnmarshalOwned(data []byte) (any, error) { return UnmarshalOwned(data) }
 

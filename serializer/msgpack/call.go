@@ -1,7 +1,6 @@
 package msgpack
 
 import (
-	"bytes"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -108,15 +107,14 @@ func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 }
 
 // AppendEncodeCall is EncodeCall into dst (serializer.CallAppender).
-func (Codec) AppendEncodeCall(dst []byte, call serializer.Call) ([]byte, error) {
-	enc := encoders.Get().(*encoder)
-	defer enc.release()
-	own := enc.buf // the encoder's pooled buffer, put back below
-	enc.buf = *bytes.NewBuffer(dst)
-	err := enc.call(call)
-	out := enc.buf.Bytes()
-	enc.buf = own
-	return out, err
+func (c Codec) AppendEncodeCall(dst []byte, call serializer.Call) ([]byte, error) {
+	return c.AppendEncodeCallSplice(dst, call, nil)
+}
+
+// AppendEncodeCallSplice is AppendEncodeCall leaving a large bytes argument out into s
+// (serializer.SpliceAppender).
+func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, s *serializer.Splice) ([]byte, error) {
+	return appendWith(dst, s, func(enc *encoder) error { return enc.call(call) })
 }
 
 func (enc *encoder) call(call serializer.Call) error {

@@ -102,8 +102,9 @@ func (Codec) Marshal(v any) ([]byte, error) {
 
 // encoder is the per-call state, pooled so a call costs one allocation: the result.
 type encoder struct {
-	e   *vm.Encoder
-	buf bytes.Buffer
+	e      *vm.Encoder
+	buf    bytes.Buffer
+	splice *serializer.Splice // where a large bytes value may be left out, or nil
 }
 
 var encoders = sync.Pool{New: func() any {
@@ -120,14 +121,26 @@ const tailRoom = 64
 const maxPooled = 64 << 10
 
 // AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
-func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) {
+func (c Codec) AppendMarshal(dst []byte, v any) ([]byte, error) {
+	return c.AppendMarshalSplice(dst, v, nil)
+}
+
+// AppendMarshalSplice is AppendMarshal leaving a large bytes value out into s
+// (serializer.SpliceAppender).
+func (Codec) AppendMarshalSplice(dst []byte, v any, s *serializer.Splice) ([]byte, error) {
+	return appendWith(dst, s, func(enc *encoder) error { return enc.value(v, 0) })
+}
+
+// appendWith runs encode with a pooled encoder writing into dst.
+func appendWith(dst []byte, s *serializer.Splice, encode func(*encoder) error) ([]byte, error) {
 	enc := encoders.Get().(*encoder)
 	defer enc.release()
 	own := enc.buf // the encoder's pooled buffer, put back below
 	enc.buf = *bytes.NewBuffer(dst)
-	err := enc.value(v, 0)
+	enc.splice = s
+	err := encode(enc)
 	out := enc.buf.Bytes()
-	enc.buf = own
+	enc.buf, enc.splice = own, nil
 	return out, err
 }
 
@@ -178,6 +191,9 @@ func (enc *encoder) value(v any, depth int) error {
 		// EncodeBytes would write nil for a nil slice; Python's b'' is an empty bin.
 		if err := e.EncodeBytesLen(len(x)); err != nil {
 			return err
+		}
+		if enc.splice.Take(x, enc.buf.Len()) {
+			return nil // written from x itself (serializer.Splice)
 		}
 		enc.buf.Grow(len(x) + tailRoom) // one growth, with room for what usually follows
 		enc.buf.Write(x)
