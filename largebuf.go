@@ -30,7 +30,7 @@ func getLargeBuf() []byte {
 // putLargeBuf keeps b for reuse if it is large; the caller must hold no other reference.
 func putLargeBuf(b []byte) {
 	if c := cap(b); c >= largeBufMin && c <= largeBufMax {
-		b = b[:0]
-		largeBufs.Put(&b)
+		kept := b[:0] // a variable of its own: were b's address taken, every call would allocate b
+		largeBufs.Put(&kept)
 	}
 }

@@ -2,6 +2,7 @@ package pyro
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -512,7 +513,7 @@ func (p *Proxy) checkAnswerProtocol(ctx context.Context, c *clientConn) error {
 // chain of calls.
 func setCorrelation(ctx context.Context, c *clientConn, m *wire.Message) {
 	if id, ok := correlationFrom(ctx); ok { // WithCorrelationID, correlation.go
-		m.SetAnnotation(wire.AnnCorrelation, id[:])
+		m.SetAnnotation(wire.AnnCorrelation, bytes.Clone(id[:])) // a clone: id[:] would put id on the heap on every call
 		return
 	}
 	if c.proto != Pyro5 {
@@ -626,8 +627,7 @@ func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any,
 	}
 	// A reused buffer (largebuf.go); invoke gives it back once the request is written. A
 	// large bytes argument stays out of it, written from the caller's memory (Splice).
-	splice := serializer.Splice{Min: spliceMin}
-	data, err := serializer.AppendMarshalCallSplice(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs}, &splice)
+	data, splice, err := serializer.AppendMarshalCallSplice(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs}, spliceMin)
 	if err != nil {
 		return wire.Message{}, nil, false, err
 	}

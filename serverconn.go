@@ -295,22 +295,24 @@ func (c *serverConn) marshal(codec serializer.Codec, v any) ([]byte, error) {
 
 // marshalInto is marshal into dst (serializer.AppendMarshal), a reused buffer or nil.
 func (c *serverConn) marshalInto(dst []byte, codec serializer.Codec, v any) ([]byte, error) {
-	return c.marshalSplice(dst, codec, v, nil)
+	out, _, err := c.marshalSplice(dst, codec, v, 0)
+	return out, err
 }
 
-// marshalSplice is marshalInto leaving a large bytes value out into s (serializer.Splice),
-// to be written from the method's own memory.
-func (c *serverConn) marshalSplice(dst []byte, codec serializer.Codec, v any, s *serializer.Splice) ([]byte, error) {
+// marshalSplice is marshalInto leaving a bytes value of min bytes or more out
+// (serializer.Splice), to be written from the method's own memory.
+func (c *serverConn) marshalSplice(dst []byte, codec serializer.Codec, v any, min int) ([]byte, serializer.Splice, error) {
 	if c.proto == Pyro5 {
 		var err error
 		if v, err = toPyro5Values(v); err != nil {
-			return nil, err
+			return nil, serializer.Splice{}, err
 		}
 	}
-	if s == nil {
-		return serializer.AppendMarshal(codec, dst, v)
+	if min <= 0 {
+		out, err := serializer.AppendMarshal(codec, dst, v)
+		return out, serializer.Splice{}, err
 	}
-	return serializer.AppendMarshalSplice(codec, dst, v, s)
+	return serializer.AppendMarshalSplice(codec, dst, v, min)
 }
 
 // connError classifies a read failure the way a proxy's errors are: ErrSecurity, ErrProtocol,
@@ -823,9 +825,9 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 	req := s.msg
 	result, err := withProxies(result, c.d.replacer)
 	var data []byte
-	splice := serializer.Splice{Min: spliceMin}
+	var splice serializer.Splice
 	if err == nil {
-		data, err = c.marshalSplice(getLargeBuf(), codec, result, &splice)
+		data, splice, err = c.marshalSplice(getLargeBuf(), codec, result, spliceMin)
 	}
 	if err != nil {
 		return c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)

@@ -2,20 +2,21 @@ package serializer
 
 import "github.com/gopyro/pyro/pyval"
 
-// Splice asks an encoder to leave the first bytes value of at least Min bytes out of its
-// output and to say where it belongs, so that the caller writes it from its owner's memory
-// (one writev) instead of having it copied into the encoding: the encoding is
+// Splice is what an encoder asked to leave large bytes values out (AppendMarshalSplice)
+// did: it left the first bytes value of at least Min bytes out of its output, to be written
+// from its owner's memory (one writev) instead of copied into the encoding. The encoding is
 // out[:At] + Bytes + out[At:], byte for byte what the plain encoder makes.
 type Splice struct {
 	Min   int    // the smallest value to leave out; 0 leaves none
-	Bytes []byte // set by the encoder: the value left out (nil: none)
-	At    int    // set by the encoder: where Bytes belongs in its output
+	Bytes []byte // the value left out (nil: none)
+	At    int    // where Bytes belongs in the output
 }
 
-// Take reports whether an encoder at offset at of its output may leave b out, and records it
-// when so: s is non-nil, b is large enough and nothing has been left out yet.
+// Take is for encoders: it reports whether the bytes value b, at offset at of the output,
+// may be left out, and records it when so (b is large enough and nothing has been left out
+// yet).
 func (s *Splice) Take(b []byte, at int) bool {
-	if s == nil || s.Min <= 0 || len(b) < s.Min || s.Bytes != nil {
+	if s.Min <= 0 || len(b) < s.Min || s.Bytes != nil {
 		return false
 	}
 	s.Bytes, s.At = b, at
@@ -23,31 +24,34 @@ func (s *Splice) Take(b []byte, at int) bool {
 }
 
 // SpliceAppender is implemented by codecs whose encoders can leave a large bytes value out
-// (msgpack, marshal): AppendMarshal and AppendEncodeCall with a Splice.
+// (msgpack, marshal): AppendMarshal and AppendEncodeCall leaving out a value of min bytes or
+// more. The Splice is returned by value, so that asking costs no allocation.
 type SpliceAppender interface {
-	AppendMarshalSplice(dst []byte, v any, s *Splice) ([]byte, error)
-	AppendEncodeCallSplice(dst []byte, call Call, s *Splice) ([]byte, error)
+	AppendMarshalSplice(dst []byte, v any, min int) ([]byte, Splice, error)
+	AppendEncodeCallSplice(dst []byte, call Call, min int) ([]byte, Splice, error)
 }
 
-// AppendMarshalSplice is AppendMarshal leaving a large bytes value out into s where c can;
-// other codecs leave s.Bytes nil.
-func AppendMarshalSplice(c Codec, dst []byte, v any, s *Splice) ([]byte, error) {
+// AppendMarshalSplice is AppendMarshal leaving a bytes value of min bytes or more out where
+// c can (SpliceAppender); other codecs return an empty Splice.
+func AppendMarshalSplice(c Codec, dst []byte, v any, min int) ([]byte, Splice, error) {
 	if a, ok := c.(SpliceAppender); ok {
-		return a.AppendMarshalSplice(dst, v, s)
+		return a.AppendMarshalSplice(dst, v, min)
 	}
-	return AppendMarshal(c, dst, v)
+	out, err := AppendMarshal(c, dst, v)
+	return out, Splice{}, err
 }
 
-// AppendMarshalCallSplice is AppendMarshalCall leaving a large bytes value (an argument) out
-// into s where c can; other codecs leave s.Bytes nil.
-func AppendMarshalCallSplice(c Codec, dst []byte, call Call, s *Splice) ([]byte, error) {
+// AppendMarshalCallSplice is AppendMarshalCall leaving a bytes argument of min bytes or more
+// out where c can (SpliceAppender); other codecs return an empty Splice.
+func AppendMarshalCallSplice(c Codec, dst []byte, call Call, min int) ([]byte, Splice, error) {
 	if a, ok := c.(SpliceAppender); ok {
 		if call.Args == nil {
 			call.Args = []any{}
 		}
-		return a.AppendEncodeCallSplice(dst, call, s)
+		return a.AppendEncodeCallSplice(dst, call, min)
 	}
-	return AppendMarshalCall(c, dst, call)
+	out, err := AppendMarshalCall(c, dst, call)
+	return out, Splice{}, err
 }
 
 // CallTuple is the value Pyro4's serializers without a call encoder of their own encode for

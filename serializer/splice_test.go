@@ -34,8 +34,7 @@ func TestSpliceJoinsToPlain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := &serializer.Splice{Min: 64 << 10}
-			out, err := serializer.AppendMarshalSplice(c, []byte{}, v, s)
+			out, s, err := serializer.AppendMarshalSplice(c, []byte{}, v, 64<<10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,8 +45,7 @@ func TestSpliceJoinsToPlain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s = &serializer.Splice{Min: 64 << 10}
-			out, err = serializer.AppendMarshalCallSplice(c, []byte{}, call, s)
+			out, s, err = serializer.AppendMarshalCallSplice(c, []byte{}, call, 64<<10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +54,7 @@ func TestSpliceJoinsToPlain(t *testing.T) {
 	}
 }
 
-func checkJoin(t *testing.T, name string, i int, plain, out []byte, s *serializer.Splice) {
+func checkJoin(t *testing.T, name string, i int, plain, out []byte, s serializer.Splice) {
 	t.Helper()
 	joined := out
 	if s.Bytes != nil {

@@ -23,14 +23,17 @@ import (
 // one wrapping serializer.ErrLimit.
 func Marshal(v any) ([]byte, error) { return appendMarshal(make([]byte, 0, 128), v) }
 
-func appendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshalSplice(dst, v, nil) }
+func appendMarshal(dst []byte, v any) ([]byte, error) {
+	out, _, err := appendMarshalSplice(dst, v, 0)
+	return out, err
+}
 
-func appendMarshalSplice(dst []byte, v any, s *serializer.Splice) ([]byte, error) {
-	e := encoder{buf: dst, splice: s}
+func appendMarshalSplice(dst []byte, v any, spliceMin int) ([]byte, serializer.Splice, error) {
+	e := encoder{buf: dst, splice: serializer.Splice{Min: spliceMin}}
 	if err := e.value(v, 0); err != nil {
-		return nil, err
+		return nil, serializer.Splice{}, err
 	}
-	return e.buf, nil
+	return e.buf, e.splice, nil
 }
 
 // tailRoom is the slack left after a large bytes value.
@@ -38,7 +41,7 @@ const tailRoom = 64
 
 type encoder struct {
 	buf    []byte
-	splice *serializer.Splice // where a large bytes value may be left out, or nil
+	splice serializer.Splice // the large bytes value left out, if asked (Min > 0)
 }
 
 func unsupported(format string, args ...any) error {

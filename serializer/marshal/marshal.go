@@ -38,17 +38,17 @@ func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
 // AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
 func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshal(dst, v) }
 
-// AppendMarshalSplice is AppendMarshal leaving a large bytes value out into s
+// AppendMarshalSplice is AppendMarshal leaving a bytes value of min bytes or more out
 // (serializer.SpliceAppender).
-func (Codec) AppendMarshalSplice(dst []byte, v any, s *serializer.Splice) ([]byte, error) {
-	return appendMarshalSplice(dst, v, s)
+func (Codec) AppendMarshalSplice(dst []byte, v any, min int) ([]byte, serializer.Splice, error) {
+	return appendMarshalSplice(dst, v, min)
 }
 
 // AppendEncodeCallSplice encodes a call as Pyro4's marshal serializer does (the tuple
-// serializer.CallTuple) into dst, leaving a large bytes argument out into s
+// serializer.CallTuple) into dst, leaving a bytes argument of min bytes or more out
 // (serializer.SpliceAppender).
-func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, s *serializer.Splice) ([]byte, error) {
-	return appendMarshalSplice(dst, serializer.CallTuple(call), s)
+func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, min int) ([]byte, serializer.Splice, error) {
+	return appendMarshalSplice(dst, serializer.CallTuple(call), min)
 }
 
 // UnmarshalOwned is UnmarshalOwned (serializer.OwnedDecoder).

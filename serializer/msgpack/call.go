@@ -108,13 +108,14 @@ func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 
 // AppendEncodeCall is EncodeCall into dst (serializer.CallAppender).
 func (c Codec) AppendEncodeCall(dst []byte, call serializer.Call) ([]byte, error) {
-	return c.AppendEncodeCallSplice(dst, call, nil)
+	out, _, err := c.AppendEncodeCallSplice(dst, call, 0)
+	return out, err
 }
 
-// AppendEncodeCallSplice is AppendEncodeCall leaving a large bytes argument out into s
-// (serializer.SpliceAppender).
-func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, s *serializer.Splice) ([]byte, error) {
-	return appendWith(dst, s, func(enc *encoder) error { return enc.call(call) })
+// AppendEncodeCallSplice is AppendEncodeCall leaving a bytes argument of min bytes or more
+// out (serializer.SpliceAppender).
+func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, min int) ([]byte, serializer.Splice, error) {
+	return appendWith(dst, min, func(enc *encoder) error { return enc.call(call) })
 }
 
 func (enc *encoder) call(call serializer.Call) error {

@@ -104,7 +104,7 @@ func (Codec) Marshal(v any) ([]byte, error) {
 type encoder struct {
 	e      *vm.Encoder
 	buf    bytes.Buffer
-	splice *serializer.Splice // where a large bytes value may be left out, or nil
+	splice serializer.Splice // the large bytes value left out, if asked (Min > 0)
 }
 
 var encoders = sync.Pool{New: func() any {
@@ -122,26 +122,27 @@ const maxPooled = 64 << 10
 
 // AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
 func (c Codec) AppendMarshal(dst []byte, v any) ([]byte, error) {
-	return c.AppendMarshalSplice(dst, v, nil)
+	out, _, err := c.AppendMarshalSplice(dst, v, 0)
+	return out, err
 }
 
-// AppendMarshalSplice is AppendMarshal leaving a large bytes value out into s
+// AppendMarshalSplice is AppendMarshal leaving a bytes value of min bytes or more out
 // (serializer.SpliceAppender).
-func (Codec) AppendMarshalSplice(dst []byte, v any, s *serializer.Splice) ([]byte, error) {
-	return appendWith(dst, s, func(enc *encoder) error { return enc.value(v, 0) })
+func (Codec) AppendMarshalSplice(dst []byte, v any, min int) ([]byte, serializer.Splice, error) {
+	return appendWith(dst, min, func(enc *encoder) error { return enc.value(v, 0) })
 }
 
 // appendWith runs encode with a pooled encoder writing into dst.
-func appendWith(dst []byte, s *serializer.Splice, encode func(*encoder) error) ([]byte, error) {
+func appendWith(dst []byte, spliceMin int, encode func(*encoder) error) ([]byte, serializer.Splice, error) {
 	enc := encoders.Get().(*encoder)
 	defer enc.release()
 	own := enc.buf // the encoder's pooled buffer, put back below
 	enc.buf = *bytes.NewBuffer(dst)
-	enc.splice = s
+	enc.splice = serializer.Splice{Min: spliceMin}
 	err := encode(enc)
-	out := enc.buf.Bytes()
-	enc.buf, enc.splice = own, nil
-	return out, err
+	out, s := enc.buf.Bytes(), enc.splice
+	enc.buf, enc.splice = own, serializer.Splice{}
+	return out, s, err
 }
 
 // result returns the encoded bytes: a copy of a buffer that goes back to the pool, or the
