@@ -895,6 +895,18 @@ func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
 // by another literal. It copies the run once, straight from the input; anything else, and
 // whatever fails, it leaves to the general path (reporting false, d.pos unchanged).
 func (d *decoder) plainStr(isBytes bool) (any, bool) {
+	run, ok := d.plainSpan()
+	if !ok {
+		return nil, false
+	}
+	if isBytes {
+		return append([]byte(nil), run...), true
+	}
+	return string(run), true
+}
+
+// plainSpan is plainStr's scan: the literal's text in d.data, d.pos moved past it.
+func (d *decoder) plainSpan() ([]byte, bool) {
 	data := d.data
 	q := data[d.pos]
 	i := d.pos + 1
@@ -918,11 +930,7 @@ func (d *decoder) plainStr(isBytes bool) (any, bool) {
 		d.pos = save // implicit concatenation
 		return nil, false
 	}
-	run := data[save+1 : i]
-	if isBytes {
-		return append([]byte(nil), run...), true
-	}
-	return string(run), true
+	return data[save+1 : i], true
 }
 
 // plainRun skips, eight bytes at a time, from i over bytes that are printable ASCII other
