@@ -21,7 +21,7 @@ func (Codec) DecodeCall(data []byte) (serializer.Call, bool) {
 	call, ok := d.call()
 	clear(d.stack[:cap(d.stack)])
 	if cap(d.stack) <= maxPooledStack && cap(d.sb) <= maxPooledString {
-		d.data = nil
+		d.data, d.copy = nil, ""
 		decoderPool.Put(d)
 	}
 	return call, ok
@@ -80,11 +80,11 @@ func (d *decoder) callStr() (string, bool) {
 	if _, _, ok, n := d.stringStart(); !ok || n != 0 {
 		return "", false
 	}
-	run, ok := d.plainSpan()
+	i, j, ok := d.plainSpan()
 	if !ok || !d.comma() {
 		return "", false
 	}
-	return string(run), true
+	return d.text(i, j), true
 }
 
 // comma consumes a ',' after optional space.
