@@ -19,14 +19,20 @@ func (filler) Fill(b, n int) []byte { return bytes.Repeat([]byte{byte(b)}, n) }
 // Check reports whether data is n bytes of b.
 func (filler) Check(data []byte, b, n int) bool { return len(data) == n && allByte(data, byte(b)) }
 
-// Large results and requests are encoded into buffers reused across calls (largebuf.go):
+// Large results and requests are encoded into buffers reused across calls, and their large
+// bytes values written from the method's or the caller's memory (largebuf.go, spliceMin):
 // concurrent calls on several connections must each get, and send, their own bytes, in every
-// codec that carries bytes.
+// codec that carries bytes and in both protocols (check's arguments follow the bytes, so a
+// splice sits inside the encoding).
 func TestLargePayloadsReuseBuffersSafely(t *testing.T) {
 	uri := pyrotest.Serve(t, filler{})
-	for _, ser := range []string{"msgpack", "marshal", "serpent"} {
-		t.Run(ser, func(t *testing.T) {
-			p := pyrotest.NewProxy(t, uri, pyro.WithSerializer(ser))
+	for _, tc := range []struct {
+		ser   string
+		proto pyro.WireProtocol
+	}{{"msgpack", pyro.Pyro4}, {"marshal", pyro.Pyro4}, {"serpent", pyro.Pyro4}, {"msgpack", pyro.Pyro5}, {"marshal", pyro.Pyro5}} {
+		ser := tc.ser
+		t.Run(fmt.Sprint(ser, "/", tc.proto), func(t *testing.T) {
+			p := pyrotest.NewProxy(t, uri, pyro.WithSerializer(ser), pyro.WithProtocol(tc.proto))
 			var wg sync.WaitGroup
 			errs := make(chan error, 8)
 			for g := range 8 {

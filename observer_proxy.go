@@ -112,7 +112,7 @@ func (ev *ProxyCallEvent) sent(proto WireProtocol, codec serializer.Codec, objec
 	if ev == nil {
 		return
 	}
-	ev.Object, ev.Protocol, ev.Serializer, ev.BytesOut = objectID, proto, codec.Name(), len(req.Data)
+	ev.Object, ev.Protocol, ev.Serializer, ev.BytesOut = objectID, proto, codec.Name(), len(req.Data)+req.Splice.Len()
 	ev.Oneway = req.Flags&wire.FlagOneway != 0
 	appendAnnotations(req, ev.Annotations)
 }

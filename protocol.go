@@ -183,7 +183,7 @@ func dropReserved(anns []wire.Annotation) []wire.Annotation {
 // slice (m's may be shared: serverConn.pending), nil when only CORR was there.
 func toWire5(out *wire5.Message, m *wire.Message, corr []byte) {
 	*out = wire5.Message{Type: uint8(m.Type), Flags: flagsTo5(m.Flags), Seq: m.Seq,
-		SerializerID: serializerIDTo5(m.SerializerID), Data: m.Data}
+		SerializerID: serializerIDTo5(m.SerializerID), Data: m.Data, Splice: m.Splice}
 	kept := 0
 	for _, a := range m.Annotations {
 		switch {

@@ -2,6 +2,7 @@ package pyro
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopyro/pyro/internal/framing"
 	"github.com/gopyro/pyro/internal/wire"
 	"github.com/gopyro/pyro/internal/wire5"
 	"github.com/gopyro/pyro/internal/wiresniff"
@@ -511,7 +513,7 @@ func (p *Proxy) checkAnswerProtocol(ctx context.Context, c *clientConn) error {
 // chain of calls.
 func setCorrelation(ctx context.Context, c *clientConn, m *wire.Message) {
 	if id, ok := correlationFrom(ctx); ok { // WithCorrelationID, correlation.go
-		m.SetAnnotation(wire.AnnCorrelation, id[:])
+		m.SetAnnotation(wire.AnnCorrelation, bytes.Clone(id[:])) // a clone: id[:] would put id on the heap on every call
 		return
 	}
 	if c.proto != Pyro5 {
@@ -623,12 +625,14 @@ func (p *Proxy) request(proto WireProtocol, objectID, method string, args []any,
 			return wire.Message{}, nil, false, err
 		}
 	}
-	// A reused buffer (largebuf.go); invoke gives it back once the request is written.
-	data, err := serializer.AppendMarshalCall(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs})
+	// A reused buffer (largebuf.go); invoke gives it back once the request is written. A
+	// large bytes argument stays out of it, written from the caller's memory (Splice).
+	data, splice, err := serializer.AppendMarshalCallSplice(p.codec, getLargeBuf(), serializer.Call{Object: objectID, Method: method, Args: args, Kwargs: kwargs}, spliceMin)
 	if err != nil {
 		return wire.Message{}, nil, false, err
 	}
-	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data}, p.codec, false, nil
+	return wire.Message{Type: wire.Invoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Data: data,
+		Splice: framing.Splice{Bytes: splice.Bytes, At: splice.At}}, p.codec, false, nil
 }
 
 // decodeReply decodes a RESULT, which comes in the codec of the request (codec).

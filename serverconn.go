@@ -262,7 +262,7 @@ func (c *serverConn) readMsg() (*wire.Message, error) {
 
 func (c *serverConn) write(m *wire.Message) error {
 	if c.call != nil {
-		c.call.BytesOut = len(m.Data)
+		c.call.BytesOut = len(m.Data) + m.Splice.Len()
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -295,13 +295,24 @@ func (c *serverConn) marshal(codec serializer.Codec, v any) ([]byte, error) {
 
 // marshalInto is marshal into dst (serializer.AppendMarshal), a reused buffer or nil.
 func (c *serverConn) marshalInto(dst []byte, codec serializer.Codec, v any) ([]byte, error) {
+	out, _, err := c.marshalSplice(dst, codec, v, 0)
+	return out, err
+}
+
+// marshalSplice is marshalInto leaving a bytes value of min bytes or more out
+// (serializer.Splice), to be written from the method's own memory.
+func (c *serverConn) marshalSplice(dst []byte, codec serializer.Codec, v any, min int) ([]byte, serializer.Splice, error) {
 	if c.proto == Pyro5 {
 		var err error
 		if v, err = toPyro5Values(v); err != nil {
-			return nil, err
+			return nil, serializer.Splice{}, err
 		}
 	}
-	return serializer.AppendMarshal(codec, dst, v)
+	if min <= 0 {
+		out, err := serializer.AppendMarshal(codec, dst, v)
+		return out, serializer.Splice{}, err
+	}
+	return serializer.AppendMarshalSplice(codec, dst, v, min)
 }
 
 // connError classifies a read failure the way a proxy's errors are: ErrSecurity, ErrProtocol,
@@ -814,13 +825,15 @@ func (c *serverConn) sendResult(s *callScope, codec serializer.Codec, result any
 	req := s.msg
 	result, err := withProxies(result, c.d.replacer)
 	var data []byte
+	var splice serializer.Splice
 	if err == nil {
-		data, err = c.marshalInto(getLargeBuf(), codec, result)
+		data, splice, err = c.marshalSplice(getLargeBuf(), codec, result, spliceMin)
 	}
 	if err != nil {
 		return c.sendException(req, codec, NewError(classSerializeError, "cannot serialize result: %v", err), nil)
 	}
-	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}
+	reply := &wire.Message{Type: wire.Result, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data,
+		Splice: framing.Splice{Bytes: splice.Bytes, At: splice.At}}
 	c.annotateReply(reply, s.replySet(), c.correlationID(req), true)
 	ok := c.write(reply) == nil
 	putLargeBuf(data) // written, and the codec's own memory (largebuf.go)

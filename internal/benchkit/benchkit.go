@@ -42,6 +42,9 @@ type Sample struct {
 	// CPUKnown is false where it could not be read.
 	CPU      time.Duration
 	CPUKnown bool
+	// Latency holds each call's latency (a batch's or a payload call's whole round trip);
+	// nil where the row cannot see them.
+	Latency *Latency
 }
 
 // Rate is calls per second.
@@ -71,7 +74,12 @@ func (s Sample) CPUPerCall() time.Duration {
 // Add sums two samples; the zero Sample is the identity.
 func (s Sample) Add(o Sample) Sample {
 	return Sample{Calls: s.Calls + o.Calls, Elapsed: s.Elapsed + o.Elapsed, Mallocs: s.Mallocs + o.Mallocs,
-		CPU: s.CPU + o.CPU, CPUKnown: o.CPUKnown && (s.CPUKnown || s == Sample{})}
+		CPU: s.CPU + o.CPU, CPUKnown: o.CPUKnown && (s.CPUKnown || s.isZero()),
+		Latency: mergeLatency(s.Latency, o.Latency)}
+}
+
+func (s Sample) isZero() bool {
+	return s.Calls == 0 && s.Elapsed == 0 && s.Mallocs == 0 && s.CPU == 0 && !s.CPUKnown && s.Latency == nil
 }
 
 // RunCallers runs all callers at once, each in its own goroutine, until calls calls have been
@@ -98,17 +106,22 @@ func RunCallers(ctx context.Context, callers []Caller, calls int64, d time.Durat
 		n int64
 		_ [56]byte
 	}, len(callers))
+	lats := make([]Latency, len(callers))
 	for i, call := range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
 			var n int64
+			lat := &lats[i]
 			for !stop.Load() {
 				if calls > 0 && remaining.Add(-1) < 0 {
 					break
 				}
-				if err := call(ctx); err != nil {
+				t := time.Now()
+				err := call(ctx)
+				lat.Record(time.Since(t))
+				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("benchkit: caller %d: %w", i, err) })
 					stop.Store(true)
 					break
@@ -127,9 +140,10 @@ func RunCallers(ctx context.Context, callers []Caller, calls int64, d time.Durat
 	}
 	close(start)
 	wg.Wait()
-	s := Sample{Elapsed: time.Since(t0)}
-	for _, c := range counts {
+	s := Sample{Elapsed: time.Since(t0), Latency: new(Latency)}
+	for i, c := range counts {
 		s.Calls += c.n
+		s.Latency.Merge(&lats[i])
 	}
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = ctx.Err()

@@ -8,7 +8,7 @@ import (
 )
 
 // pythonPayloadScript is one Pyro4 proxy moving a bytes value to or from PayloadID, answering
-// the commands of pythonClientScript ("n N", "t SECONDS").
+// the commands of pythonClientScript ("n N", "t SECONDS"), without latencies.
 const pythonPayloadScript = `
 import sys, time, Pyro4
 uri, serializer, size, direction = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -41,7 +41,7 @@ for line in sys.stdin:
         while time.perf_counter() < end:
             call()
             n += 1
-    print(n, time.perf_counter() - t0, flush=True)
+    print(n, time.perf_counter() - t0, "-", flush=True)
 `
 
 // StartPythonPayloadClient starts a Python Pyro4 process moving size bytes per call through

@@ -19,10 +19,13 @@ import (
 const Python = pyfind.Interpreter
 
 // pythonDaemonScript serves echo(message) as ObjectID on a free loopback port with Pyro4's
-// default threaded server, accepting every serializer, and prints its URI.
+// default threaded server (its multiplexed one when the third argument says "multiplex"),
+// accepting every serializer, and prints its URI.
 const pythonDaemonScript = `
 import sys, Pyro4
 Pyro4.config.SERIALIZERS_ACCEPTED = {"serpent", "json", "marshal", "msgpack"}
+if sys.argv[3:] == ["multiplex"]:
+    Pyro4.config.SERVERTYPE = "multiplex"
 
 @Pyro4.expose
 class Echo(object):
@@ -47,7 +50,8 @@ daemon.requestLoop()
 
 // pythonClientScript keeps one Pyro4 proxy per calling thread (a Pyro4 proxy serves one call
 // at a time) and answers commands on stdin: "n N" makes N calls in all, "t SECONDS" calls for
-// that long; either prints "CALLS ELAPSED_SECONDS".
+// that long; either prints "CALLS ELAPSED_SECONDS LATENCIES", the last the calls' latencies as
+// "BUCKET:COUNT,..." in Latency's buckets (latBucket).
 const pythonClientScript = `
 import sys, threading, time, Pyro4
 uri, serializer, callers, message = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -67,17 +71,28 @@ print("ready", flush=True)
 for line in sys.stdin:
     cmd, arg = line.split()
     counts = [0] * callers
+    hists = [{} for _ in range(callers)]
     stop = [False]
     todo = iter(range(int(arg))) if cmd == "n" else None
+    def bucket(ns):
+        if ns < 16:
+            return max(ns, 0)
+        e = ns.bit_length() - 1
+        return (e - 3) * 16 + ((ns >> (e - 4)) & 15)
     def work(i):
-        p, n = proxies[i], 0
+        p, n, h, clock = proxies[i], 0, hists[i], time.perf_counter_ns
+        def one():
+            t = clock()
+            p.echo(message)
+            b = bucket(clock() - t)
+            h[b] = h.get(b, 0) + 1
         if todo is not None:
             for _ in todo:
-                p.echo(message)
+                one()
                 n += 1
         else:
             while not stop[0]:
-                p.echo(message)
+                one()
                 n += 1
         counts[i] = n
     threads = [threading.Thread(target=work, args=(i,)) for i in range(callers)]
@@ -89,7 +104,11 @@ for line in sys.stdin:
         stop[0] = True
     for t in threads:
         t.join()
-    print(sum(counts), time.perf_counter() - t0, flush=True)
+    total = {}
+    for h in hists:
+        for b, c in h.items():
+            total[b] = total.get(b, 0) + c
+    print(sum(counts), time.perf_counter() - t0, ",".join("%d:%d" % bc for bc in total.items()) or "-", flush=True)
 `
 
 // pyro5DaemonScript is pythonDaemonScript for Pyro5 (whose daemon accepts every serializer).
@@ -114,7 +133,8 @@ var pyro5ClientScript = strings.NewReplacer(
 	"Pyro4.config.SERIALIZER", "Pyro5.api.config.SERIALIZER",
 	"Pyro4.Proxy(uri)", "Pyro5.api.Proxy(uri)",
 	"Pyro4.errors.", "Pyro5.errors.",
-	"        p, n = proxies[i], 0\n", "        p, n = proxies[i], 0\n        p._pyroClaimOwnership()\n",
+	"        p, n, h, clock = proxies[i], 0, hists[i], time.perf_counter_ns\n",
+	"        p, n, h, clock = proxies[i], 0, hists[i], time.perf_counter_ns\n        p._pyroClaimOwnership()\n",
 ).Replace(pythonClientScript)
 
 // pythonEnv is the environment for Pyro4 (pyro5 false) or Pyro5 processes.
@@ -204,13 +224,19 @@ func StartPythonDaemon(ctx context.Context) (*PythonDaemon, error) {
 	return startPythonDaemon(ctx, false, pythonDaemonScript)
 }
 
+// StartPythonMultiplexDaemon is StartPythonDaemon with Pyro4's multiplexed server (one
+// thread, select), which takes any number of connections where the threaded one takes 40.
+func StartPythonMultiplexDaemon(ctx context.Context) (*PythonDaemon, error) {
+	return startPythonDaemon(ctx, false, pythonDaemonScript, "multiplex")
+}
+
 // StartPyro5Daemon starts a Pyro5 daemon in a Python process and waits for its URI.
 func StartPyro5Daemon(ctx context.Context) (*PythonDaemon, error) {
 	return startPythonDaemon(ctx, true, pyro5DaemonScript)
 }
 
-func startPythonDaemon(ctx context.Context, pyro5 bool, script string) (*PythonDaemon, error) {
-	p, err := startPython(pyro5, script, ObjectID, PayloadID)
+func startPythonDaemon(ctx context.Context, pyro5 bool, script string, args ...string) (*PythonDaemon, error) {
+	p, err := startPython(pyro5, script, append([]string{ObjectID, PayloadID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +329,7 @@ func (c *PythonClient) Run(ctx context.Context, calls int64, d time.Duration) (S
 	}
 	elapsed := time.Since(t0)
 	fields := strings.Fields(line)
-	if len(fields) != 2 {
+	if len(fields) != 3 {
 		return Sample{}, fmt.Errorf("benchkit: python client printed %q", line)
 	}
 	n, err := strconv.ParseInt(fields[0], 10, 64)
@@ -313,7 +339,29 @@ func (c *PythonClient) Run(ctx context.Context, calls int64, d time.Duration) (S
 	if calls > 0 && n != calls {
 		return Sample{}, fmt.Errorf("benchkit: python client made %d calls, want %d", n, calls)
 	}
-	return Sample{Calls: n, Elapsed: elapsed}, nil
+	lat, err := parseLatencies(fields[2])
+	if err != nil {
+		return Sample{}, fmt.Errorf("benchkit: python client printed %q: %w", line, err)
+	}
+	return Sample{Calls: n, Elapsed: elapsed, Latency: lat}, nil
+}
+
+// parseLatencies reads a Python client's "BUCKET:COUNT,..." ("-" for none).
+func parseLatencies(s string) (*Latency, error) {
+	lat := new(Latency)
+	if s == "-" {
+		return lat, nil
+	}
+	for pair := range strings.SplitSeq(s, ",") {
+		b, c, ok := strings.Cut(pair, ":")
+		i, err1 := strconv.Atoi(b)
+		n, err2 := strconv.ParseUint(c, 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("bad latency bucket %q", pair)
+		}
+		lat.addBucket(i, n)
+	}
+	return lat, nil
 }
 
 // PID is the client process's id.

@@ -48,7 +48,8 @@ func TestSuitePayloadAndBatchRows(t *testing.T) {
 	}
 }
 
-// A Python daemon refuses callers beyond its 40 threads: the row says so and the others run.
+// A Python daemon refuses callers beyond its 40 threads: the row says so and the others run,
+// the multiplexed daemon's among them.
 func TestSuitePythonRefused(t *testing.T) {
 	pytest.Require(t)
 	rep, err := benchkit.Run(context.Background(), benchkit.Options{Callers: []int{48}, Calls: 96, Rounds: 1,
@@ -60,8 +61,10 @@ func TestSuitePythonRefused(t *testing.T) {
 	if !ok || !strings.Contains(row.Refused, "no free workers") {
 		t.Fatalf("Python daemon row with 48 callers: %+v", row)
 	}
-	if row, ok := rep.Find(benchkit.RowPyGo, 48); !ok || row.Total.Calls != 96 {
-		t.Errorf("Python client against the Go daemon: %+v", row)
+	for _, name := range []string{benchkit.RowPyGo, benchkit.RowPyPyMux, benchkit.RowGoPyMux} {
+		if row, ok := rep.Find(name, 48); !ok || row.Total.Calls != 96 || row.Total.Latency.Count() != 96 {
+			t.Errorf("%s: %+v", name, row)
+		}
 	}
 	var out bytes.Buffer
 	if err := rep.WriteTable(&out); err != nil {

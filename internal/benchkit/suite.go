@@ -98,7 +98,15 @@ const (
 	RowPyPy     = "Python Pyro4 → Python daemon"
 	RowPy5Go    = "Python Pyro5 → Go daemon"
 	RowPy5Py5   = "Python Pyro5 → Python daemon"
+	// Beyond pyroThreads callers, with Python: Pyro4's multiplexed daemon, which takes them
+	// all, from the Python client and from the Go proxy (whose pool opens at most 32).
+	RowPyPyMux = "Python Pyro4 → Python daemon (multiplex)"
+	RowGoPyMux = "Go proxy → Python daemon (multiplex)"
 )
+
+// pyroThreads is the size of a Pyro4 threaded daemon's pool (THREADPOOL_SIZE): it refuses
+// connections beyond.
+const pyroThreads = 40
 
 // Row is one measured line of the table.
 type Row struct {
@@ -238,7 +246,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	cleanup = append(cleanup, rpcSrv.Close)
-	var pyDaemon, py5Daemon *PythonDaemon
+	var pyDaemon, py5Daemon, muxDaemon *PythonDaemon
 	withPyro5 := opts.Python && opts.Target == ""
 	if opts.Python {
 		progress("starting a Python Pyro4 daemon")
@@ -246,6 +254,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return nil, err
 		}
 		cleanup = append(cleanup, pyDaemon.Close)
+		if slices.Max(opts.Callers) > pyroThreads {
+			progress("starting a Python Pyro4 daemon with the multiplexed server")
+			if muxDaemon, err = StartPythonMultiplexDaemon(ctx); err != nil {
+				return nil, err
+			}
+			cleanup = append(cleanup, muxDaemon.Close)
+		}
 	}
 	if withPyro5 {
 		progress("starting a Python Pyro5 daemon")
@@ -330,6 +345,20 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			if err == nil {
 				err = pyTarget(RowPyPy, pyDaemon.URI, n, false, pyDaemon.PID())
 			}
+			if err == nil && n > pyroThreads {
+				err = pyTarget(RowPyPyMux, muxDaemon.URI, n, false, muxDaemon.PID())
+			}
+			if err == nil && n > pyroThreads {
+				err = goTarget(RowGoPyMux, n, func() (Caller, func() error, error) {
+					p, err := NewProxy(ctx, muxDaemon.URI, opts.Serializer)
+					if err != nil {
+						return nil, nil, err
+					}
+					return ProxyCaller(p), p.Close, nil
+				}, true)
+				t := targets[len(targets)-1]
+				t.pids, t.goAllocs = []int{muxDaemon.PID()}, false // the daemon's CPU counts; its allocations are Python's
+			}
 		}
 		if err == nil && withPyro5 {
 			err = pyTarget(RowPy5Go, targetURI, n, true)
@@ -409,10 +438,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 		Message, o.Serializer, r.Sizes.Request, r.Sizes.Response, r.CPUs, orDash(r.Load))
 	fmt.Fprintf(w, "medians of %d interleaved rounds\n\n", o.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tcallers\tcalls/s\tMB/s\tspread\t× raw\tCPU µs/call\t× raw CPU\tallocs/call")
+	fmt.Fprintln(tw, "\tcallers\tcalls/s\tMB/s\tspread\t× raw\tp50 µs\tp99 µs\tCPU µs/call\t× raw CPU\tallocs/call")
 	for _, row := range r.Rows {
 		if row.Refused != "" {
-			fmt.Fprintf(tw, "%s\t%d\trefused\t-\t-\t-\t-\t-\t-\n", row.Name, row.Callers)
+			fmt.Fprintf(tw, "%s\t%d\trefused\t-\t-\t-\t-\t-\t-\t-\t-\n", row.Name, row.Callers)
 			continue
 		}
 		base := row.Base
@@ -437,7 +466,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if row.GoAllocs {
 			allocs = fmt.Sprintf("%.1f", row.Total.AllocsPerCall())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), mbs, spread(row.Rounds), ratio, cpu, cpuRatio, allocs)
+		p50, p99 := latencyMicros(row.Total.Latency, 0.50), latencyMicros(row.Total.Latency, 0.99)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Callers, row.Rate(), mbs, spread(row.Rounds), ratio, p50, p99, cpu, cpuRatio, allocs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -447,7 +477,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		"their size and direction; batch rows: calls/s over the raw ping-pong's round trips/s;\n" +
 		"observed rows (--observe): over the unobserved Go row's, so 0.95 costs 5%).\n" +
 		"MB/s: payload bytes moved per second. refused: a Python daemon (40 threads) refused that\n" +
-		"many connections. × raw CPU: the raw\n" +
+		"many connections. p50, p99: latency of a call (of a whole batch in batch rows) over all\n" +
+		"rounds, within 6%; \"-\" where the row cannot see them (Python payload rows). × raw CPU: the raw\n" +
 		"ping-pong's CPU time per call over the row's (1.00 = as cheap). allocs/call counts both ends\n" +
 		"when both run in this process"
 	if o.Python {
@@ -473,6 +504,18 @@ func spread(rounds []Sample) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", 100*(rates[(3*n)/4]-rates[n/4])/med)
+}
+
+// latencyMicros formats a quantile of l in microseconds, or "-" when l is empty.
+func latencyMicros(l *Latency, q float64) string {
+	if l.Count() == 0 {
+		return "-"
+	}
+	us := float64(l.Quantile(q)) / 1e3
+	if us < 10 {
+		return fmt.Sprintf("%.1f", us)
+	}
+	return fmt.Sprintf("%.0f", us)
 }
 
 func orDash(s string) string {

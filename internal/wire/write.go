@@ -71,15 +71,22 @@ const vectorMin = 32 << 10
 // sent from m.Data beside it with one writev (net.Buffers). A write allocates nothing in the
 // common case.
 func Write(w io.Writer, m *Message, cfg *Config) error {
+	vectored := framing.Vectored(w)
+	if m.Splice.Len() > 0 && (!vectored || mustJoin(cfg)) {
+		return Write(w, joined(m), cfg)
+	}
 	bp := bufPool.Get().(*[]byte)
-	buf, vectored := (*bp)[:0], framing.Vectored(w)
+	buf := (*bp)[:0]
 	if !vectored || len(m.Data) < vectorMin {
 		// One allocation at most: room for the annotations and the payload besides.
 		buf = slices.Grow(buf, HeaderSize+framing.AnnotationsLen(m.Annotations)+hmacRoom+len(m.Data))
 	}
 	head, payload, err := encode(buf, m, cfg)
 	if err == nil {
-		if !vectored || len(payload) < vectorMin {
+		if m.Splice.Len() > 0 {
+			bufs := m.Splice.Buffers(head, payload)
+			_, err = bufs.WriteTo(w)
+		} else if !vectored || len(payload) < vectorMin {
 			head = append(head, payload...)
 			_, err = w.Write(head)
 		} else {
@@ -100,6 +107,9 @@ func Write(w io.Writer, m *Message, cfg *Config) error {
 // Append encodes m as one frame (header, annotations, payload) appended to dst. On error it
 // returns dst unchanged in length. See Config for compression, HMAC and the size limit.
 func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
+	if m.Splice.Len() > 0 {
+		m = joined(m)
+	}
 	head, payload, err := encode(dst, m, cfg)
 	if err != nil {
 		return dst, err
@@ -127,8 +137,8 @@ func encode(dst []byte, m *Message, cfg *Config) (head, payload []byte, err erro
 		return dst, nil, fmt.Errorf("pyro wire: %w: annotations take %d bytes, more than %d", ErrTooLarge, annSize, maxAnnotationsSize)
 	}
 	compress := cfg.Compress && len(m.Data) >= compressMinSize
-	if !compress && len(m.Data) > maxDataSize {
-		return dst, nil, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), maxDataSize)
+	if n := len(m.Data) + m.Splice.Len(); !compress && n > maxDataSize {
+		return dst, nil, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, n, maxDataSize)
 	}
 
 	dst = append(dst, make([]byte, HeaderSize)...)
@@ -164,6 +174,9 @@ func encode(dst []byte, m *Message, cfg *Config) (head, payload []byte, err erro
 		data = dst[dataAt:]
 	}
 	dataSize := len(data)
+	if payload != nil {
+		dataSize += m.Splice.Len() // never signed nor compressed (Write joins those)
+	}
 	if dataSize > maxDataSize {
 		return dst[:start], nil, fmt.Errorf("pyro wire: %w: payload of %d bytes, more than %d", ErrTooLarge, dataSize, maxDataSize)
 	}
@@ -265,4 +278,17 @@ func (h *hmacSHA1) finish() []byte {
 	h.outer.Write(h.opad[:])
 	h.outer.Write(inner)
 	return h.outer.Sum(h.sum[:0])
+}
+
+// mustJoin says whether a spliced payload must be made contiguous first: compression and
+// the HMAC read it whole.
+func mustJoin(cfg *Config) bool {
+	return cfg != nil && (cfg.Compress || len(cfg.HMACKey) > 0)
+}
+
+// joined is m with its splice joined into Data (framing.Splice.Join).
+func joined(m *Message) *Message {
+	j := *m
+	j.Data, j.Splice = m.Splice.Join(m.Data), framing.Splice{}
+	return &j
 }

@@ -19,6 +19,10 @@ type Message struct {
 	Annotations   []Annotation
 	Data          []byte
 
+	// Splice, on a message to write, is a large bytes value the encoder left out of Data
+	// (framing.Splice): Write sends it from its own memory, Append joins it.
+	Splice framing.Splice
+
 	// Held is what the message holds of the Config.Budget it was read with; whoever
 	// handles the message releases it when done with Data.
 	Held framing.Charge

@@ -31,15 +31,22 @@ const vectorMin = 32 << 10
 // sent from m.Data beside it with one writev (net.Buffers). A write allocates nothing in the
 // common case.
 func Write(w io.Writer, m *Message, cfg *Config) error {
+	vectored := framing.Vectored(w)
+	if m.Splice.Len() > 0 && (!vectored || mustJoin(cfg)) {
+		return Write(w, joined(m), cfg)
+	}
 	bp := bufPool.Get().(*[]byte)
-	buf, vectored := (*bp)[:0], framing.Vectored(w)
+	buf := (*bp)[:0]
 	if !vectored || len(m.Data) < vectorMin {
 		// One allocation at most: room for the annotations and the payload besides.
 		buf = slices.Grow(buf, HeaderSize+framing.AnnotationsLen(m.Annotations)+hmacRoom+len(m.Data))
 	}
 	head, payload, err := encode(buf, m, cfg)
 	if err == nil {
-		if !vectored || len(payload) < vectorMin {
+		if m.Splice.Len() > 0 {
+			bufs := m.Splice.Buffers(head, payload)
+			_, err = bufs.WriteTo(w)
+		} else if !vectored || len(payload) < vectorMin {
 			head = append(head, payload...)
 			_, err = w.Write(head)
 		} else {
@@ -63,6 +70,9 @@ func Write(w io.Writer, m *Message, cfg *Config) error {
 // returns dst unchanged in length. See Config for compression and the size limit. The flags
 // go out as they are in m, except FlagCompressed, which Append sets when it compresses.
 func Append(dst []byte, m *Message, cfg *Config) ([]byte, error) {
+	if m.Splice.Len() > 0 {
+		m = joined(m)
+	}
 	dst = slices.Grow(dst, HeaderSize+len(m.Data)) // one allocation for a short dst
 	head, payload, err := encode(dst, m, cfg)
 	if err != nil {
@@ -84,8 +94,8 @@ func encode(dst []byte, m *Message, cfg *Config) (head, payload []byte, err erro
 		return dst, nil, err
 	}
 	compress := cfg.Compress && len(m.Data) >= compressMinSize
-	if !compress && uint64(len(m.Data)) > maxFieldSize {
-		return dst, nil, fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, len(m.Data), uint64(maxFieldSize))
+	if n := len(m.Data) + m.Splice.Len(); !compress && uint64(n) > maxFieldSize {
+		return dst, nil, fmt.Errorf("pyro5 wire: %w: payload of %d bytes, more than %d", ErrTooLarge, n, uint64(maxFieldSize))
 	}
 
 	dst = append(dst, make([]byte, HeaderSize)...)
@@ -108,7 +118,7 @@ func encode(dst []byte, m *Message, cfg *Config) (head, payload []byte, err erro
 			dst = dst[:dataAt]
 		}
 	}
-	dataSize := uint64(len(payload))
+	dataSize := uint64(len(payload) + m.Splice.Len()) // never compressed (Write joins those)
 	if payload == nil {
 		dataSize = uint64(len(dst) - dataAt)
 	}
@@ -143,3 +153,14 @@ var deflater = framing.NewDeflater(compressLevel)
 
 // deflate appends the zlib stream of data at Pyro5's level.
 func deflate(dst, data []byte) []byte { return deflater.Append(dst, data) }
+
+// mustJoin says whether a spliced payload must be made contiguous first: compression reads
+// it whole.
+func mustJoin(cfg *Config) bool { return cfg != nil && cfg.Compress }
+
+// joined is m with its splice joined into Data (framing.Splice.Join).
+func joined(m *Message) *Message {
+	j := *m
+	j.Data, j.Splice = m.Splice.Join(m.Data), framing.Splice{}
+	return &j
+}

@@ -24,18 +24,24 @@ import (
 func Marshal(v any) ([]byte, error) { return appendMarshal(make([]byte, 0, 128), v) }
 
 func appendMarshal(dst []byte, v any) ([]byte, error) {
-	e := encoder{buf: dst}
+	out, _, err := appendMarshalSplice(dst, v, 0)
+	return out, err
+}
+
+func appendMarshalSplice(dst []byte, v any, spliceMin int) ([]byte, serializer.Splice, error) {
+	e := encoder{buf: dst, splice: serializer.Splice{Min: spliceMin}}
 	if err := e.value(v, 0); err != nil {
-		return nil, err
+		return nil, serializer.Splice{}, err
 	}
-	return e.buf, nil
+	return e.buf, e.splice, nil
 }
 
 // tailRoom is the slack left after a large bytes value.
 const tailRoom = 64
 
 type encoder struct {
-	buf []byte
+	buf    []byte
+	splice serializer.Splice // the large bytes value left out, if asked (Min > 0)
 }
 
 func unsupported(format string, args ...any) error {
@@ -95,6 +101,9 @@ func (e *encoder) value(v any, depth int) error {
 		e.buf = append(e.buf, codeString)
 		if err := e.size(len(x), "bytes"); err != nil {
 			return err
+		}
+		if e.splice.Take(x, len(e.buf)) {
+			return nil // written from x itself (serializer.Splice)
 		}
 		// One growth, with room for what usually follows (the rest of a call), so that a
 		// large payload is copied once.

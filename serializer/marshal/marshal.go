@@ -38,6 +38,19 @@ func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
 // AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
 func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshal(dst, v) }
 
+// AppendMarshalSplice is AppendMarshal leaving a bytes value of min bytes or more out
+// (serializer.SpliceAppender).
+func (Codec) AppendMarshalSplice(dst []byte, v any, min int) ([]byte, serializer.Splice, error) {
+	return appendMarshalSplice(dst, v, min)
+}
+
+// AppendEncodeCallSplice encodes a call as Pyro4's marshal serializer does (the tuple
+// serializer.CallTuple) into dst, leaving a bytes argument of min bytes or more out
+// (serializer.SpliceAppender).
+func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, min int) ([]byte, serializer.Splice, error) {
+	return appendMarshalSplice(dst, serializer.CallTuple(call), min)
+}
+
 // UnmarshalOwned is UnmarshalOwned (serializer.OwnedDecoder).
 func (Codec) UnmarshalOwned(data []byte) (any, error) { return UnmarshalOwned(data) }
 

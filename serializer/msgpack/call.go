@@ -1,7 +1,6 @@
 package msgpack
 
 import (
-	"bytes"
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
 )
@@ -108,15 +107,15 @@ func (Codec) EncodeCall(call serializer.Call) ([]byte, error) {
 }
 
 // AppendEncodeCall is EncodeCall into dst (serializer.CallAppender).
-func (Codec) AppendEncodeCall(dst []byte, call serializer.Call) ([]byte, error) {
-	enc := encoders.Get().(*encoder)
-	defer enc.release()
-	own := enc.buf // the encoder's pooled buffer, put back below
-	enc.buf = *bytes.NewBuffer(dst)
-	err := enc.call(call)
-	out := enc.buf.Bytes()
-	enc.buf = own
+func (c Codec) AppendEncodeCall(dst []byte, call serializer.Call) ([]byte, error) {
+	out, _, err := c.AppendEncodeCallSplice(dst, call, 0)
 	return out, err
+}
+
+// AppendEncodeCallSplice is AppendEncodeCall leaving a bytes argument of min bytes or more
+// out (serializer.SpliceAppender).
+func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, min int) ([]byte, serializer.Splice, error) {
+	return appendWith(dst, min, func(enc *encoder) error { return enc.call(call) })
 }
 
 func (enc *encoder) call(call serializer.Call) error {

@@ -102,8 +102,9 @@ func (Codec) Marshal(v any) ([]byte, error) {
 
 // encoder is the per-call state, pooled so a call costs one allocation: the result.
 type encoder struct {
-	e   *vm.Encoder
-	buf bytes.Buffer
+	e      *vm.Encoder
+	buf    bytes.Buffer
+	splice serializer.Splice // the large bytes value left out, if asked (Min > 0)
 }
 
 var encoders = sync.Pool{New: func() any {
@@ -120,15 +121,28 @@ const tailRoom = 64
 const maxPooled = 64 << 10
 
 // AppendMarshal is Marshal into dst (serializer.AppendMarshaler).
-func (Codec) AppendMarshal(dst []byte, v any) ([]byte, error) {
+func (c Codec) AppendMarshal(dst []byte, v any) ([]byte, error) {
+	out, _, err := c.AppendMarshalSplice(dst, v, 0)
+	return out, err
+}
+
+// AppendMarshalSplice is AppendMarshal leaving a bytes value of min bytes or more out
+// (serializer.SpliceAppender).
+func (Codec) AppendMarshalSplice(dst []byte, v any, min int) ([]byte, serializer.Splice, error) {
+	return appendWith(dst, min, func(enc *encoder) error { return enc.value(v, 0) })
+}
+
+// appendWith runs encode with a pooled encoder writing into dst.
+func appendWith(dst []byte, spliceMin int, encode func(*encoder) error) ([]byte, serializer.Splice, error) {
 	enc := encoders.Get().(*encoder)
 	defer enc.release()
 	own := enc.buf // the encoder's pooled buffer, put back below
 	enc.buf = *bytes.NewBuffer(dst)
-	err := enc.value(v, 0)
-	out := enc.buf.Bytes()
-	enc.buf = own
-	return out, err
+	enc.splice = serializer.Splice{Min: spliceMin}
+	err := encode(enc)
+	out, s := enc.buf.Bytes(), enc.splice
+	enc.buf, enc.splice = own, serializer.Splice{}
+	return out, s, err
 }
 
 // result returns the encoded bytes: a copy of a buffer that goes back to the pool, or the
@@ -178,6 +192,9 @@ func (enc *encoder) value(v any, depth int) error {
 		// EncodeBytes would write nil for a nil slice; Python's b'' is an empty bin.
 		if err := e.EncodeBytesLen(len(x)); err != nil {
 			return err
+		}
+		if enc.splice.Take(x, enc.buf.Len()) {
+			return nil // written from x itself (serializer.Splice)
 		}
 		enc.buf.Grow(len(x) + tailRoom) // one growth, with room for what usually follows
 		enc.buf.Write(x)

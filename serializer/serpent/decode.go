@@ -62,7 +62,7 @@ func Unmarshal(data []byte) (any, error) {
 	// Drop the references the stack still holds before the decoder is reused.
 	clear(d.stack[:cap(d.stack)])
 	if cap(d.stack) <= maxPooledStack && cap(d.sb) <= maxPooledString {
-		d.data = nil
+		d.data, d.copy = nil, ""
 		decoderPool.Put(d)
 	}
 	return v, err
@@ -106,6 +106,25 @@ type decoder struct {
 	pend  rune   // an escaped high surrogate waiting for its low half
 	// noFast turns str's fast path (plainStr) off, for the fuzz test comparing the two.
 	noFast bool
+	// copy is a small input as a string, made at its first plain str literal: those are
+	// substrings of it, so a call's names and strs cost one allocation together (text).
+	copy string
+}
+
+// smallInput is the size up to which plain str literals share one copy of the input: what
+// keeps one of them keeps at most this much.
+const smallInput = 4 << 10
+
+// text returns data[i:j] as a string: a substring of the input's one copy when the input is
+// small (copy), a copy of its own otherwise.
+func (d *decoder) text(i, j int) string {
+	if len(d.data) > smallInput {
+		return string(d.data[i:j])
+	}
+	if d.copy == "" {
+		d.copy = string(d.data)
+	}
+	return d.copy[i:j]
 }
 
 func (d *decoder) fail(pos int, msg string) error {
@@ -895,34 +914,42 @@ func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
 // by another literal. It copies the run once, straight from the input; anything else, and
 // whatever fails, it leaves to the general path (reporting false, d.pos unchanged).
 func (d *decoder) plainStr(isBytes bool) (any, bool) {
+	i, j, ok := d.plainSpan()
+	if !ok {
+		return nil, false
+	}
+	if isBytes {
+		return append([]byte(nil), d.data[i:j]...), true
+	}
+	return d.text(i, j), true
+}
+
+// plainSpan is plainStr's scan: the literal's text is d.data[start:end]; d.pos moves past it.
+func (d *decoder) plainSpan() (start, end int, ok bool) {
 	data := d.data
 	q := data[d.pos]
 	i := d.pos + 1
 	if i < len(data) && data[i] == q {
-		return nil, false // empty or triple-quoted: the general path
+		return 0, 0, false // empty or triple-quoted: the general path
 	}
 	i = plainRun(data, i, q)
 	for i < len(data) && data[i] != q {
 		if c := data[i]; c == '\\' || c < 0x20 || c >= 0x7f {
-			return nil, false
+			return 0, 0, false
 		}
 		i++
 	}
 	if i >= len(data) {
-		return nil, false
+		return 0, 0, false
 	}
 	save := d.pos
 	d.pos = i + 1
 	d.skip()
 	if _, _, ok, _ := d.stringStart(); ok {
 		d.pos = save // implicit concatenation
-		return nil, false
+		return 0, 0, false
 	}
-	run := data[save+1 : i]
-	if isBytes {
-		return append([]byte(nil), run...), true
-	}
-	return string(run), true
+	return save + 1, i, true
 }
 
 // plainRun skips, eight bytes at a time, from i over bytes that are printable ASCII other

@@ -1,0 +1,5 @@
+//go:build race
+
+package pyro
+
+const raceEnabled = true
