@@ -62,4 +62,4 @@ func limitMemory(cfg pyro.DaemonConfig) {
 
 // memoryOverhead is what the memory limit allows beyond the budget: the server's own heap,
 // what methods make of the messages, and the collector's slack.
-const memoryOverhead = 64 << 20
+const memoryOverhead = 40 << 20
