@@ -15,8 +15,9 @@ import (
 // Rows of the observability cost (Options.Observe): the Go row's echo with both ends
 // observed, compared with the unobserved Go row in the same round.
 const (
-	RowGoMetrics = "Go → Go, Prometheus metrics"
-	RowGoTraced  = "Go → Go, traced (100% sampled)"
+	RowGoMetrics       = "Go → Go, Prometheus metrics"
+	RowGoMetricsDaemon = "Go → Go, metrics on the daemon only"
+	RowGoTraced        = "Go → Go, traced (100% sampled)"
 )
 
 // discardSpans is a span exporter that drops what it is given: the rows measure making and
@@ -44,9 +45,14 @@ func observedSetups() ([]observed, error) {
 	if err != nil {
 		return nil, err
 	}
+	dmOnly, err := prom.NewDaemonMetrics(prometheus.NewRegistry())
+	if err != nil {
+		return nil, err
+	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 	return []observed{
 		{name: RowGoMetrics, daemon: dm, proxy: pm, close: func() error { return nil }},
+		{name: RowGoMetricsDaemon, daemon: dmOnly, close: func() error { return nil }},
 		{name: RowGoTraced,
 			daemon: tracing.NewDaemonObserver(tracing.WithTracerProvider(tp)),
 			proxy:  tracing.NewProxyObserver(tracing.WithTracerProvider(tp)),

@@ -21,7 +21,7 @@ func TestSuiteObservedRows(t *testing.T) {
 	if !ok {
 		t.Fatal("no Go row")
 	}
-	for _, name := range []string{benchkit.RowGoMetrics, benchkit.RowGoTraced} {
+	for _, name := range []string{benchkit.RowGoMetrics, benchkit.RowGoMetricsDaemon, benchkit.RowGoTraced} {
 		row, ok := rep.Find(name, 2)
 		if !ok {
 			t.Fatalf("no row %s", name)

@@ -44,8 +44,8 @@ type Options struct {
 	// rows).
 	Batch int
 	// Observe adds the echo rows with both ends observed, by Prometheus metrics and by
-	// OpenTelemetry tracing sampled at 100%, each compared with the unobserved Go row in the
-	// same round (not with a Target).
+	// OpenTelemetry tracing sampled at 100%, and with metrics on the daemon only, each
+	// compared with the unobserved Go row in the same round (not with a Target).
 	Observe bool
 	// Progress, when set, receives a line as each row's setup begins.
 	Progress io.Writer
