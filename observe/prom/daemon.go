@@ -2,9 +2,6 @@ package prom
 
 import (
 	"context"
-	"maps"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -28,8 +25,7 @@ type DaemonMetrics struct {
 	connsOpen  prometheus.Gauge
 	streamOpen prometheus.Gauge
 
-	mu     sync.Mutex                                  // serializes writers of series
-	series atomic.Pointer[map[serverKey]*serverSeries] // copied on write: a call reads it without locking
+	series seriesMap[serverKey, *serverSeries] // a call reads it without locking
 }
 
 type serverKey struct {
@@ -75,7 +71,6 @@ func NewDaemonMetrics(reg prometheus.Registerer) (*DaemonMetrics, error) {
 	}
 	m.collectors = collectors{m.calls, m.errors, m.duration, m.bytesIn, m.bytesOut, m.batch,
 		m.accepted, m.refused, m.hsFailed, m.connsOpen, m.streamOpen}
-	m.series.Store(&map[serverKey]*serverSeries{})
 	if err := register(reg, m); err != nil {
 		return nil, err
 	}
@@ -122,26 +117,14 @@ func (m *DaemonMetrics) CallEnd(_ context.Context, ev *pyro.CallEvent) {
 func (m *DaemonMetrics) StreamEvent(delta int) { m.streamOpen.Add(float64(delta)) }
 
 func (m *DaemonMetrics) seriesFor(k serverKey) *serverSeries {
-	if s, ok := (*m.series.Load())[k]; ok {
-		return s
-	}
-	ow := boolLabel(k.oneway)
-	s := &serverSeries{
-		ok:       m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "ok"),
-		failed:   m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "error"),
-		duration: m.duration.WithLabelValues(k.object, k.method),
-		bytesIn:  m.bytesIn.WithLabelValues(k.object, k.method),
-		bytesOut: m.bytesOut.WithLabelValues(k.object, k.method),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old := *m.series.Load()
-	if prev, ok := old[k]; ok {
-		return prev
-	}
-	next := make(map[serverKey]*serverSeries, len(old)+1)
-	maps.Copy(next, old)
-	next[k] = s
-	m.series.Store(&next)
-	return s
+	return m.series.get(k, func() *serverSeries {
+		ow := boolLabel(k.oneway)
+		return &serverSeries{
+			ok:       m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "ok"),
+			failed:   m.calls.WithLabelValues(k.object, k.method, k.serializer, ow, "error"),
+			duration: m.duration.WithLabelValues(k.object, k.method),
+			bytesIn:  m.bytesIn.WithLabelValues(k.object, k.method),
+			bytesOut: m.bytesOut.WithLabelValues(k.object, k.method),
+		}
+	})
 }

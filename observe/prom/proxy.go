@@ -2,9 +2,6 @@ package prom
 
 import (
 	"context"
-	"maps"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gopyro/pyro"
@@ -26,8 +23,7 @@ type ProxyMetrics struct {
 	dials    *prometheus.CounterVec
 	dialTime *prometheus.HistogramVec
 
-	mu     sync.Mutex                                  // serializes writers of series
-	series atomic.Pointer[map[clientKey]*clientSeries] // copied on write: a call reads it without locking
+	series seriesMap[clientKey, *clientSeries] // a call reads it without locking
 }
 
 type clientKey struct {
@@ -68,7 +64,6 @@ func NewProxyMetrics(reg prometheus.Registerer) (*ProxyMetrics, error) {
 			Help: "Dial and handshake time, by target.", Buckets: latencyBuckets}, []string{"target"}),
 	}
 	m.collectors = collectors{m.calls, m.errors, m.duration, m.bytesOut, m.bytesIn, m.batch, m.poolWait, m.dials, m.dialTime}
-	m.series.Store(&map[clientKey]*clientSeries{})
 	if err := register(reg, m); err != nil {
 		return nil, err
 	}
@@ -109,26 +104,14 @@ func (m *ProxyMetrics) PoolWaited(target string, waited time.Duration) {
 }
 
 func (m *ProxyMetrics) seriesFor(k clientKey) *clientSeries {
-	if s, ok := (*m.series.Load())[k]; ok {
-		return s
-	}
-	ow := boolLabel(k.oneway)
-	s := &clientSeries{
-		ok:       m.calls.WithLabelValues(k.target, k.method, ow, "ok"),
-		failed:   m.calls.WithLabelValues(k.target, k.method, ow, "error"),
-		duration: m.duration.WithLabelValues(k.target, k.method),
-		bytesOut: m.bytesOut.WithLabelValues(k.target, k.method),
-		bytesIn:  m.bytesIn.WithLabelValues(k.target, k.method),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old := *m.series.Load()
-	if prev, ok := old[k]; ok {
-		return prev
-	}
-	next := make(map[clientKey]*clientSeries, len(old)+1)
-	maps.Copy(next, old)
-	next[k] = s
-	m.series.Store(&next)
-	return s
+	return m.series.get(k, func() *clientSeries {
+		ow := boolLabel(k.oneway)
+		return &clientSeries{
+			ok:       m.calls.WithLabelValues(k.target, k.method, ow, "ok"),
+			failed:   m.calls.WithLabelValues(k.target, k.method, ow, "error"),
+			duration: m.duration.WithLabelValues(k.target, k.method),
+			bytesOut: m.bytesOut.WithLabelValues(k.target, k.method),
+			bytesIn:  m.bytesIn.WithLabelValues(k.target, k.method),
+		}
+	})
 }
