@@ -188,9 +188,10 @@ func (d *Daemon) forgetObjects() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.shutDown = true
-	for id, r := range d.objects {
-		if r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
-			registeredObjects.remove(r.instance.Interface(), d, id)
+	d.objects.Range(func(id, v any) bool {
+		if r := v.(*registration); r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
+			registeredObjects.remove(r.instance.Interface(), d, id.(string))
 		}
-	}
+		return true
+	})
 }

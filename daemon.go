@@ -37,7 +37,7 @@ type Daemon struct {
 	location  URI      // host/port or socket handed out in URIs; zero until a listener is known
 	addr      net.Addr // the listener the location came from
 	listeners map[net.Listener]struct{}
-	objects   map[string]*registration
+	objects   sync.Map // id → *registration: calls look up without locking; written under mu
 	conns     map[*serverConn]struct{}
 	closing   bool
 	shutDown  bool // Shutdown has finished: registrations no longer enter the autoproxy table
@@ -74,7 +74,6 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		cfg:          cfg,
 		accepted:     map[uint16]serializer.Codec{},
 		listeners:    map[net.Listener]struct{}{},
-		objects:      map[string]*registration{},
 		conns:        map[*serverConn]struct{}{},
 		shutdownDone: make(chan struct{}),
 		wcfg:         wire.Config{MaxMessageSize: cfg.MaxMessageSize, HMACKey: cfg.HMACKey, Compress: cfg.Compression},
@@ -227,10 +226,9 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 		withCtx: factory.IsValid() && factory.Type().NumIn() == 1}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, dup := d.objects[o.id]; dup {
+	if _, dup := d.objects.LoadOrStore(o.id, reg); dup {
 		return URI{}, fmt.Errorf("pyro: object id %q already registered", o.id)
 	}
-	d.objects[o.id] = reg
 	if inst.IsValid() && inst.Kind() == reflect.Pointer && o.id != DaemonObjectID && !d.shutDown {
 		registeredObjects.add(inst.Interface(), d, o.id) // for autoproxy (autoproxy.go)
 	}
@@ -244,14 +242,13 @@ func (d *Daemon) Unregister(id string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	r, ok := d.objects[id]
+	v, ok := d.objects.LoadAndDelete(id)
 	if !ok {
 		return fmt.Errorf("pyro: unregister %q: unknown object", id)
 	}
-	if r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
+	if r := v.(*registration); r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
 		registeredObjects.remove(r.instance.Interface(), d, id)
 	}
-	delete(d.objects, id)
 	return nil
 }
 
@@ -270,21 +267,20 @@ func (d *Daemon) uriForLocked(id string) URI {
 
 // Registered returns the registered object ids, the daemon's own included.
 func (d *Daemon) Registered() []string {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	ids := make([]string, 0, len(d.objects))
-	for id := range d.objects {
-		ids = append(ids, id)
-	}
+	var ids []string
+	d.objects.Range(func(id, _ any) bool {
+		ids = append(ids, id.(string))
+		return true
+	})
 	slices.Sort(ids)
 	return ids
 }
 
 func (d *Daemon) lookup(id string) *registration {
-	d.mu.RLock()
-	r := d.objects[id]
-	d.mu.RUnlock()
-	return r
+	if r, ok := d.objects.Load(id); ok {
+		return r.(*registration)
+	}
+	return nil
 }
 
 // instanceFor returns the receiver for one call according to the registration's mode.

@@ -532,8 +532,8 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if oneway {
 		ctx.parent = c.detached // a oneway call outlives its connection (the client may hang up at once)
 	}
-	c.startCall(ctx)
 	r := c.d.lookup(call.Object)
+	c.startCall(ctx, r)
 	if r == nil {
 		if !oneway {
 			c.sendException(msg, codec, NewError(classDaemonError, "unknown object"), nil)

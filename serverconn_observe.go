@@ -34,8 +34,9 @@ func (c *serverConn) handshakeEnded(ok bool) bool {
 // closedEvent reports the end of a connection that passed its handshake.
 func (c *serverConn) closedEvent() { c.connEvent(ConnClosed, c.failure) }
 
-// startCall begins observing the request s serves and gives the call the observer's context.
-func (c *serverConn) startCall(s *callScope) {
+// startCall begins observing the request s serves (to the object r, nil if unknown) and
+// gives the call the observer's context.
+func (c *serverConn) startCall(s *callScope, r *registration) {
 	o := c.d.cfg.Observer
 	if o == nil {
 		return
@@ -45,7 +46,7 @@ func (c *serverConn) startCall(s *callScope) {
 	if oneway {
 		ev = new(CallEvent) // it ends on a goroutine of its own
 	}
-	object, method := c.observedNames(s.call.Object, s.call.Method)
+	object, method := c.observedNames(r, s.call.Object, s.call.Method)
 	*ev = CallEvent{Conn: c.info, Object: object, Method: method, Serializer: s.codec.Name(),
 		Oneway: oneway, BytesIn: len(s.msg.Data), Start: time.Now(), msg: s.msg}
 	if corr, ok := s.msg.Annotation(wire.AnnCorrelation); ok && len(corr) == 16 {
@@ -61,9 +62,8 @@ func (c *serverConn) startCall(s *callScope) {
 }
 
 // observedNames returns the object id and method a call is observed under: as the client
-// sent them when the daemon serves them, else UnknownName.
-func (c *serverConn) observedNames(object, method string) (string, string) {
-	r := c.d.lookup(object)
+// sent them when the daemon serves them (r is the object's registration), else UnknownName.
+func (c *serverConn) observedNames(r *registration, object, method string) (string, string) {
 	if r == nil {
 		return UnknownName, UnknownName
 	}

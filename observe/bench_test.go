@@ -48,6 +48,11 @@ func setups() []setup {
 	var tp *sdktrace.TracerProvider
 	return []setup{
 		{"off", none, noneP},
+		{"empty", func(*testing.B) pyro.DaemonObserver { return emptyD{} }, func(*testing.B) pyro.ProxyObserver { return emptyP{} }},
+		{"metrics-daemon", func(b *testing.B) pyro.DaemonObserver {
+			m, _ := prom.NewDaemonMetrics(prometheus.NewRegistry())
+			return m
+		}, noneP},
 		{"metrics", func(b *testing.B) pyro.DaemonObserver {
 			m, err := prom.NewDaemonMetrics(prometheus.NewRegistry())
 			if err != nil {
@@ -144,6 +149,9 @@ func BenchmarkObserverCost(b *testing.B) {
 			if dobs == nil {
 				b.Skip("nothing to time")
 			}
+			if pobs == nil {
+				pobs = emptyP{}
+			}
 			conn := &pyro.ConnInfo{Protocol: pyro.Pyro4}
 			b.ReportAllocs()
 			func() {
@@ -164,3 +172,17 @@ func BenchmarkObserverCost(b *testing.B) {
 		})
 	}
 }
+
+type emptyD struct{}
+
+func (emptyD) ConnEvent(pyro.ConnEvent)                                         {}
+func (emptyD) CallStart(ctx context.Context, _ *pyro.CallEvent) context.Context { return ctx }
+func (emptyD) CallEnd(context.Context, *pyro.CallEvent)                         {}
+func (emptyD) StreamEvent(int)                                                  {}
+
+type emptyP struct{}
+
+func (emptyP) CallStart(ctx context.Context, _ *pyro.ProxyCallEvent) context.Context { return ctx }
+func (emptyP) CallEnd(context.Context, *pyro.ProxyCallEvent)                         {}
+func (emptyP) Dialed(pyro.DialEvent)                                                 {}
+func (emptyP) PoolWaited(string, time.Duration)                                      {}

@@ -36,3 +36,11 @@ func (s *seriesMap[K, V]) get(k K, newSeries func() V) V {
 	s.m.Store(&next)
 	return v
 }
+
+// all returns the series made so far.
+func (s *seriesMap[K, V]) all() map[K]V {
+	if p := s.m.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
