@@ -1,7 +1,9 @@
 // Package observe_test measures what observability costs a call: a Go proxy calling a Go
 // daemon over loopback (echo of a short string, serpent), with nothing observed, with
-// Prometheus metrics on both ends, with tracing installed but no provider recording, and
-// with every call traced (sampled at 100%, spans batched to an exporter that drops them).
+// observers that do nothing (the seam's own cost: events and clock readings), with
+// Prometheus metrics on both ends and on the daemon only, with tracing installed but no
+// provider recording, and with every call traced (sampled at 100%, spans batched to an
+// exporter that drops them).
 //
 //	go test -run '^$' -bench . -benchtime 2s -count 5 ./observe/
 package observe_test

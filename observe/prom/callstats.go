@@ -19,7 +19,7 @@ type callMetrics[K comparable] struct {
 	calls, duration, received, sent *prometheus.Desc
 	labels                          func(K) []string // the calls' label values but outcome
 	series                          seriesMap[K, *callStats]
-	stripes                         stripePicker
+	stripes                         stripePicker[K]
 }
 
 // newCallMetrics describes the four metrics: names end in calls_total,
@@ -34,15 +34,17 @@ func newCallMetrics[K comparable](subsystem string, help [4]string, labels []str
 		received: prometheus.NewDesc(name("received_bytes_total"), help[2], labels[:2], nil),
 		sent:     prometheus.NewDesc(name("sent_bytes_total"), help[3], labels[:2], nil),
 		labels:   values,
-		stripes:  stripePicker{n: min(max(runtime.GOMAXPROCS(0), 1), maxStripes)},
+		stripes:  stripePicker[K]{n: min(max(runtime.GOMAXPROCS(0), 1), maxStripes)},
 	}
 }
 
 // observe counts one call of series k.
 func (m *callMetrics[K]) observe(k K, failed bool, took time.Duration, received, sent int) {
-	s := m.series.get(k, func() *callStats { return newCallStats(m.labels(k), m.stripes.n) })
-	i := m.stripes.get()
-	st := &s.stripes[*i]
+	t := m.stripes.get()
+	if t.series == nil || t.key != k { // most calls repeat the last series on their CPU
+		t.key, t.series = k, m.series.get(k, func() *callStats { return newCallStats(m.labels(k), m.stripes.n) })
+	}
+	st := &t.series.stripes[t.stripe]
 	if failed {
 		st.failed.Add(1)
 	} else {
@@ -52,7 +54,7 @@ func (m *callMetrics[K]) observe(k K, failed bool, took time.Duration, received,
 	st.nanos.Add(uint64(max(took, 0)))
 	st.received.Add(uint64(received))
 	st.sent.Add(uint64(sent))
-	m.stripes.put(i)
+	m.stripes.put(t)
 }
 
 // Describe implements prometheus.Collector.
@@ -159,25 +161,31 @@ func bucketOf(d time.Duration) int {
 	return len(latencyBounds)
 }
 
-// stripePicker hands out stripe numbers with CPU affinity: its sync.Pool keeps one number
-// per P, so the goroutines running on one P are given the same number back; the numbers
-// made anew (the first time on a P, or after garbage collections emptied the pool) go
-// round the stripes.
-type stripePicker struct {
+// stripePicker hands out stripe tokens with CPU affinity: its sync.Pool keeps one token
+// per P, so the goroutines running on one P are given the same one back; tokens made anew
+// (the first time on a P, or after garbage collections emptied the pool) go round the
+// stripes. A token also remembers the last series used through it: a call holds its token
+// alone, between get and put.
+type stripePicker[K comparable] struct {
 	n    int
 	next atomic.Uint32
 	pool sync.Pool
 }
 
+type stripeToken[K comparable] struct {
+	stripe int
+	key    K
+	series *callStats
+}
+
 // maxStripes bounds a series' memory on large machines (a stripe is 192 bytes).
 const maxStripes = 32
 
-func (p *stripePicker) get() *int {
-	if i, ok := p.pool.Get().(*int); ok {
-		return i
+func (p *stripePicker[K]) get() *stripeToken[K] {
+	if t, ok := p.pool.Get().(*stripeToken[K]); ok {
+		return t
 	}
-	i := int(p.next.Add(1)-1) % p.n
-	return &i
+	return &stripeToken[K]{stripe: int(p.next.Add(1)-1) % p.n}
 }
 
-func (p *stripePicker) put(i *int) { p.pool.Put(i) }
+func (p *stripePicker[K]) put(t *stripeToken[K]) { p.pool.Put(t) }

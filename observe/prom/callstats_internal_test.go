@@ -35,7 +35,7 @@ func TestStripesAddUp(t *testing.T) {
 	m.stripes.n = 4
 	for i := range 100 {
 		next := m.stripes.get() // renumber this P's stripe, so that calls spread over the four
-		*next = i % 4
+		next.stripe = i % 4
 		m.stripes.put(next)
 		m.observe([3]string{"o", "m", "false"}, i%10 == 0, time.Duration(i)*time.Microsecond, 3, 5)
 	}
