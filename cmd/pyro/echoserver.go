@@ -14,8 +14,8 @@ import (
 func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flagSet("echoserver", "[flags]", stderr)
 	var (
-		host, unixSocket, key              string
-		port                               int
+		host, unixSocket, key     string
+		port                      int
 		naming, nameserver, quiet bool
 	)
 	stringFlag(fs, &host, "H", "host", "localhost", "hostname to bind server on")
