@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -172,14 +173,11 @@ func (o *observeFlags) tracerProvider(ctx context.Context, service string, stder
 	case o.otlp != "" && o.trace:
 		return nil, errors.New("--otlp and --trace-stdout: choose one")
 	case o.otlp != "":
-		opt := otlptracehttp.WithEndpoint(o.otlp)
-		if strings.Contains(o.otlp, "://") {
-			opt = otlptracehttp.WithEndpointURL(o.otlp)
-		} else {
-			exp, err = otlptracehttp.New(ctx, opt, otlptracehttp.WithInsecure())
-			break
+		var opts []otlptracehttp.Option
+		opts, err = otlpOptions(o.otlp)
+		if err == nil {
+			exp, err = otlptracehttp.New(ctx, opts...)
 		}
-		exp, err = otlptracehttp.New(ctx, opt)
 	default:
 		exp, err = stdouttrace.New(stdouttrace.WithWriter(stderr))
 	}
@@ -188,6 +186,30 @@ func (o *observeFlags) tracerProvider(ctx context.Context, service string, stder
 	}
 	res := resource.NewSchemaless(semconv.ServiceName(service))
 	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+}
+
+// otlpOptions points the OTLP/HTTP exporter at --otlp's endpoint: host:port is plain HTTP
+// to /v1/traces; a URL is taken as it is, /v1/traces added when it has no path (as with
+// OTEL_EXPORTER_OTLP_ENDPOINT: the exporter itself would post to "/", which a collector
+// answers with 404).
+func otlpOptions(endpoint string) ([]otlptracehttp.Option, error) {
+	if !strings.Contains(endpoint, "://") {
+		return []otlptracehttp.Option{otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure()}, nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("--otlp: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("--otlp %q: the scheme must be http or https", endpoint)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("--otlp %q: no host", endpoint)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces"
+	}
+	return []otlptracehttp.Option{otlptracehttp.WithEndpointURL(u.String())}, nil
 }
 
 // configure gives a daemon's and a proxy's configuration the observers and the logger.
