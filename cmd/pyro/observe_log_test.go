@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopyro/pyro"
 	"github.com/gopyro/pyro/naming"
+	"github.com/gopyro/pyro/naming/nameserver"
+	"github.com/gopyro/pyro/pyrotest"
 )
 
 // logLines are the slog lines (text handler) a process wrote to standard error.
@@ -162,6 +166,99 @@ func TestServerVerbosity(t *testing.T) {
 			}
 			checkLevels(t, c, p.stderr.String(), `msg="pyro: oneway call failed" method=lookup`,
 				[]string{"object=Pyro.NameServer", "method=lookup", "class=Pyro4.errors.NamingError", "correlation_id=" + corrHex})
+		})
+	}
+}
+
+// blocker's Wait runs until the test releases it, and says when it has started.
+type blocker struct{ started, release chan struct{} }
+
+func (b *blocker) Wait() string {
+	b.started <- struct{}{}
+	<-b.release
+	return "released"
+}
+
+// TestGatewayVerbosity runs `pyro gateway` with each -v count: a client that hangs up while its
+// call runs is a Debug line (the gateway's only one), logged with -v -v and not with -v or
+// without. The gateway's failed calls are Warn lines whatever the count.
+func TestGatewayVerbosity(t *testing.T) {
+	ns := pyrotest.NewNameServer(t, nameserver.Config{})
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{})
+	b := &blocker{started: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() { close(b.release) }) // before the daemon's shutdown (cleanups run last first)
+	uri, err := d.Register(b, pyro.WithID("test.blocker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nsc := pyrotest.NewNameServerClient(t, ns.URI())
+	if err := nsc.Register(ctx, "test.blocker", uri, naming.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	nowhere, _ := pyro.ParseURI("PYRO:nowhere@127.0.0.1:1") // nobody listens there
+	if err := nsc.Register(ctx, "test.nowhere", nowhere, naming.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PYRO_NS_HOST=127.0.0.1", "PYRO_NS_PORT=" + strconv.Itoa(ns.URI().Port)}
+	for _, c := range []struct {
+		flags []string
+		debug bool
+	}{
+		{nil, false},
+		{[]string{"-v"}, false},
+		{[]string{"-v", "-v"}, true},
+		{[]string{"-vv"}, true},
+		{[]string{"-vv", "--log-level", "info"}, false},
+	} {
+		t.Run(fmt.Sprint(c.flags), func(t *testing.T) {
+			p := startObservedProc(t, env, append([]string{"gateway", "-H", "127.0.0.1", "-p", "0", "-e", `test\.`}, c.flags...),
+				"Pyro HTTP gateway running on ")
+			base := p.vals[0]
+			// A client that goes away while its call runs.
+			rctx, hangUp := context.WithCancel(ctx)
+			req, _ := http.NewRequestWithContext(rctx, "GET", base+"pyro/test.blocker/wait", nil)
+			errc := make(chan error, 1)
+			go func() {
+				res, err := http.DefaultClient.Do(req)
+				if err == nil {
+					res.Body.Close()
+				}
+				errc <- err
+			}()
+			select {
+			case <-b.started:
+			case <-ctx.Done():
+				t.Fatal("the gateway's call did not start")
+			}
+			hangUp()
+			if err := <-errc; err == nil {
+				t.Fatal("the cancelled request succeeded")
+			}
+			// A failed call: an object with no daemon behind it, a 500 and a Warn line.
+			res, err := http.Get(base + "pyro/test.nowhere/echo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusInternalServerError {
+				t.Errorf("call to an object with no daemon: %s", res.Status)
+			}
+			if code := p.stop(t); code != 0 {
+				t.Fatalf("exit %d after SIGTERM: %s", code, p.stderr)
+			}
+			ls := parseLog(p.stderr.String())
+			gone := ls.with("level=DEBUG", `msg="gateway: client went away"`, "name=test.blocker", "method=wait")
+			if c.debug && len(gone) != 1 {
+				t.Errorf("%d Debug lines for the client gone, want 1:\n%s", len(gone), p.stderr)
+			}
+			if !c.debug && len(ls.with("level=DEBUG")) > 0 {
+				t.Errorf("Debug lines:\n%s", p.stderr)
+			}
+			if failed := ls.with("level=WARN", `msg="gateway: call failed"`, "name=test.nowhere"); len(failed) != 1 {
+				t.Errorf("%d Warn lines for the failed call, want 1:\n%s", len(failed), p.stderr)
+			}
 		})
 	}
 }
