@@ -14,24 +14,24 @@ import (
 func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flagSet("echoserver", "[flags]", stderr)
 	var (
-		host, unixSocket, key              string
-		port                               int
-		naming, nameserver, verbose, quiet bool
+		host, unixSocket, key     string
+		port                      int
+		naming, nameserver, quiet bool
 	)
 	stringFlag(fs, &host, "H", "host", "localhost", "hostname to bind server on")
 	intFlag(fs, &port, "p", "port", 0, "port to bind server on (0 picks a free one)")
 	stringFlag(fs, &unixSocket, "u", "unixsocket", "", "Unix domain socket name to bind server on")
 	boolFlag(fs, &naming, "n", "naming", "register with the name server")
 	boolFlag(fs, &nameserver, "N", "nameserver", "also start a name server (on the same host, port 9090)")
-	boolFlag(fs, &verbose, "v", "verbose", "verbose output")
 	boolFlag(fs, &quiet, "q", "quiet", "don't output anything")
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	var of observeFlags
-	of.register(fs)
+	of.register(fs, "verbose output; "+verboseUsage)
 	budget := addBudgetFlag(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
+	verbose := of.verbose > 0
 	env, code := serverToolConfig(key, stderr)
 	if code >= 0 {
 		return code
@@ -51,7 +51,7 @@ func runEchoServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(out, "Warning: HMAC key not set. Anyone can connect to this server!")
 	}
 	cfg.Host, cfg.Port, cfg.UnixSocket = host, port, unixSocket
-	obs, err := of.start(ctx, "pyro-echoserver", verbose, stdout, stderr)
+	obs, err := of.start(ctx, "pyro-echoserver", stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

@@ -39,7 +39,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	intFlag(fs, &maxInFlight, "", "max-inflight", gateway.DefaultMaxInFlight, "most calls served at once (503 beyond)")
 	boolFlag(fs, &detailed, "", "detailed-errors", "let the text of the gateway's own errors reach HTTP clients")
 	var of observeFlags
-	of.register(fs)
+	of.register(fs, "log at level info; twice (-v -v or -vv): debug (a line per client gone before its answer)")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -63,7 +63,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "error: --timeout must not be negative")
 		return 2
 	}
-	obs, err := of.start(ctx, "pyro-gateway", false, stdout, stderr)
+	obs, err := of.start(ctx, "pyro-gateway", stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 2

@@ -20,7 +20,8 @@ import (
 )
 
 // The test binary doubles as the pyro command when PYRO_TEST_AS_CMD is set, so tests can run
-// (and kill -9) real pyro processes without building another binary.
+// (and kill -9, or stop with SIGTERM as main does) real pyro processes without building
+// another binary.
 func TestMain(m *testing.M) {
 	if os.Getenv("PYRO_TEST_AS_CMD") == "1" {
 		ctx, stop := signalContext()
@@ -29,11 +30,6 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
-}
-
-func signalContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	return ctx, cancel
 }
 
 // pyroCmd prepares the pyro command as a child process.

@@ -32,7 +32,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	boolFlag(fs, &noBC, "x", "nobc", "don't start a broadcast server")
 	stringFlag(fs, &key, "k", "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	var of observeFlags
-	of.register(fs)
+	of.register(fs, verboseUsage)
 	budget := addBudgetFlag(fs)
 	fs.DurationVar(&autoClean, "autoclean", 0, "remove registrations unreachable for 20s, checking every period (0=off, else at least 3s; PYRO_NS_AUTOCLEAN in seconds also works)")
 	if code := parse(fs, args); code >= 0 {
@@ -64,7 +64,7 @@ func runNS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if bcPort == 0 {
 		bcPort = -1 // Pyro4's --bcport 0: any free port
 	}
-	obs, err := of.start(ctx, "pyro-ns", false, stdout, stderr)
+	obs, err := of.start(ctx, "pyro-ns", stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,19 +28,70 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 )
 
-// observeFlags are the observability flags of the server commands (ns, echoserver).
+// observeFlags are the observability flags of the server commands (ns, echoserver, gateway).
 type observeFlags struct {
 	metrics  string // --metrics ADDR: serve /metrics there
 	otlp     string // --otlp ENDPOINT: export spans over OTLP/HTTP
 	trace    bool   // --trace-stdout: print spans on stderr
 	logLevel string // --log-level
+	verbose  int    // -v/--verbose, counted: 1 is info, 2 or more debug
 }
 
-func (o *observeFlags) register(fs *flag.FlagSet) {
+// verboseUsage is what -v/--verbose does for a command that serves a daemon.
+const verboseUsage = "log at level info (a line per connection event and per failed call); twice (-v -v or -vv): debug"
+
+// register adds the flags to fs, with usage for -v/--verbose.
+func (o *observeFlags) register(fs *flag.FlagSet, verboseUsage string) {
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (host:port; port 0 picks one)")
 	fs.StringVar(&o.otlp, "otlp", "", "export traces over OTLP/HTTP to `ENDPOINT` (host:port or URL)")
 	fs.BoolVar(&o.trace, "trace-stdout", false, "print trace spans on standard error (JSON)")
-	fs.StringVar(&o.logLevel, "log-level", "", "log connection events and failed calls from this level: debug, info, warn, error (-v: info)")
+	fs.StringVar(&o.logLevel, "log-level", "", "log connection events and failed calls from this level: debug, info, warn, error (wins over -v)")
+	fs.Var(&countFlag{&o.verbose, 1}, "verbose", verboseUsage)
+	fs.Var(&countFlag{&o.verbose, 1}, "v", "short for --verbose (repeatable)")
+	fs.Var(&countFlag{&o.verbose, 2}, "vv", "short for -v -v")
+}
+
+// level is the log level the flags ask for: --log-level, else -v's; "" for none (the
+// daemon's own logging stays slog.Default's, with no line per connection or failed call).
+func (o *observeFlags) level() string {
+	switch {
+	case o.logLevel != "":
+		return o.logLevel
+	case o.verbose >= 2:
+		return "debug"
+	case o.verbose == 1:
+		return "info"
+	}
+	return ""
+}
+
+// countFlag is a boolean flag that counts how often it is given (-v -v), adding step each
+// time; -flag=false resets the count.
+type countFlag struct {
+	n    *int
+	step int
+}
+
+func (c *countFlag) IsBoolFlag() bool { return true }
+
+func (c *countFlag) String() string {
+	if c == nil || c.n == nil {
+		return "0"
+	}
+	return strconv.Itoa(*c.n)
+}
+
+func (c *countFlag) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	if on {
+		*c.n += c.step
+	} else {
+		*c.n = 0
+	}
+	return nil
 }
 
 // observability is what the flags set up: observers for the daemon (and its proxies), the
@@ -52,7 +105,7 @@ type observability struct {
 }
 
 // start sets up what the flags ask for, printing the metrics address on out.
-func (o *observeFlags) start(ctx context.Context, service string, verbose bool, out, stderr io.Writer) (*observability, error) {
+func (o *observeFlags) start(ctx context.Context, service string, out, stderr io.Writer) (*observability, error) {
 	obs := &observability{shutdown: func() {}}
 	var stops []func()
 	obs.shutdown = func() {
@@ -62,11 +115,7 @@ func (o *observeFlags) start(ctx context.Context, service string, verbose bool, 
 	}
 	var daemons []pyro.DaemonObserver
 	var proxies []pyro.ProxyObserver
-	level := o.logLevel
-	if level == "" && verbose {
-		level = "info"
-	}
-	if level != "" {
+	if level := o.level(); level != "" {
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(level)); err != nil {
 			return nil, fmt.Errorf("--log-level %q: %w", level, err)
@@ -124,14 +173,11 @@ func (o *observeFlags) tracerProvider(ctx context.Context, service string, stder
 	case o.otlp != "" && o.trace:
 		return nil, errors.New("--otlp and --trace-stdout: choose one")
 	case o.otlp != "":
-		opt := otlptracehttp.WithEndpoint(o.otlp)
-		if strings.Contains(o.otlp, "://") {
-			opt = otlptracehttp.WithEndpointURL(o.otlp)
-		} else {
-			exp, err = otlptracehttp.New(ctx, opt, otlptracehttp.WithInsecure())
-			break
+		var opts []otlptracehttp.Option
+		opts, err = otlpOptions(o.otlp)
+		if err == nil {
+			exp, err = otlptracehttp.New(ctx, opts...)
 		}
-		exp, err = otlptracehttp.New(ctx, opt)
 	default:
 		exp, err = stdouttrace.New(stdouttrace.WithWriter(stderr))
 	}
@@ -140,6 +186,30 @@ func (o *observeFlags) tracerProvider(ctx context.Context, service string, stder
 	}
 	res := resource.NewSchemaless(semconv.ServiceName(service))
 	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+}
+
+// otlpOptions points the OTLP/HTTP exporter at --otlp's endpoint: host:port is plain HTTP
+// to /v1/traces; a URL is taken as it is, /v1/traces added when it has no path (as with
+// OTEL_EXPORTER_OTLP_ENDPOINT: the exporter itself would post to "/", which a collector
+// answers with 404).
+func otlpOptions(endpoint string) ([]otlptracehttp.Option, error) {
+	if !strings.Contains(endpoint, "://") {
+		return []otlptracehttp.Option{otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure()}, nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("--otlp: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("--otlp %q: the scheme must be http or https", endpoint)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("--otlp %q: no host", endpoint)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces"
+	}
+	return []otlptracehttp.Option{otlptracehttp.WithEndpointURL(u.String())}, nil
 }
 
 // configure gives a daemon's and a proxy's configuration the observers and the logger.

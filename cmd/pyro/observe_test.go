@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +27,46 @@ func startObserved(t *testing.T, args []string, prefixes ...string) []string {
 // startObservedEnv is startObserved with extra environment entries (PYRO_* ones included).
 func startObservedEnv(t *testing.T, env []string, args []string, prefixes ...string) []string {
 	t.Helper()
+	return startObservedProc(t, env, args, prefixes...).vals
+}
+
+// observedProc is a `pyro` process started by startObservedProc: the values printed after
+// the prefixes asked for, its standard error so far, and the process (killed when the test
+// ends, unless it ended before).
+type observedProc struct {
+	vals   []string
+	stderr *pytest.SyncBuffer
+	cmd    *exec.Cmd
+}
+
+// stop sends SIGTERM, as a terminal's kill or a service manager does, and returns the exit
+// status once the process has ended (and all its standard error is in p.stderr).
+func (p *observedProc) stop(t *testing.T) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(time.Minute):
+		p.cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v did not end after SIGTERM: %s", p.cmd.Args, p.stderr)
+	}
+	return -1
+}
+
+// startObservedProc is startObservedEnv returning the process too.
+func startObservedProc(t *testing.T, env []string, args []string, prefixes ...string) *observedProc {
+	t.Helper()
 	cmd := pyroCmd(context.Background(), args...)
 	cmd.Env = append(cmd.Env, env...)
 	stdout, _ := cmd.StdoutPipe()
@@ -33,7 +75,12 @@ func startObservedEnv(t *testing.T, env []string, args []string, prefixes ...str
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil { // not waited for by stop
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	found := make(chan []string, 1)
 	go func() {
 		vals := make([]string, len(prefixes))
@@ -56,7 +103,7 @@ func startObservedEnv(t *testing.T, env []string, args []string, prefixes ...str
 		if !ok {
 			t.Fatalf("pyro %v exited: %s", args, stderr.String())
 		}
-		return v
+		return &observedProc{v, stderr, cmd}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("pyro %v did not print %q: %s", args, prefixes, stderr.String())
 	}
