@@ -143,36 +143,58 @@ func itoa(n int) string {
 
 // BenchmarkObserverCost times what an observed call adds on both ends, without the call:
 // the daemon's and the proxy's CallStart and CallEnd with their clock readings (four per
-// call). Compare with a call's CPU time.
+// call). Compare with a call's CPU time. The parallel rows run it on every CPU at once, as
+// a busy daemon's connections do, into the same series.
 func BenchmarkObserverCost(b *testing.B) {
 	for _, s := range setups() {
-		b.Run(s.name, func(b *testing.B) {
-			dobs, pobs := s.daemon(b), s.proxy(b)
-			if dobs == nil {
-				b.Skip("nothing to time")
+		for _, parallel := range []bool{false, true} {
+			name := s.name
+			if parallel {
+				name += "/parallel"
 			}
-			if pobs == nil {
-				pobs = emptyP{}
-			}
-			conn := &pyro.ConnInfo{Protocol: pyro.Pyro4}
-			b.ReportAllocs()
-			func() {
-				ctx := context.Background()
+			b.Run(name, func(b *testing.B) {
+				dobs, pobs := s.daemon(b), s.proxy(b)
+				if dobs == nil {
+					b.Skip("nothing to time")
+				}
+				if pobs == nil {
+					pobs = emptyP{}
+				}
+				b.ReportAllocs()
+				if parallel {
+					b.RunParallel(func(pb *testing.PB) {
+						var dev pyro.CallEvent
+						var pev pyro.ProxyCallEvent
+						for pb.Next() {
+							observeOne(dobs, pobs, &dev, &pev)
+						}
+					})
+					return
+				}
 				var dev pyro.CallEvent
 				var pev pyro.ProxyCallEvent
 				for b.Loop() {
-					pev = pyro.ProxyCallEvent{Target: "PYRO:echo@127.0.0.1:9999", Method: "echo", Start: time.Now()}
-					pctx := pobs.CallStart(ctx, &pev)
-					dev = pyro.CallEvent{Conn: conn, Object: "echo", Method: "echo", Serializer: "serpent", BytesIn: 85, Start: time.Now()}
-					dctx := dobs.CallStart(ctx, &dev)
-					dev.BytesOut = 79
-					dobs.CallEnd(dctx, &dev)
-					pev.Object, pev.Serializer, pev.BytesOut, pev.BytesIn = "echo", "serpent", 85, 79
-					pobs.CallEnd(pctx, &pev)
+					observeOne(dobs, pobs, &dev, &pev)
 				}
-			}()
-		})
+			})
+		}
 	}
+}
+
+var benchConn = &pyro.ConnInfo{Protocol: pyro.Pyro4}
+
+// observeOne is what both ends' observers see of one call (in events the caller reuses,
+// as the daemon and the proxy do).
+func observeOne(dobs pyro.DaemonObserver, pobs pyro.ProxyObserver, dev *pyro.CallEvent, pev *pyro.ProxyCallEvent) {
+	ctx := context.Background()
+	*pev = pyro.ProxyCallEvent{Target: "PYRO:echo@127.0.0.1:9999", Method: "echo", Start: time.Now()}
+	pctx := pobs.CallStart(ctx, pev)
+	*dev = pyro.CallEvent{Conn: benchConn, Object: "echo", Method: "echo", Serializer: "serpent", BytesIn: 85, Start: time.Now()}
+	dctx := dobs.CallStart(ctx, dev)
+	dev.BytesOut = 79
+	dobs.CallEnd(dctx, dev)
+	pev.Object, pev.Serializer, pev.BytesOut, pev.BytesIn = "echo", "serpent", 85, 79
+	pobs.CallEnd(pctx, pev)
 }
 
 type emptyD struct{}
