@@ -46,6 +46,15 @@ func (c *Calc) noted() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.note
 // histogram's sample count; -1 when the series does not exist.
 func metric(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) float64 {
 	t.Helper()
+	if m := series(t, reg, name, labels...); m != nil {
+		return value(m)
+	}
+	return -1
+}
+
+// series finds the first series of the family name with these label pairs, or nil.
+func series(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) *dto.Metric {
+	t.Helper()
 	fams, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -65,10 +74,10 @@ func metric(t *testing.T, reg prometheus.Gatherer, name string, labels ...string
 					continue next
 				}
 			}
-			return value(m)
+			return m
 		}
 	}
-	return -1
+	return nil
 }
 
 func value(m *dto.Metric) float64 {
@@ -258,4 +267,98 @@ func TestNameServerStoreMetrics(t *testing.T) {
 	if !strings.HasPrefix(ns.URI().String(), "PYRO:Pyro.NameServer@") {
 		t.Errorf("name server URI %s", ns.URI())
 	}
+}
+
+// TestConcurrentCallsCountedExactly: calls from many goroutines, spread over the CPUs'
+// stripes, while scrapes run, add up to exactly the calls made on both ends.
+func TestConcurrentCallsCountedExactly(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	dm, err := prom.NewDaemonMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := prom.NewProxyMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := pyrotest.NewDaemon(t, pyro.DaemonConfig{Observer: dm})
+	uri, err := d.Register(&Calc{}, pyro.WithID("calc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pyrotest.NewProxy(t, uri, pyro.WithObserver(pm), pyro.WithMaxConns(8))
+	const callers, calls = 8, 300
+	ctx := context.Background()
+	done := make(chan struct{})
+	scraped := make(chan int)
+	go func() { // scrapes while the calls run: sums taken mid-way must not disturb the counts
+		n := 0
+		defer func() { scraped <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := reg.Gather(); err != nil {
+				t.Error(err)
+				return
+			}
+			n++
+		}
+	}()
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for i := range calls {
+				if err := p.Call(ctx, "add", nil, i, 1); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	if n := <-scraped; n == 0 {
+		t.Error("no scrape ran during the calls")
+	}
+	const total = callers * calls
+	eventually(t, "the daemon's side of the last calls", func() bool {
+		return metric(t, reg, "pyro_server_calls_total", "object", "calc", "method", "add", "outcome", "ok") == total
+	})
+	for _, name := range []string{"pyro_server_call_duration_seconds", "pyro_client_call_duration_seconds"} {
+		h := histogram(t, reg, name, "method", "add")
+		if h.GetSampleCount() != total || h.GetSampleSum() <= 0 {
+			t.Errorf("%s: %d samples summing to %vs, want %d and more than 0", name, h.GetSampleCount(), h.GetSampleSum(), total)
+		}
+		var prev uint64
+		for _, b := range h.GetBucket() {
+			if b.GetCumulativeCount() < prev || b.GetCumulativeCount() > total {
+				t.Errorf("%s: bucket le=%v holds %d (previous %d, total %d)", name, b.GetUpperBound(), b.GetCumulativeCount(), prev, total)
+			}
+			prev = b.GetCumulativeCount()
+		}
+	}
+	if got := metric(t, reg, "pyro_client_calls_total", "method", "add", "outcome", "ok"); got != total {
+		t.Errorf("client calls: %v, want %d", got, total)
+	}
+	if got := metric(t, reg, "pyro_client_calls_total", "method", "add", "outcome", "error"); got != 0 {
+		t.Errorf("client failed calls: %v, want 0", got)
+	}
+	in := metric(t, reg, "pyro_server_received_bytes_total", "object", "calc", "method", "add")
+	out := metric(t, reg, "pyro_client_sent_bytes_total", "method", "add")
+	if in <= 0 || in != out {
+		t.Errorf("bytes of add: daemon received %v, proxy sent %v", in, out)
+	}
+}
+
+// histogram finds one histogram series in reg's gathered families.
+func histogram(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) *dto.Histogram {
+	t.Helper()
+	m := series(t, reg, name, labels...)
+	if m == nil || m.Histogram == nil {
+		t.Fatalf("no histogram %s%v", name, labels)
+	}
+	return m.Histogram
 }
