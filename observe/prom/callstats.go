@@ -87,12 +87,13 @@ func (m *callMetrics[K]) Collect(ch chan<- prometheus.Metric) {
 	for _, p := range order {
 		g := groups[p]
 		buckets := make(map[float64]uint64, len(latencyBuckets))
-		var cumulative uint64
-		for i, le := range latencyBuckets {
-			cumulative += g.buckets[i].Load()
-			buckets[le] = cumulative
+		var count uint64 // from the buckets, not the calls: a call may land between the two reads
+		for i := range g.buckets {
+			count += g.buckets[i].Load()
+			if i < len(latencyBuckets) {
+				buckets[latencyBuckets[i]] = count
+			}
 		}
-		count := g.ok.Load() + g.failed.Load()
 		ch <- prometheus.MustNewConstHistogram(m.duration, count, time.Duration(g.nanos.Load()).Seconds(), buckets, p.a, p.b)
 		ch <- prometheus.MustNewConstMetric(m.received, prometheus.CounterValue, float64(g.received.Load()), p.a, p.b)
 		ch <- prometheus.MustNewConstMetric(m.sent, prometheus.CounterValue, float64(g.sent.Load()), p.a, p.b)
