@@ -39,6 +39,7 @@ type Daemon struct {
 	listeners map[net.Listener]struct{}
 	objects   sync.Map // id → *registration: calls look up without locking; written under mu
 	conns     map[*serverConn]struct{}
+	denying   int // of conns, those being denied (Limits.MaxConnections)
 	closing   bool
 	shutDown  bool // Shutdown has finished: registrations no longer enter the autoproxy table
 

@@ -14,7 +14,8 @@ import (
 // reads: PYRO_HOST, PYRO_NATHOST, PYRO_NATPORT, PYRO_SERIALIZERS_ACCEPTED,
 // PYRO_MAX_MESSAGE_SIZE, PYRO_COMPRESSION, PYRO_COMMTIMEOUT, PYRO_HMAC_KEY,
 // PYRO_ITER_STREAM_LINGER, PYRO_ITER_STREAM_LIFETIME and PYRO_DETAILED_TRACEBACK, our own
-// PYRO_MEMORY_BUDGET (bytes, or with a K, M or G suffix: Limits.MemoryBudget), and, when
+// PYRO_MEMORY_BUDGET (bytes, or with a K, M or G suffix: Limits.MemoryBudget),
+// PYRO_THREADPOOL_SIZE (Limits.MaxConnections, as it bounds Pyro's thread-pool server), and, when
 // PYRO_SSL is true, the TLS settings: PYRO_SSL_SERVERCERT (required), PYRO_SSL_SERVERKEY,
 // PYRO_SSL_SERVERKEYPASSWD, PYRO_SSL_CACERTS and PYRO_SSL_REQUIRECLIENTCERT make TLSConfig
 // (TLSFiles.ServerConfig), the client ones ClientTLSConfig (see ProxyConfigFromEnv). Unset

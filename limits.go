@@ -26,7 +26,18 @@ const (
 	// DefaultMaxBatchCalls bounds the calls in one batch: well above the 40,002 of Pyro's
 	// batchedcalls example.
 	DefaultMaxBatchCalls = 100000
+	// DefaultMaxConnections bounds the connections a daemon serves at once: their fixed
+	// memory (about 30 KiB each, idle) stays near a quarter of the default budget.
+	DefaultMaxConnections = 2048
 )
+
+// denyReason is what a connection beyond Limits.MaxConnections is told, in the words of
+// Pyro's thread-pool server, on which Pyro4's proxies retry.
+const denyReason = "no free workers, increase server threadpool size"
+
+// maxDenying bounds the connections being told denyReason at once; beyond it, more are
+// closed without a word, so that a flood of connections costs nothing more.
+const maxDenying = 64
 
 // ErrOverBudget is wrapped by the failure of a connection (ServeConn's error) whose message
 // the daemon refused because its memory budget could not hold it.
@@ -53,7 +64,11 @@ var ErrOverBudget = fmt.Errorf("%w: memory budget exhausted", ErrCommunication)
 //     so the client's sends block (TCP flow control) and nothing is refused or lost;
 //   - MaxStreamsPerConn streams open: a call returning one more gets a Pyro error
 //     (PyroError), and the stream is stopped;
-//   - a batch of more than MaxBatchCalls calls: a ProtocolError reply, no call run.
+//   - a batch of more than MaxBatchCalls calls: a ProtocolError reply, no call run;
+//   - MaxConnections connections served: a new one is denied as by Pyro's thread-pool
+//     server when all its workers are busy, its handshake answered with CONNECTFAIL "no
+//     free workers, increase server threadpool size" (a Python or Go client gets a
+//     CommunicationError, ErrConnectFailed; Pyro4's asynchronous proxies retry on it).
 type Limits struct {
 	// MemoryBudget bounds, in bytes, what incoming messages hold at once on all the
 	// daemon's connections (DefaultMemoryBudget).
@@ -69,6 +84,12 @@ type Limits struct {
 	MaxStreamsPerConn int
 	// MaxBatchCalls bounds the calls in one batch (DefaultMaxBatchCalls).
 	MaxBatchCalls int
+	// MaxConnections bounds the connections served at once (DefaultMaxConnections;
+	// negative: no limit), and so the memory they hold outside the budget: each has its
+	// read buffer, goroutine and state, and may hold small messages (under 16 KiB) that the
+	// budget does not count. PYRO_THREADPOOL_SIZE sets it, as it bounds the connections of
+	// Pyro's thread-pool server.
+	MaxConnections int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -77,6 +98,7 @@ func (l Limits) withDefaults() Limits {
 	l.MaxOnewayPerConn = orDefault(l.MaxOnewayPerConn, DefaultMaxOnewayPerConn)
 	l.MaxStreamsPerConn = orDefault(l.MaxStreamsPerConn, DefaultMaxStreamsPerConn)
 	l.MaxBatchCalls = orDefault(l.MaxBatchCalls, DefaultMaxBatchCalls)
+	l.MaxConnections = orDefault(l.MaxConnections, DefaultMaxConnections)
 	return l
 }
 
@@ -98,6 +120,7 @@ func (e *envReader) limits(l *Limits) {
 		}
 		l.MemoryBudget = n
 	}
+	e.integer("THREADPOOL_SIZE", &l.MaxConnections)
 }
 
 // ParseSize reads a byte count: digits, optionally followed by K, M or G (powers of 1024,

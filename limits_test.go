@@ -287,3 +287,16 @@ func TestMemoryBudgetFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// PYRO_THREADPOOL_SIZE, which bounds the connections of Pyro's thread-pool server, sets
+// MaxConnections.
+func TestMaxConnectionsFromEnv(t *testing.T) {
+	t.Setenv("PYRO_THREADPOOL_SIZE", "80")
+	if cfg, err := pyro.DaemonConfigFromEnv(); err != nil || cfg.MaxConnections != 80 {
+		t.Errorf("PYRO_THREADPOOL_SIZE=80: %d, %v", cfg.MaxConnections, err)
+	}
+	t.Setenv("PYRO_THREADPOOL_SIZE", "many")
+	if _, err := pyro.DaemonConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "PYRO_THREADPOOL_SIZE") {
+		t.Errorf("PYRO_THREADPOOL_SIZE=many: %v", err)
+	}
+}

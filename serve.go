@@ -108,7 +108,8 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		tempDelay = 0
 		sc := newServerConn(d, nc)
-		if !d.track(sc) {
+		if err := d.track(sc); err != nil {
+			d.cfg.Logger.Debug("pyro: closing a new connection at once", "remote", nc.RemoteAddr(), "err", err)
 			nc.Close()
 			continue
 		}
@@ -123,9 +124,9 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 // HMAC error wrapping ErrCommunication) when the client broke the protocol.
 func (d *Daemon) ServeConn(ctx context.Context, nc net.Conn) error {
 	sc := newServerConn(d, nc)
-	if !d.track(sc) {
+	if err := d.track(sc); err != nil {
 		nc.Close()
-		return ErrDaemonClosed
+		return err
 	}
 	stop := context.AfterFunc(ctx, sc.closeIfIdle)
 	defer stop()
@@ -140,15 +141,25 @@ func (d *Daemon) ServeConn(ctx context.Context, nc net.Conn) error {
 }
 
 // track adds a connection to the daemon's set unless the daemon is shutting down.
-func (d *Daemon) track(sc *serverConn) bool {
+// track adds a new connection to the daemon's, or says why it is to be closed at once: the
+// daemon is closing (ErrDaemonClosed), or too many connections are being denied. A
+// connection beyond MaxConnections is tracked to be denied (serverConn.deny).
+func (d *Daemon) track(sc *serverConn) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closing {
-		return false
+		return ErrDaemonClosed
+	}
+	if limit := d.cfg.MaxConnections; limit > 0 && len(d.conns)-d.denying >= limit {
+		if d.denying >= maxDenying {
+			return fmt.Errorf("%w: %s", ErrConnectFailed, denyReason)
+		}
+		sc.deny = true
+		d.denying++
 	}
 	d.conns[sc] = struct{}{}
 	d.wg.Add(1)
-	return true
+	return nil
 }
 
 func isTemporary(err error) bool {
@@ -228,5 +239,8 @@ func (d *Daemon) Close() error {
 func (d *Daemon) forget(c *serverConn) {
 	d.mu.Lock()
 	delete(d.conns, c)
+	if c.deny {
+		d.denying--
+	}
 	d.mu.Unlock()
 }

@@ -104,6 +104,7 @@ type serverConn struct {
 	// gracefully (lingerClose). Set by the serving goroutine only.
 	linger bool
 
+	deny    bool       // beyond Limits.MaxConnections: the handshake is answered with denyReason
 	refused bool       // the handshake was answered with CONNECTFAIL (serverconn_observe.go)
 	call    *CallEvent // the call being observed; nil without DaemonConfig.Observer
 	callEv  CallEvent  // what call points to, but for oneway calls
@@ -396,6 +397,11 @@ func (c *serverConn) handshake() bool {
 			reason += " (expected: 1)"
 		}
 		c.connectFail(nil, nil, reason, nil)
+		return false
+	}
+	if c.deny {
+		c.log().Warn("pyro: too many connections, denying one", "remote", c.nc.RemoteAddr(), "limit", c.d.cfg.MaxConnections)
+		c.connectFail(msg, nil, denyReason, nil)
 		return false
 	}
 	if c.proto == Pyro5 && len(c.d.cfg.HMACKey) > 0 {
