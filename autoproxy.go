@@ -3,7 +3,6 @@ package pyro
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -189,8 +188,8 @@ func (d *Daemon) forgetObjects() {
 	defer d.mu.Unlock()
 	d.shutDown = true
 	d.objects.Range(func(id, v any) bool {
-		if r := v.(*registration); r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
-			registeredObjects.remove(r.instance.Interface(), d, id.(string))
+		if r := v.(*registration); r.proxied != nil {
+			registeredObjects.remove(r.proxied, d, id.(string))
 		}
 		return true
 	})

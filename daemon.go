@@ -65,6 +65,7 @@ type registration struct {
 	factory  reflect.Value // func() T or func(context.Context) T: Session, PerCall, lazy Single
 	withCtx  bool          // the factory takes a context
 	singleMu sync.Mutex    // held while a factory makes the Single instance
+	proxied  any           // the instance in the autoproxy table (registeredObjects), if any
 }
 
 // NewDaemon returns a daemon ready for Register and serving. It does no I/O; a zero
@@ -227,12 +228,14 @@ func (d *Daemon) register(typ reflect.Type, mode InstanceMode, inst, factory ref
 		withCtx: factory.IsValid() && factory.Type().NumIn() == 1}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, dup := d.objects.LoadOrStore(o.id, reg); dup {
+	if _, dup := d.objects.Load(o.id); dup {
 		return URI{}, fmt.Errorf("pyro: object id %q already registered", o.id)
 	}
 	if inst.IsValid() && inst.Kind() == reflect.Pointer && o.id != DaemonObjectID && !d.shutDown {
-		registeredObjects.add(inst.Interface(), d, o.id) // for autoproxy (autoproxy.go)
+		reg.proxied = inst.Interface()
+		registeredObjects.add(reg.proxied, d, o.id) // for autoproxy (autoproxy.go)
 	}
+	d.objects.Store(o.id, reg) // last: a call that finds the object finds it in the autoproxy table too
 	return d.uriForLocked(o.id), nil
 }
 
@@ -247,8 +250,8 @@ func (d *Daemon) Unregister(id string) error {
 	if !ok {
 		return fmt.Errorf("pyro: unregister %q: unknown object", id)
 	}
-	if r := v.(*registration); r.instance.IsValid() && r.instance.Kind() == reflect.Pointer {
-		registeredObjects.remove(r.instance.Interface(), d, id)
+	if r := v.(*registration); r.proxied != nil {
+		registeredObjects.remove(r.proxied, d, id)
 	}
 	return nil
 }

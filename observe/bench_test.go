@@ -39,6 +39,14 @@ type setup struct {
 	proxy  func(b *testing.B) pyro.ProxyObserver
 }
 
+func daemonMetrics(b *testing.B) pyro.DaemonObserver {
+	m, err := prom.NewDaemonMetrics(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
 func setups() []setup {
 	none := func(*testing.B) pyro.DaemonObserver { return nil }
 	noneP := func(*testing.B) pyro.ProxyObserver { return nil }
@@ -51,17 +59,8 @@ func setups() []setup {
 	return []setup{
 		{"off", none, noneP},
 		{"empty", func(*testing.B) pyro.DaemonObserver { return emptyD{} }, func(*testing.B) pyro.ProxyObserver { return emptyP{} }},
-		{"metrics-daemon", func(b *testing.B) pyro.DaemonObserver {
-			m, _ := prom.NewDaemonMetrics(prometheus.NewRegistry())
-			return m
-		}, noneP},
-		{"metrics", func(b *testing.B) pyro.DaemonObserver {
-			m, err := prom.NewDaemonMetrics(prometheus.NewRegistry())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return m
-		}, func(b *testing.B) pyro.ProxyObserver {
+		{"metrics-daemon", daemonMetrics, noneP},
+		{"metrics", daemonMetrics, func(b *testing.B) pyro.ProxyObserver {
 			m, err := prom.NewProxyMetrics(prometheus.NewRegistry())
 			if err != nil {
 				b.Fatal(err)

@@ -189,9 +189,9 @@ func (o *observeFlags) tracerProvider(ctx context.Context, service string, stder
 }
 
 // otlpOptions points the OTLP/HTTP exporter at --otlp's endpoint: host:port is plain HTTP
-// to /v1/traces; a URL is taken as it is, /v1/traces added when it has no path (as with
-// OTEL_EXPORTER_OTLP_ENDPOINT: the exporter itself would post to "/", which a collector
-// answers with 404).
+// to /v1/traces; a URL is taken as it is (as OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is), with
+// /v1/traces added when it has no path: the exporter itself would post to "/", which a
+// collector answers with 404.
 func otlpOptions(endpoint string) ([]otlptracehttp.Option, error) {
 	if !strings.Contains(endpoint, "://") {
 		return []otlptracehttp.Option{otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure()}, nil

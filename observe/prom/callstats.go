@@ -45,15 +45,15 @@ func (m *callMetrics[K]) observe(k K, failed bool, took time.Duration, received,
 		t.key, t.series = k, m.series.get(k, func() *callStats { return newCallStats(m.labels(k), m.stripes.n) })
 	}
 	st := &t.series.stripes[t.stripe]
-	if failed {
-		st.failed.Add(1)
-	} else {
-		st.ok.Add(1)
-	}
 	st.buckets[bucketOf(took)].Add(1)
 	st.nanos.Add(uint64(max(took, 0)))
 	st.received.Add(uint64(received))
 	st.sent.Add(uint64(sent))
+	if failed { // last: a scrape that counts the call sees its latency and bytes
+		st.failed.Add(1)
+	} else {
+		st.ok.Add(1)
+	}
 	m.stripes.put(t)
 }
 
@@ -107,6 +107,9 @@ type callStats struct {
 }
 
 func newCallStats(labels []string, stripes int) *callStats {
+	for i, l := range labels {
+		labels[i] = validLabel(l)
+	}
 	return &callStats{labels: labels[:len(labels):len(labels)], stripes: make([]stripe, stripes)}
 }
 

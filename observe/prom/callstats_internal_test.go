@@ -1,9 +1,14 @@
 package prom
 
 import (
+	"context"
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/gopyro/pyro"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestStripeLayout(t *testing.T) {
@@ -55,5 +60,26 @@ func TestStripesAddUp(t *testing.T) {
 	}
 	if used < 2 {
 		t.Errorf("calls used %d stripe(s); the test meant to spread them", used)
+	}
+}
+
+// TestInvalidUTF8Labels: names that are not UTF-8 (a proxy's URI, a remote exception's
+// class) are counted under a mended label, not a panic at the call or at the scrape.
+func TestInvalidUTF8Labels(t *testing.T) {
+	m, err := NewProxyMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &pyro.ProxyCallEvent{Target: "PYRO:obj\xff@host:1", Method: "m\xfe", Start: time.Now(),
+		Err: &pyro.RemoteError{Class: "bad\xffclass"}, Batch: 2}
+	m.CallEnd(context.Background(), ev)
+	m.Dialed(pyro.DialEvent{Target: ev.Target})
+	m.PoolWaited(ev.Target, time.Millisecond)
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(m); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := testutil.GatherAndCount(reg); err != nil || n == 0 {
+		t.Fatalf("gathered %d series: %v", n, err)
 	}
 }

@@ -88,10 +88,10 @@ func (m *DaemonMetrics) CallEnd(_ context.Context, ev *pyro.CallEvent) {
 	m.calls.observe(serverKey{ev.Object, ev.Method, ev.Serializer, ev.Oneway}, ev.Err != nil,
 		time.Since(ev.Start), ev.BytesIn, ev.BytesOut)
 	if ev.Err != nil {
-		m.errors.WithLabelValues(ev.Object, ev.Method, pyro.ExceptionClass(ev.Err)).Inc()
+		m.errors.WithLabelValues(validLabel(ev.Object), validLabel(ev.Method), validLabel(pyro.ExceptionClass(ev.Err))).Inc()
 	}
 	if ev.Batch > 0 {
-		m.batch.WithLabelValues(ev.Object).Observe(float64(ev.Batch))
+		m.batch.WithLabelValues(validLabel(ev.Object)).Observe(float64(ev.Batch))
 	}
 }
 

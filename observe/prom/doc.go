@@ -13,7 +13,12 @@
 // The metric names are listed in the README ("Observability").
 package prom
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Namespace prefixes every metric name.
 const Namespace = "pyro"
@@ -61,4 +66,13 @@ func (cs collectors) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range cs {
 		c.Collect(ch)
 	}
+}
+
+// validLabel makes s a valid label value: Prometheus refuses, with a panic, one that is not
+// UTF-8, and names and classes can come from peers (a proxy's URI, a remote exception).
+func validLabel(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

@@ -67,20 +67,20 @@ func (m *ProxyMetrics) CallEnd(_ context.Context, ev *pyro.ProxyCallEvent) {
 	m.calls.observe(clientKey{ev.Target, ev.Method, ev.Oneway}, ev.Err != nil,
 		time.Since(ev.Start), ev.BytesIn, ev.BytesOut)
 	if ev.Err != nil {
-		m.errors.WithLabelValues(ev.Target, ev.Method, pyro.ExceptionClass(ev.Err)).Inc()
+		m.errors.WithLabelValues(validLabel(ev.Target), validLabel(ev.Method), validLabel(pyro.ExceptionClass(ev.Err))).Inc()
 	}
 	if ev.Batch > 0 {
-		m.batch.WithLabelValues(ev.Target).Observe(float64(ev.Batch))
+		m.batch.WithLabelValues(validLabel(ev.Target)).Observe(float64(ev.Batch))
 	}
 }
 
 // Dialed implements pyro.ProxyObserver.
 func (m *ProxyMetrics) Dialed(ev pyro.DialEvent) {
-	m.dials.WithLabelValues(ev.Target, outcome(ev.Err)).Inc()
-	m.dialTime.WithLabelValues(ev.Target).Observe(ev.Duration.Seconds())
+	m.dials.WithLabelValues(validLabel(ev.Target), outcome(ev.Err)).Inc()
+	m.dialTime.WithLabelValues(validLabel(ev.Target)).Observe(ev.Duration.Seconds())
 }
 
 // PoolWaited implements pyro.ProxyObserver.
 func (m *ProxyMetrics) PoolWaited(target string, waited time.Duration) {
-	m.poolWait.WithLabelValues(target).Observe(waited.Seconds())
+	m.poolWait.WithLabelValues(validLabel(target)).Observe(waited.Seconds())
 }
