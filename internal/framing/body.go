@@ -24,7 +24,7 @@ const growFactor = 4
 // error is the caller's to release.
 func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, error) {
 	size := step(readChunk, n)
-	if err := charge.take(budget, int64(size)); err != nil {
+	if err := charge.Take(budget, int64(size)); err != nil {
 		return nil, 0, err
 	}
 	b := make([]byte, size)
@@ -39,7 +39,7 @@ func ReadBody(r io.Reader, n int, budget *Budget, charge *Charge) ([]byte, int, 
 			return b, n, nil
 		}
 		size = step(growFactor*got, n)
-		if err := charge.take(budget, int64(size)); err != nil {
+		if err := charge.Take(budget, int64(size)); err != nil {
 			return nil, got, err
 		}
 		nb := make([]byte, size)

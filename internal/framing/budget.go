@@ -252,9 +252,9 @@ type Charge struct {
 // Bytes returns the bytes held.
 func (c *Charge) Bytes() int64 { return c.n }
 
-// take adds n bytes from b to the charge, waiting as acquire does. A nil budget or charge
+// Take adds n bytes from b to the charge, waiting as acquire does. A nil budget or charge
 // takes nothing.
-func (c *Charge) take(b *Budget, n int64) error {
+func (c *Charge) Take(b *Budget, n int64) error {
 	if b == nil || c == nil {
 		return nil
 	}

@@ -15,10 +15,10 @@ import (
 func TestBudget(t *testing.T) {
 	b := NewBudget(100, 200*time.Millisecond)
 	var c1, c2 Charge
-	if err := c1.take(b, 60); err != nil || b.Used() != 60 {
+	if err := c1.Take(b, 60); err != nil || b.Used() != 60 {
 		t.Fatalf("take 60: %v, used %d", err, b.Used())
 	}
-	if err := c2.take(b, 101); !errors.Is(err, ErrBudget) {
+	if err := c2.Take(b, 101); !errors.Is(err, ErrBudget) {
 		t.Fatalf("more than the budget: %v", err)
 	}
 	go func() {
@@ -26,7 +26,7 @@ func TestBudget(t *testing.T) {
 		c1.Release()
 	}()
 	began := time.Now()
-	if err := c2.take(b, 70); err != nil {
+	if err := c2.Take(b, 70); err != nil {
 		t.Fatalf("take after a release: %v", err)
 	}
 	if waited := time.Since(began); waited < 40*time.Millisecond {
@@ -34,7 +34,7 @@ func TestBudget(t *testing.T) {
 	}
 	var c3 Charge
 	began = time.Now()
-	if err := c3.take(b, 50); !errors.Is(err, ErrBudget) {
+	if err := c3.Take(b, 50); !errors.Is(err, ErrBudget) {
 		t.Fatalf("take past the budget: %v", err)
 	}
 	if waited := time.Since(began); waited < 150*time.Millisecond {
@@ -50,7 +50,7 @@ func TestBudget(t *testing.T) {
 		t.Errorf("held %d after release", b.Held())
 	}
 	var nilBudget *Budget
-	if err := c3.take(nilBudget, 1<<40); err != nil || c3.Bytes() != 0 {
+	if err := c3.Take(nilBudget, 1<<40); err != nil || c3.Bytes() != 0 {
 		t.Errorf("nil budget: %v, %d", err, c3.Bytes())
 	}
 }
@@ -188,13 +188,13 @@ func FuzzReadBody(f *testing.F) {
 func TestBudgetClose(t *testing.T) {
 	b := NewBudget(10, time.Minute)
 	var held, c Charge
-	held.take(b, 10)
+	held.Take(b, 10)
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		b.Close()
 	}()
 	began := time.Now()
-	if err := c.take(b, 5); !errors.Is(err, ErrBudget) || time.Since(began) > 10*time.Second {
+	if err := c.Take(b, 5); !errors.Is(err, ErrBudget) || time.Since(began) > 10*time.Second {
 		t.Fatalf("take on a closed budget: %v after %v", err, time.Since(began))
 	}
 	held.Release()

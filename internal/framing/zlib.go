@@ -90,14 +90,14 @@ func Inflate(data []byte, limit int, budget *Budget, charge *Charge) ([]byte, er
 	// allocate much before any output exists), then double with the output actually
 	// produced (append alone would grow a large buffer by a quarter at a time).
 	size := min(max(4*len(data), 512), limit+1, readChunk)
-	if err := charge.take(budget, int64(size)); err != nil {
+	if err := charge.Take(budget, int64(size)); err != nil {
 		return nil, err
 	}
 	out := make([]byte, 0, size)
 	for {
 		if len(out) == cap(out) {
 			size = min(2*cap(out), limit+1)
-			if err := charge.take(budget, int64(size)); err != nil {
+			if err := charge.Take(budget, int64(size)); err != nil {
 				return nil, fmt.Errorf("inflating past %d bytes: %w", len(out), err)
 			}
 			grown := make([]byte, len(out), size)
