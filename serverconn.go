@@ -104,10 +104,11 @@ type serverConn struct {
 	// gracefully (lingerClose). Set by the serving goroutine only.
 	linger bool
 
-	deny    bool       // beyond Limits.MaxConnections: the handshake is answered with denyReason
-	refused bool       // the handshake was answered with CONNECTFAIL (serverconn_observe.go)
-	call    *CallEvent // the call being observed; nil without DaemonConfig.Observer
-	callEv  CallEvent  // what call points to, but for oneway calls
+	deny    bool        // beyond Limits.MaxConnections: the handshake is answered with denyReason
+	refused bool        // the handshake was answered with CONNECTFAIL (serverconn_observe.go)
+	call    *CallEvent  // the call being observed; nil without DaemonConfig.Observer
+	callEv  CallEvent   // what call points to, but for oneway calls
+	meter   decodeMeter // charges the request being decoded (decodemeter.go)
 }
 
 func newServerConn(d *Daemon, nc net.Conn) *serverConn {
@@ -414,7 +415,12 @@ func (c *serverConn) handshake() bool {
 		c.connectFail(msg, nil, fmt.Sprintf("message used serializer that is not accepted: %d", serializerNumber(c.proto, msg.SerializerID)), nil)
 		return false
 	}
-	data, err := codec.Unmarshal(msg.Data)
+	data, err := serializer.UnmarshalMetered(codec, msg.Data, c.meterFor(msg))
+	if errors.Is(err, framing.ErrBudget) {
+		c.failure = readFailure(err)
+		c.logReadFailure(err)
+		return false
+	}
 	if err == nil && c.proto == Pyro5 {
 		if err = checkPyro5Classes(data, 0); err != nil {
 			c.connectFail(msg, codec, exceptionStr(err), nil) // str(exc), as Pyro5 sends
@@ -517,7 +523,13 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if msg.Flags&wire.FlagKeepSerialized != 0 {
 		call, err = blobCall(msg, codec) // the payload stays serialized (blob.go)
 	} else {
-		call, err = serializer.UnmarshalCallOwned(codec, msg.Data) // the frame's own memory (wire.Message.Data)
+		call, err = serializer.UnmarshalCallMetered(codec, msg.Data, c.meterFor(msg)) // the frame's own memory (wire.Message.Data)
+	}
+	if errors.Is(err, framing.ErrBudget) {
+		// It decodes to more than the budget can hold: closed as an over-budget frame is.
+		c.failure = readFailure(err)
+		c.log().Warn("pyro: refused a message, closing the connection", "remote", c.nc.RemoteAddr(), "err", err)
+		return false
 	}
 	if err != nil {
 		// The request cannot be understood; report it (a SerializeError, as Pyro sends) and go

@@ -44,3 +44,11 @@ func UnmarshalCallMetered(c Codec, data []byte, m Meter) (Call, error) {
 	}
 	return callFrom(v)
 }
+
+// UnmarshalMetered is UnmarshalOwned charging m (nil: nothing) when c is a MeteredDecoder.
+func UnmarshalMetered(c Codec, data []byte, m Meter) (any, error) {
+	if d, ok := c.(MeteredDecoder); ok && m != nil {
+		return d.UnmarshalMetered(data, m)
+	}
+	return UnmarshalOwned(c, data)
+}
