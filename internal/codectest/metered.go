@@ -223,3 +223,46 @@ func CheckMeterStops(t *testing.T, c serializer.Codec) {
 		t.Errorf("unmetered decoding allocated only %d bytes, the test proves nothing", unmetered)
 	}
 }
+
+// LargeValue is a list of 10000 ints, strs and small dicts, about 200 KB in most codecs.
+func LargeValue() any {
+	list := make([]any, 10000)
+	for i := range list {
+		switch i % 4 {
+		case 0:
+			list[i] = int64(i % 100)
+		case 1:
+			list[i] = int64(i) * 1000003
+		case 2:
+			list[i] = fmt.Sprintf("item %d", i)
+		default:
+			list[i] = pyval.DictOf("id", int64(i), "name", "n", "tags", []any{"a", "b"})
+		}
+	}
+	return list
+}
+
+// BenchmarkUnmarshalLarge decodes LargeValue owned (serializer.UnmarshalOwned) or, metered,
+// with UnmarshalMetered and a CountingMeter.
+func BenchmarkUnmarshalLarge(b *testing.B, c serializer.Codec, metered bool) {
+	data, err := c.Marshal(LargeValue())
+	if err != nil {
+		b.Fatal(err)
+	}
+	md, _ := c.(serializer.MeteredDecoder)
+	if metered && md == nil {
+		b.Skipf("%T is not a serializer.MeteredDecoder", c)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if metered {
+			_, err = md.UnmarshalMetered(data, &CountingMeter{})
+		} else {
+			_, err = serializer.UnmarshalOwned(c, data)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
