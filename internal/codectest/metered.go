@@ -168,6 +168,27 @@ func CheckMeterCharges(t *testing.T, c serializer.Codec) {
 			t.Errorf("%s (%d bytes): charged %d in %d charges, want at least %d and not twice that", tc.name, len(data), m.N, m.Calls, tc.want)
 		}
 	}
+	// serializer.UnmarshalCallMetered charges a call of more than MeterFreeData
+	call := serializer.Call{Object: "obj", Method: "m", Args: []any{ints}, Kwargs: pyval.NewDict(0)}
+	data, err := serializer.MarshalCall(c, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m CountingMeter
+	got, err := serializer.UnmarshalCallMetered(c, data, &m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := serializer.UnmarshalCallOwned(c, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !SameCall(got, want) || !SameCall(got, call) {
+		t.Error("UnmarshalCallMetered decodes a call differently")
+	}
+	if m.N < n*serializer.SlotSize {
+		t.Errorf("UnmarshalCallMetered of a call of %d bytes charged %d, want at least %d", len(data), m.N, n*serializer.SlotSize)
+	}
 }
 
 // CheckMeterStops checks that a meter refusing beyond 1 MiB stops the decoding of a list of
