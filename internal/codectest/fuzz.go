@@ -27,6 +27,9 @@ func AddRandomSeeds(f *testing.F, c serializer.Codec, seed uint64, caps pyvaltes
 // NaN, even as a dict key, count as itself.
 func FuzzRoundTrip(f *testing.F, c serializer.Codec, sentinels ...error) {
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, ok := c.(serializer.MeteredDecoder); ok {
+			CheckMetered(t, c, data)
+		}
 		v, err := c.Unmarshal(data)
 		if err != nil {
 			for _, s := range sentinels {

@@ -15,3 +15,9 @@ func BenchmarkPythonDumpsCall(b *testing.B) { codectest.BenchmarkPython(b, "Json
 
 // BenchmarkPythonLoadsCall is Python's JsonSerializer.loadsCall of the same call, as ns/op.
 func BenchmarkPythonLoadsCall(b *testing.B) { codectest.BenchmarkPython(b, "JsonSerializer", "loads") }
+
+func BenchmarkUnmarshalLarge(b *testing.B) { codectest.BenchmarkUnmarshalLarge(b, Codec{}, false) }
+
+func BenchmarkUnmarshalMeteredLarge(b *testing.B) {
+	codectest.BenchmarkUnmarshalLarge(b, Codec{}, true)
+}

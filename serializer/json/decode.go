@@ -29,8 +29,17 @@ const maxIntDigits = 4300
 //
 // The values decoded from an input of up to 4 KiB share a few allocations, so keeping any
 // part of the result keeps all of it alive.
-func Unmarshal(data []byte) (any, error) {
-	d := decoder{data: data}
+func Unmarshal(data []byte) (any, error) { return unmarshal(data, nil) }
+
+// UnmarshalMetered is Unmarshal charging m for what it makes (serializer.MeteredDecoder):
+// serializer.SlotSize for each array item and serializer.EntrySize for each object member
+// as it is added, the length of each str and the digits of each int too long for an int64.
+// When m refuses a charge, decoding stops with an error wrapping m's. A nil m charges
+// nothing.
+func UnmarshalMetered(data []byte, m serializer.Meter) (any, error) { return unmarshal(data, m) }
+
+func unmarshal(data []byte, m serializer.Meter) (any, error) {
+	d := decoder{data: data, meter: m}
 	if n, ok := d.count(); ok {
 		d.reserve(n)
 	}
@@ -42,6 +51,11 @@ func Unmarshal(data []byte) (any, error) {
 	d.space()
 	if d.pos != len(d.data) {
 		return nil, d.malformed("extra data after the value")
+	}
+	if d.meter != nil && d.owed > 0 {
+		if err := d.settle(); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -65,6 +79,33 @@ type decoder struct {
 
 	slots slab.Slab[any] // the items of arrays, carved by list
 	dicts slab.Slab[pyval.Dict]
+
+	meter serializer.Meter // charged for what is made, when not nil
+	owed  int              // made but not yet charged (less than meterBatch)
+}
+
+// meterBatch is what the decoder makes before it charges the meter: an array is charged
+// every 256 items as it grows.
+const meterBatch = 4 << 10
+
+// charge owes the meter n bytes for what is being made, charging it once a batch has
+// gathered. Only for a decoder with a meter.
+func (d *decoder) charge(n int) error {
+	d.owed += n
+	if d.owed < meterBatch {
+		return nil
+	}
+	return d.settle()
+}
+
+// settle charges the meter what is owed.
+func (d *decoder) settle() error {
+	n := d.owed
+	d.owed = 0
+	if err := d.meter.Charge(n); err != nil {
+		return fmt.Errorf("json: the value decoded by offset %d exceeds the memory allowed: %w", d.pos, err)
+	}
+	return nil
 }
 
 // smallInput is the size up to which the decoded values share storage.
@@ -340,6 +381,11 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if d.meter != nil {
+			if err := d.charge(serializer.EntrySize); err != nil {
+				return nil, err
+			}
+		}
 		dict.Set(any(key), val)
 		d.space()
 		if d.pos >= len(d.data) {
@@ -387,6 +433,11 @@ func (d *decoder) items(depth int) ([]any, error) {
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
+		}
+		if d.meter != nil {
+			if err := d.charge(serializer.SlotSize); err != nil {
+				return nil, err
+			}
 		}
 		if k < len(list) {
 			list[k] = v
@@ -473,6 +524,10 @@ func (d *decoder) number() (any, error) {
 	} else if n > maxIntDigits {
 		d.pos = start
 		return nil, fmt.Errorf("json: int of %d digits at offset %d exceeds Python's limit of %d: %w", n, start, maxIntDigits, serializer.ErrLimit)
+	} else if d.meter != nil {
+		if err := d.charge(n); err != nil {
+			return nil, err
+		}
 	}
 	text := string(d.data[start:i])
 	b, ok := new(big.Int).SetString(text, 10)
@@ -502,6 +557,11 @@ func (d *decoder) str() (string, error) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
+			if d.meter != nil && i > start {
+				if err := d.charge(i - start); err != nil {
+					return "", err
+				}
+			}
 			if len(d.data) > smallInput {
 				return string(d.data[start:i]), nil
 			}
@@ -546,6 +606,11 @@ func (d *decoder) strEscaped(start, i int) (string, error) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
+			if d.meter != nil {
+				if err := d.charge(len(buf)); err != nil {
+					return "", err
+				}
+			}
 			return string(buf), nil
 		case c == '\\':
 			if i+1 >= len(d.data) {

@@ -15,7 +15,10 @@ import "github.com/gopyro/pyro/serializer"
 // Codec is the json codec. The zero value is ready to use and safe for concurrent use.
 type Codec struct{}
 
-var _ serializer.Codec = Codec{}
+var (
+	_ serializer.Codec          = Codec{}
+	_ serializer.MeteredDecoder = Codec{}
+)
 
 func init() { serializer.Register(Codec{}) }
 
@@ -30,3 +33,9 @@ func (Codec) Marshal(v any) ([]byte, error) { return Marshal(v) }
 
 // Unmarshal decodes data; see the package function [Unmarshal].
 func (Codec) Unmarshal(data []byte) (any, error) { return Unmarshal(data) }
+
+// UnmarshalMetered is UnmarshalMetered (serializer.MeteredDecoder); json has no UnmarshalOwned,
+// so its results are Unmarshal's.
+func (Codec) UnmarshalMetered(data []byte, m serializer.Meter) (any, error) {
+	return UnmarshalMetered(data, m)
+}

@@ -19,3 +19,9 @@ func BenchmarkPythonDumpsCall(b *testing.B) {
 func BenchmarkPythonLoadsCall(b *testing.B) {
 	codectest.BenchmarkPython(b, "MarshalSerializer", "loads")
 }
+
+func BenchmarkUnmarshalLarge(b *testing.B) { codectest.BenchmarkUnmarshalLarge(b, Codec{}, false) }
+
+func BenchmarkUnmarshalMeteredLarge(b *testing.B) {
+	codectest.BenchmarkUnmarshalLarge(b, Codec{}, true)
+}

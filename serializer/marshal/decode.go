@@ -65,14 +65,22 @@ const (
 // beyond serializer.MaxDepth or back-references expanding beyond a multiple of the input size
 // serializer.ErrLimit, and marshal types Pyro never carries (code objects, Ellipsis,
 // StopIteration, self-containing structures) serializer.ErrUnsupported.
-func Unmarshal(data []byte) (any, error) { return unmarshal(data, false) }
+func Unmarshal(data []byte) (any, error) { return unmarshal(data, false, nil) }
 
 // UnmarshalOwned is Unmarshal for data handed over (serializer.OwnedDecoder): bytes values of
 // serializer.AliasMin bytes or more (serializer.Alias) are slices of data, not copies.
-func UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true) }
+func UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true, nil) }
 
-func unmarshal(data []byte, alias bool) (any, error) {
-	d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data), alias: alias}
+// UnmarshalMetered is UnmarshalOwned charging m for what it makes beyond the data
+// (serializer.MeteredDecoder): serializer.SlotSize for each item of a tuple, list, set or
+// frozenset, before the items are allocated, serializer.EntrySize for each dict entry, the
+// length of each str and of each bytes value it copies, and the size of a big int's words.
+// When m refuses a charge, decoding stops with an error wrapping m's. A nil m charges
+// nothing.
+func UnmarshalMetered(data []byte, m serializer.Meter) (any, error) { return unmarshal(data, true, m) }
+
+func unmarshal(data []byte, alias bool, m serializer.Meter) (any, error) {
+	d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data), alias: alias, meter: m}
 	v, _, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -82,6 +90,11 @@ func unmarshal(data []byte, alias bool) (any, error) {
 	}
 	if d.pos != len(d.data) {
 		return nil, d.malformed(fmt.Sprintf("%d bytes of trailing data", len(d.data)-d.pos))
+	}
+	if d.meter != nil && d.owed > 0 {
+		if err := d.settle(); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -105,6 +118,33 @@ type decoder struct {
 	refs  []ref
 	limit int
 	alias bool // data is owned: large bytes may be slices of it
+
+	meter serializer.Meter // charged for what is made, when not nil
+	owed  int              // made but not yet charged (less than meterBatch)
+}
+
+// meterBatch is what the decoder makes before it charges the meter: small values are
+// charged together, anything larger before it is allocated.
+const meterBatch = 4 << 10
+
+// charge owes the meter n bytes for what is about to be made, charging it once a batch has
+// gathered. Only for a decoder with a meter.
+func (d *decoder) charge(n int) error {
+	d.owed += n
+	if d.owed < meterBatch {
+		return nil
+	}
+	return d.settle()
+}
+
+// settle charges the meter what is owed.
+func (d *decoder) settle() error {
+	n := d.owed
+	d.owed = 0
+	if err := d.meter.Charge(n); err != nil {
+		return fmt.Errorf("marshal: the value decoded by offset %d exceeds the memory allowed: %w", d.pos, err)
+	}
+	return nil
 }
 
 func (d *decoder) malformed(msg string) error {
@@ -289,6 +329,11 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		if d.alias && serializer.Alias(n, len(d.data)) {
 			return b[:n:n], 1 + n, nil
 		}
+		if d.meter != nil {
+			if err := d.charge(n); err != nil {
+				return nil, 0, err
+			}
+		}
 		return append([]byte{}, b...), 1 + n, nil
 	case codeUnicode, codeInterned:
 		n, err := d.count(1)
@@ -297,6 +342,11 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		}
 		at := d.pos
 		b, _ := d.need(n)
+		if d.meter != nil {
+			if err := d.charge(n); err != nil {
+				return nil, 0, err
+			}
+		}
 		s := string(b)
 		if !validPyUTF8(s) {
 			d.pos = at
@@ -309,6 +359,9 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 			return nil, 0, err
 		}
 		b, _ := d.need(n)
+		if d.meter != nil {
+			return d.latin1Metered(b)
+		}
 		return latin1(b), 1 + n, nil
 	case codeShortASCII, codeShortASCIIInterned:
 		n, err := d.byte()
@@ -319,9 +372,26 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if d.meter != nil {
+			return d.latin1Metered(b)
+		}
 		return latin1(b), 1 + int(n), nil
 	}
 	return nil, 0, errBadCode
+}
+
+// latin1Metered is latin1 charging the meter for the string, as scalar returns it.
+func (d *decoder) latin1Metered(b []byte) (any, int, error) {
+	if err := d.charge(len(b)); err != nil {
+		return nil, 0, err
+	}
+	s := latin1(b)
+	if len(s) > len(b) { // two bytes for each non-ASCII one
+		if err := d.charge(len(s) - len(b)); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s, 1 + len(b), nil
 }
 
 // latin1 converts the bytes of an "ASCII" string, which CPython reads as Latin-1.
@@ -375,7 +445,13 @@ func (d *decoder) long() (any, int, error) {
 		}
 		return x, 1, nil
 	}
-	words := make([]big.Word, (size*15+bits.UintSize-1)/bits.UintSize)
+	nw := (size*15 + bits.UintSize - 1) / bits.UintSize
+	if d.meter != nil {
+		if err := d.charge(nw * (bits.UintSize / 8)); err != nil {
+			return nil, 0, err
+		}
+	}
+	words := make([]big.Word, nw)
 	for i := 0; i < size; i++ {
 		digit := big.Word(binary.LittleEndian.Uint16(b[2*i:]))
 		bit := i * 15
@@ -494,6 +570,11 @@ func (d *decoder) container(c byte, flag bool, depth int) (any, int, error) {
 		idx = len(d.refs)
 		d.refs = append(d.refs, ref{busy: true})
 	}
+	if d.meter != nil && c != codeDict {
+		if err := d.charge(n * serializer.SlotSize); err != nil {
+			return nil, 0, err
+		}
+	}
 	var v any
 	w := 1
 	switch c {
@@ -539,6 +620,11 @@ func (d *decoder) container(c byte, flag bool, depth int) (any, int, error) {
 			}
 			if w, err = d.weigh(w, kw+vw); err != nil {
 				return nil, 0, err
+			}
+			if d.meter != nil {
+				if err := d.charge(serializer.EntrySize); err != nil {
+					return nil, 0, err
+				}
 			}
 			dict.Set(key, val)
 		}

@@ -19,7 +19,10 @@ import (
 // Codec is the marshal codec. The zero value is ready to use and safe for concurrent use.
 type Codec struct{}
 
-var _ serializer.Codec = Codec{}
+var (
+	_ serializer.Codec          = Codec{}
+	_ serializer.MeteredDecoder = Codec{}
+)
 
 func init() { serializer.Register(Codec{}) }
 
@@ -53,6 +56,11 @@ func (Codec) AppendEncodeCallSplice(dst []byte, call serializer.Call, min int) (
 
 // UnmarshalOwned is UnmarshalOwned (serializer.OwnedDecoder).
 func (Codec) UnmarshalOwned(data []byte) (any, error) { return UnmarshalOwned(data) }
+
+// UnmarshalMetered is UnmarshalMetered (serializer.MeteredDecoder).
+func (Codec) UnmarshalMetered(data []byte, m serializer.Meter) (any, error) {
+	return UnmarshalMetered(data, m)
+}
 
 // DecodeCallOwned reports false: marshal has no call decoder of its own, so
 // serializer.UnmarshalCallOwned decodes the generic tuple with UnmarshalOwned.
