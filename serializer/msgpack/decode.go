@@ -67,7 +67,8 @@ func unmarshal(data []byte, alias bool, m serializer.Meter) (any, error) {
 // The values of a small input share storage: their strs one copy of the input, and the
 // items of arrays and the dicts one slab per kind, each allocated once at the size counted
 // before decoding. Keeping any part of the decoded value keeps all of it alive,
-// which is why larger inputs allocate value by value (in chunks of a few).
+// which is why larger inputs allocate value by value (in chunks of a few). So do metered
+// ones (UnmarshalMetered), whose meter is charged for each value before it is made.
 type decoder struct {
 	data  []byte
 	pos   int
