@@ -62,3 +62,19 @@ func BenchmarkUnmarshal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUnmarshalMetered is BenchmarkUnmarshal charging a meter that never refuses.
+func BenchmarkUnmarshalMetered(b *testing.B) {
+	for _, in := range benchInputs(b) {
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in.data)))
+			b.ReportAllocs()
+			m := counting()
+			for b.Loop() {
+				if _, err := (Codec{}).UnmarshalMetered(in.data, m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
