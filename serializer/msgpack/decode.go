@@ -196,22 +196,22 @@ func (dec *decoder) charge(n int, what string, count int) error {
 
 // bin returns a checked bin of n bytes: a slice of the data when that is owned and the bin
 // large (serializer.Alias), a copy otherwise.
-func (dec *decoder) bin(n int) (any, error) {
-	aliased := dec.alias && serializer.Alias(n, len(dec.data))
-	if dec.meter != nil {
-		size := sliceBox
-		if !aliased {
-			size += n
-		}
-		if err := dec.charge(size, "bin of %d bytes", n); err != nil {
-			return nil, err
-		}
-	}
+func (dec *decoder) bin(n int) []byte {
 	b := dec.take(n)
-	if aliased {
-		return b, nil
+	if dec.alias && serializer.Alias(n, len(dec.data)) {
+		return b
 	}
-	return bytes.Clone(b), nil
+	return bytes.Clone(b)
+}
+
+// chargeBin charges the meter for the bin of n bytes bin is about to make: its header, and
+// its bytes unless they are left in the data.
+func (dec *decoder) chargeBin(n int) error {
+	size := sliceBox
+	if !dec.alias || !serializer.Alias(n, len(dec.data)) {
+		size += n
+	}
+	return dec.charge(size, "bin of %d bytes", n)
 }
 
 // take consumes the next n bytes, or returns nil when fewer are left.
@@ -324,7 +324,12 @@ func (dec *decoder) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return dec.bin(n)
+		if dec.meter != nil {
+			if err := dec.chargeBin(n); err != nil {
+				return nil, err
+			}
+		}
+		return dec.bin(n), nil
 	case 0xc7, 0xc8, 0xc9:
 		return dec.ext(u)
 	case 0xdc, 0xdd:
