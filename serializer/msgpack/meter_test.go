@@ -18,6 +18,8 @@ import (
 	"github.com/gopyro/pyro/serializer"
 )
 
+var _ serializer.MeteredDecoder = Codec{}
+
 // errBudget is what a limited testMeter returns once charged beyond its limit.
 var errBudget = errors.New("test meter: budget exceeded")
 
