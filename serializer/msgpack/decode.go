@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gopyro/pyro/pyval"
 	"github.com/gopyro/pyro/serializer"
@@ -23,16 +24,31 @@ import (
 //
 // The values decoded from an input of up to 4 KiB share a few allocations, so keeping any
 // part of the result keeps all of it alive.
-func (Codec) Unmarshal(data []byte) (any, error) { return unmarshal(data, false) }
+func (Codec) Unmarshal(data []byte) (any, error) { return unmarshal(data, false, nil) }
 
 // UnmarshalOwned is Unmarshal for data handed over (serializer.OwnedDecoder): bin values of
 // serializer.AliasMin bytes or more (serializer.Alias) are slices of data, not copies.
-func (Codec) UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true) }
+func (Codec) UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true, nil) }
 
-func unmarshal(data []byte, alias bool) (any, error) {
-	dec := decoder{data: data, alias: alias}
-	if n, ok := dec.count(); ok {
-		dec.reserve(n)
+// UnmarshalMetered is UnmarshalOwned charging m for what it makes beyond the data
+// (serializer.MeteredDecoder): before making an array, its count times serializer.SlotSize;
+// before making a map, its count times serializer.EntrySize; the bytes of each str and bin
+// it copies (not of bins left in the data) and of each ext payload; and the header each
+// array, str, bin and map takes in Go (a slice's or string's box in an interface, a dict's
+// struct). An error from m stops decoding at once and is returned wrapped. A nil m charges
+// nothing.
+func (Codec) UnmarshalMetered(data []byte, m serializer.Meter) (any, error) {
+	return unmarshal(data, true, m)
+}
+
+func unmarshal(data []byte, alias bool, m serializer.Meter) (any, error) {
+	dec := decoder{data: data, alias: alias, meter: m}
+	// A metered decoder allocates value by value, each charged first, rather than the
+	// slabs of a small input ahead of the charges.
+	if m == nil {
+		if n, ok := dec.count(); ok {
+			dec.reserve(n)
+		}
 	}
 	v, err := dec.value(0)
 	if err != nil {
@@ -51,12 +67,14 @@ func unmarshal(data []byte, alias bool) (any, error) {
 // The values of a small input share storage: their strs one copy of the input, and the
 // items of arrays and the dicts one slab per kind, each allocated once at the size counted
 // before decoding. Keeping any part of the decoded value keeps all of it alive,
-// which is why larger inputs allocate value by value (in chunks of a few).
+// which is why larger inputs allocate value by value (in chunks of a few). So do metered
+// ones (UnmarshalMetered), whose meter is charged for each value before it is made.
 type decoder struct {
 	data  []byte
 	pos   int
-	copy  string // data as a string, made at the first str of a small input
-	alias bool   // data is owned: large bins may be slices of it
+	copy  string           // data as a string, made at the first str of a small input
+	alias bool             // data is owned: large bins may be slices of it
+	meter serializer.Meter // charged for what is made, if not nil (UnmarshalMetered)
 
 	slots slab.Slab[any] // the items of arrays, carved by list
 	dicts slab.Slab[pyval.Dict]
@@ -160,7 +178,22 @@ func malformed(format string, args ...any) error {
 
 func errEnd() error { return malformed("unexpected end of data") }
 
-// take consumes the next n bytes, or returns nil when fewer are left.
+// What a value takes in Go beyond its items, entries or bytes, charged to a meter with them.
+const (
+	sliceBox = int(unsafe.Sizeof([]any(nil))) // an array's or bin's slice header, boxed in an interface
+	strBox   = int(unsafe.Sizeof(""))         // a str's header, boxed
+	dictHead = int(unsafe.Sizeof(pyval.Dict{}))
+)
+
+// charge charges the meter n bytes for a value about to be made, described by what (a
+// format taking its count, for the error).
+func (dec *decoder) charge(n int, what string, count int) error {
+	if err := dec.meter.Charge(n); err != nil {
+		return fmt.Errorf("msgpack: "+what+": %w", count, err)
+	}
+	return nil
+}
+
 // bin returns a checked bin of n bytes: a slice of the data when that is owned and the bin
 // large (serializer.Alias), a copy otherwise.
 func (dec *decoder) bin(n int) []byte {
@@ -171,6 +204,17 @@ func (dec *decoder) bin(n int) []byte {
 	return bytes.Clone(b)
 }
 
+// chargeBin charges the meter for the bin of n bytes bin is about to make: its header, and
+// its bytes unless they are left in the data.
+func (dec *decoder) chargeBin(n int) error {
+	size := sliceBox
+	if !dec.alias || !serializer.Alias(n, len(dec.data)) {
+		size += n
+	}
+	return dec.charge(size, "bin of %d bytes", n)
+}
+
+// take consumes the next n bytes, or returns nil when fewer are left.
 func (dec *decoder) take(n int) []byte {
 	if n > len(dec.data)-dec.pos {
 		return nil
@@ -280,6 +324,11 @@ func (dec *decoder) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if dec.meter != nil {
+			if err := dec.chargeBin(n); err != nil {
+				return nil, err
+			}
+		}
 		return dec.bin(n), nil
 	case 0xc7, 0xc8, 0xc9:
 		return dec.ext(u)
@@ -304,6 +353,11 @@ func (dec *decoder) items(n, depth int) ([]any, error) {
 	}
 	if _, err := dec.check(uint64(n), 1, "array"); err != nil {
 		return nil, err
+	}
+	if dec.meter != nil {
+		if err := dec.charge(n*serializer.SlotSize+sliceBox, "array of %d items", n); err != nil {
+			return nil, err
+		}
 	}
 	l := dec.list(n)
 	for i := range l {
@@ -331,6 +385,11 @@ func (dec *decoder) dict(n, depth int) (any, error) {
 	if _, err := dec.check(uint64(n), 2, "map"); err != nil {
 		return nil, err
 	}
+	if dec.meter != nil {
+		if err := dec.charge(n*serializer.EntrySize+dictHead, "map of %d entries", n); err != nil {
+			return nil, err
+		}
+	}
 	// The dict itself lives in the slab; only its items are allocated.
 	m := dec.dicts.Slot()
 	*m = *pyval.NewDict(n)
@@ -339,7 +398,7 @@ func (dec *decoder) dict(n, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if k, err = hashable(k, 0); err != nil {
+		if k, err = dec.hashable(k, 0); err != nil {
 			return nil, err
 		}
 		v, err := dec.value(depth + 1)
@@ -365,8 +424,20 @@ func (dec *decoder) text(n int) (string, error) {
 	if b == nil {
 		return "", malformed("str of length %d but only %d bytes left", n, len(dec.data)-dec.pos)
 	}
+	small := len(dec.data) <= smallInput
+	if dec.meter != nil {
+		size := strBox // the box str gives it
+		if !small {
+			size += n
+		} else if dec.copy == "" {
+			size += len(dec.data)
+		}
+		if err := dec.charge(size, "str of %d bytes", n); err != nil {
+			return "", err
+		}
+	}
 	var s string
-	if len(dec.data) <= smallInput {
+	if small {
 		if dec.copy == "" {
 			dec.copy = string(dec.data)
 		}
@@ -387,16 +458,21 @@ const maxKeyNesting = 2
 
 // hashable makes a decoded map key usable as a Python dict key: arrays become tuples (Python
 // packs tuple keys as arrays), maps are refused as Python would refuse them.
-func hashable(k any, level int) (any, error) {
+func (dec *decoder) hashable(k any, level int) (any, error) {
 	switch x := k.(type) {
 	case []any:
 		if level >= maxKeyNesting {
 			return nil, fmt.Errorf("msgpack: map key nests arrays more than %d deep: %w", maxKeyNesting, serializer.ErrLimit)
 		}
+		if dec.meter != nil {
+			if err := dec.charge(len(x)*serializer.SlotSize+sliceBox, "tuple key of %d items", len(x)); err != nil {
+				return nil, err
+			}
+		}
 		t := make(pyval.Tuple, len(x))
 		for i, e := range x {
 			var err error
-			if t[i], err = hashable(e, level+1); err != nil {
+			if t[i], err = dec.hashable(e, level+1); err != nil {
 				return nil, err
 			}
 		}
@@ -433,6 +509,11 @@ func (dec *decoder) ext(u uint64) (any, error) {
 		return nil, malformed("msgpack timestamp (ext -1) is not a Pyro4 type")
 	default:
 		return nil, malformed("invalid ext code for Pyro4 msgpack: %d", code)
+	}
+	if dec.meter != nil {
+		if err := dec.charge(n, "ext of %d bytes", n); err != nil {
+			return nil, err
+		}
 	}
 	p := dec.take(n)
 	switch code {

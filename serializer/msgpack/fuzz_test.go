@@ -2,7 +2,9 @@ package msgpack
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +20,62 @@ import (
 // a decoding error must wrap a serializer sentinel, and whatever decodes must re-encode,
 // decode again and re-encode to the same bytes.
 func FuzzUnmarshal(f *testing.F) {
+	addSeeds(f)
+	codectest.FuzzRoundTrip(f, Codec{}, serializer.ErrMalformed, serializer.ErrLimit, serializer.ErrUnsupported)
+}
+
+// FuzzUnmarshalMetered checks UnmarshalMetered against UnmarshalOwned on arbitrary bytes (the
+// seeds of FuzzUnmarshal): with a meter that never refuses, the same value or the same error;
+// with meters refusing beyond a few bytes, no panic, and either the meter's error or what
+// UnmarshalOwned gives. Values are compared by their encodings, as FuzzRoundTrip compares
+// them, so that a NaN, even as a dict key, counts as itself.
+func FuzzUnmarshalMetered(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, wantErr := Codec{}.UnmarshalOwned(bytes.Clone(data))
+		same := func(what string, got any, err error) {
+			t.Helper()
+			if err != nil || wantErr != nil {
+				if err == nil || wantErr == nil || err.Error() != wantErr.Error() {
+					t.Fatalf("%s of %q: error %v, UnmarshalOwned's %v", what, data, err, wantErr)
+				}
+				return
+			}
+			a, errA := Codec{}.Marshal(got)
+			b, errB := Codec{}.Marshal(want)
+			if string(a) != string(b) || (errA == nil) != (errB == nil) {
+				t.Fatalf("%s of %q = %s, UnmarshalOwned = %s", what, data, pyval.Repr(got), pyval.Repr(want))
+			}
+		}
+		m := counting()
+		got, err := Codec{}.UnmarshalMetered(bytes.Clone(data), m)
+		same("UnmarshalMetered", got, err)
+		if m.negative {
+			t.Fatalf("UnmarshalMetered of %q charged a negative amount", data)
+		}
+		for _, limit := range []int{0, 1, 16, 100, m.total / 2, m.total - 1} {
+			if limit < 0 {
+				continue
+			}
+			lm := limited(limit)
+			got, err := Codec{}.UnmarshalMetered(bytes.Clone(data), lm)
+			if lm.refused() {
+				if !errors.Is(err, errBudget) {
+					t.Fatalf("UnmarshalMetered of %q under a budget of %d: error %v after the meter refused", data, limit, err)
+				}
+				continue
+			}
+			if errors.Is(err, errBudget) {
+				t.Fatalf("UnmarshalMetered of %q under a budget of %d: %v, but the meter never refused", data, limit, err)
+			}
+			same("UnmarshalMetered under a budget", got, err)
+		}
+	})
+}
+
+// addSeeds adds the fuzz seed corpus: python-msgpack's output for the interop vectors, the
+// table tests' inputs and a few more.
+func addSeeds(f *testing.F) {
 	file, err := os.Open(filepath.Join("testdata", "python_vectors.txt"))
 	if err != nil {
 		f.Fatal(err)
@@ -59,5 +117,4 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	codectest.FuzzRoundTrip(f, Codec{}, serializer.ErrMalformed, serializer.ErrLimit, serializer.ErrUnsupported)
 }
