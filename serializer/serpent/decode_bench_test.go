@@ -56,3 +56,21 @@ func BenchmarkUnmarshal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUnmarshalMetered is BenchmarkUnmarshal charging a meter that counts:
+//
+//	go test -run '^$' -bench 'Unmarshal(Metered)?$' -benchmem ./serializer/serpent/
+func BenchmarkUnmarshalMetered(b *testing.B) {
+	for _, in := range decodeBenchInputs(b) {
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in.data)))
+			b.ReportAllocs()
+			var m countingMeter
+			for b.Loop() {
+				if _, err := (Codec{}).UnmarshalMetered(in.data, &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
