@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -40,7 +41,20 @@ const maxDecimalDigits = 4300
 // Unmarshal decodes serpent text (or any Python literal expression) into canonical pyval form.
 // The header line is an ordinary comment and may be missing. Errors are *DecodeError values
 // wrapping serializer.ErrMalformed, serializer.ErrLimit or serializer.ErrUnsupported.
-func Unmarshal(data []byte) (any, error) {
+func Unmarshal(data []byte) (any, error) { return unmarshal(data, nil) }
+
+// UnmarshalMetered is Unmarshal charging m for what the value takes beyond the data
+// (serializer.MeteredDecoder): serializer.SlotSize for each element of a list, tuple or set
+// and serializer.EntrySize for each dict entry as the parser reaches it, so that a huge
+// container is stopped while it is built, the length of each str and bytes value, and a big
+// int's digit count. Serpent never leaves values in the data, so the result is Unmarshal's
+// (and serializer.UnmarshalOwned's). When m refuses a charge, decoding stops and the error
+// returned wraps m's. A nil m charges nothing.
+func (Codec) UnmarshalMetered(data []byte, m serializer.Meter) (any, error) {
+	return unmarshal(data, m)
+}
+
+func unmarshal(data []byte, m serializer.Meter) (any, error) {
 	// Python decodes the text as strict UTF-8 and refuses NUL characters before parsing.
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, &DecodeError{i, "NUL byte", serializer.ErrMalformed}
@@ -57,12 +71,18 @@ func Unmarshal(data []byte) (any, error) {
 		return nil, &DecodeError{i, "invalid UTF-8", serializer.ErrMalformed}
 	}
 	d := decoderPool.Get().(*decoder)
-	*d = decoder{data: data, stack: d.stack[:0], sb: d.sb[:0]}
+	*d = decoder{data: data, stack: d.stack[:0], sb: d.sb[:0], meter: m}
 	v, err := d.top()
+	if err == nil && d.meter != nil && d.owed > 0 {
+		err = d.settle()
+	}
+	if err != nil {
+		v = nil
+	}
 	// Drop the references the stack still holds before the decoder is reused.
 	clear(d.stack[:cap(d.stack)])
 	if cap(d.stack) <= maxPooledStack && cap(d.sb) <= maxPooledString {
-		d.data, d.copy = nil, ""
+		d.data, d.copy, d.meter = nil, "", nil
 		decoderPool.Put(d)
 	}
 	return v, err
@@ -109,6 +129,38 @@ type decoder struct {
 	// copy is a small input as a string, made at its first plain str literal: those are
 	// substrings of it, so a call's names and strs cost one allocation together (text).
 	copy string
+	// meter, when not nil, is charged for what the value takes (UnmarshalMetered); owed is
+	// what has been counted but not yet charged (charge).
+	meter serializer.Meter
+	owed  int
+	// sbOwed is how much of sb has been counted (literal, str), so that a long str is
+	// stopped while it is built.
+	sbOwed int
+}
+
+// chargeBatch is how much the decoder counts before it charges its meter: one call per 64
+// list elements or 16 dict entries, and at once for a str of this size or more.
+const chargeBatch = 1 << 10
+
+// charge counts n bytes of what the value takes against d.meter, which must not be nil,
+// charging the meter whenever a batch is full. Callers check d.meter first, so that the
+// unmetered decoder pays one comparison.
+func (d *decoder) charge(n int) error {
+	d.owed += n
+	if d.owed < chargeBatch {
+		return nil
+	}
+	return d.settle()
+}
+
+// settle charges d.meter what is owed.
+func (d *decoder) settle() error {
+	n := d.owed
+	d.owed = 0
+	if err := d.meter.Charge(n); err != nil {
+		return fmt.Errorf("serpent: value over its memory budget at offset %d: %w", d.pos, err)
+	}
+	return nil
 }
 
 // smallInput is the size up to which plain str literals share one copy of the input: what
@@ -187,6 +239,11 @@ func (d *decoder) top() (any, error) {
 	if d.peek() == ',' {
 		// literal_eval reads "1, 2" as a tuple
 		items := []any{v}
+		if d.meter != nil {
+			if err := d.charge(serializer.SlotSize); err != nil {
+				return nil, err
+			}
+		}
 		for d.peek() == ',' {
 			d.pos++
 			d.skip()
@@ -195,6 +252,11 @@ func (d *decoder) top() (any, error) {
 			}
 			if v, _, err = d.expr(); err != nil {
 				return nil, err
+			}
+			if d.meter != nil {
+				if err := d.charge(serializer.SlotSize); err != nil {
+					return nil, err
+				}
 			}
 			items = append(items, v)
 			d.skip()
@@ -449,6 +511,11 @@ func (d *decoder) paren() (any, meta, error) {
 	default:
 		return nil, m, d.unexpected(d.pos)
 	}
+	if d.meter != nil {
+		if err := d.charge(serializer.SlotSize); err != nil {
+			return nil, m, err
+		}
+	}
 	base := len(d.stack)
 	d.stack = append(d.stack, v)
 	unhashable := m.unhashable
@@ -462,6 +529,11 @@ func (d *decoder) paren() (any, meta, error) {
 		v, m, err := d.expr()
 		if err != nil {
 			return nil, m, err
+		}
+		if d.meter != nil {
+			if err := d.charge(serializer.SlotSize); err != nil {
+				return nil, m, err
+			}
 		}
 		d.stack = append(d.stack, v)
 		unhashable = unhashable || m.unhashable
@@ -491,6 +563,11 @@ func (d *decoder) items(closing byte) error {
 		v, _, err := d.expr()
 		if err != nil {
 			return err
+		}
+		if d.meter != nil {
+			if err := d.charge(serializer.SlotSize); err != nil {
+				return err
+			}
 		}
 		d.stack = append(d.stack, v)
 		d.skip()
@@ -553,6 +630,11 @@ func (d *decoder) brace() (any, meta, error) {
 	d.stack = append(d.stack, k)
 	if d.peek() != ':' {
 		// a set
+		if d.meter != nil {
+			if err := d.charge(serializer.SlotSize); err != nil {
+				return nil, km, err
+			}
+		}
 		for {
 			switch d.peek() {
 			case '}':
@@ -574,6 +656,11 @@ func (d *decoder) brace() (any, meta, error) {
 				if err := d.hashable(epos, e, em); err != nil {
 					return nil, em, err
 				}
+				if d.meter != nil {
+					if err := d.charge(serializer.SlotSize); err != nil {
+						return nil, em, err
+					}
+				}
 				d.stack = append(d.stack, e)
 				d.skip()
 			default:
@@ -589,6 +676,11 @@ dict:
 		v, vm, err := d.expr()
 		if err != nil {
 			return nil, vm, err
+		}
+		if d.meter != nil {
+			if err := d.charge(serializer.EntrySize); err != nil {
+				return nil, vm, err
+			}
 		}
 		d.stack = append(d.stack, v)
 		d.skip()
@@ -626,7 +718,13 @@ dict:
 		dict.Set(kv[i], kv[i+1])
 	}
 	d.stack = d.stack[:base]
-	return fromDict(dict), meta{unhashable: true}, nil
+	v := fromDict(dict)
+	if b, ok := v.([]byte); ok && d.meter != nil {
+		if err := d.charge(len(b)); err != nil {
+			return nil, meta{}, err
+		}
+	}
+	return v, meta{unhashable: true}, nil
 }
 
 // fromDict applies the two dict conventions a Go reader wants undone: serpent's bytes dict
@@ -801,6 +899,11 @@ func (d *decoder) number() (any, meta, error) {
 	if len(text) > maxDecimalDigits {
 		return nil, meta{}, &DecodeError{start, "decimal int literal longer than " + strconv.Itoa(maxDecimalDigits) + " digits", serializer.ErrLimit}
 	}
+	if d.meter != nil {
+		if err := d.charge(len(text)); err != nil {
+			return nil, meta{}, err
+		}
+	}
 	b, _ := new(big.Int).SetString(string(text), 10)
 	return normInt(b), meta{k: kNum}, nil
 }
@@ -844,6 +947,11 @@ func (d *decoder) radixInt(radix int, bits uint) (any, meta, error) {
 		return nil, meta{}, d.fail(i, "invalid digit in base "+strconv.Itoa(radix)+" literal")
 	}
 	d.pos = i
+	if d.meter != nil {
+		if err := d.charge(len(digits)); err != nil {
+			return nil, meta{}, err
+		}
+	}
 	const wordBits = 32 << (^big.Word(0) >> 63)
 	words := make([]big.Word, (uint(len(digits))*bits+wordBits-1)/wordBits)
 	var pos uint
@@ -879,11 +987,12 @@ func (d *decoder) stringStart() (raw, isBytes, ok bool, n int) {
 func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
 	if d.noFast {
 		// the general path only
-	} else if v, ok := d.plainStr(isBytes); ok {
-		return v, meta{}, nil
+	} else if v, ok, err := d.plainStr(isBytes); ok || err != nil {
+		return v, meta{}, err
 	}
 	d.sb = d.sb[:0]
 	d.pend = 0
+	d.sbOwed = 0
 	for {
 		if err := d.literal(raw, isBytes); err != nil {
 			return nil, meta{}, err
@@ -900,28 +1009,41 @@ func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
 		raw = r2
 		d.pos += n
 	}
+	if !isBytes {
+		d.flush()
+	}
+	if d.meter != nil {
+		if err := d.charge(len(d.sb) - d.sbOwed); err != nil {
+			return nil, meta{}, err
+		}
+	}
 	if isBytes {
 		b := make([]byte, len(d.sb))
 		copy(b, d.sb)
 		return b, meta{}, nil
 	}
-	d.flush()
 	return string(d.sb), meta{}, nil
 }
 
 // plainStr is str's fast path for the usual literal, large ones above all (the base64 text
 // of a bytes value): one single-quoted run of printable ASCII without escapes, not followed
 // by another literal. It copies the run once, straight from the input; anything else, and
-// whatever fails, it leaves to the general path (reporting false, d.pos unchanged).
-func (d *decoder) plainStr(isBytes bool) (any, bool) {
+// whatever fails, it leaves to the general path (reporting false, d.pos unchanged). The
+// error is the meter's refusal of the copy.
+func (d *decoder) plainStr(isBytes bool) (any, bool, error) {
 	i, j, ok := d.plainSpan()
 	if !ok {
-		return nil, false
+		return nil, false, nil
+	}
+	if d.meter != nil {
+		if err := d.charge(j - i); err != nil {
+			return nil, false, err
+		}
 	}
 	if isBytes {
-		return append([]byte(nil), d.data[i:j]...), true
+		return append([]byte(nil), d.data[i:j]...), true, nil
 	}
-	return d.text(i, j), true
+	return d.text(i, j), true, nil
 }
 
 // plainSpan is plainStr's scan: the literal's text is d.data[start:end]; d.pos moves past it.
@@ -1026,6 +1148,12 @@ func (d *decoder) literal(raw, isBytes bool) error {
 			}
 			i++
 		}
+		if d.meter != nil {
+			// the run, and what escapes added since the last
+			if err := d.chargeSB(i - d.pos); err != nil {
+				return err
+			}
+		}
 		if i > d.pos {
 			if !isBytes {
 				d.flush()
@@ -1080,6 +1208,13 @@ func (d *decoder) literal(raw, isBytes bool) error {
 			}
 		}
 	}
+}
+
+// chargeSB counts what d.sb holds beyond what was counted, and n bytes about to be added.
+func (d *decoder) chargeSB(n int) error {
+	n += len(d.sb) - d.sbOwed
+	d.sbOwed += n
+	return d.charge(n)
 }
 
 // newline adds a source newline (\n, \r\n or \r) as "\n", as Python's tokenizer does.

@@ -16,7 +16,8 @@ import (
 
 // FuzzUnmarshal feeds arbitrary text to the decoder: it must not panic, errors must be
 // *DecodeError values wrapping a sentinel, and whatever decodes must re-encode and decode to
-// the same value. The seed corpus holds the table cases plus Python-written samples in
+// the same value. UnmarshalMetered must give the same value or error with a generous meter,
+// and with a tiny one the same or the meter's error, never a panic. The seed corpus holds the table cases plus Python-written samples in
 // testdata/fuzz/FuzzUnmarshal (regenerate with go test -run Corpus -update-corpus).
 func FuzzUnmarshal(f *testing.F) {
 	for _, tc := range decodeCases {
@@ -29,6 +30,7 @@ func FuzzUnmarshal(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := Unmarshal(data)
+		checkMetered(t, data, v, err)
 		if err != nil {
 			var de *DecodeError
 			if !errors.As(err, &de) || !(errors.Is(err, serializer.ErrMalformed) || errors.Is(err, serializer.ErrLimit) || errors.Is(err, serializer.ErrUnsupported)) {
@@ -122,5 +124,43 @@ func TestUnmarshalTruncated(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no prefix failed to decode")
+	}
+}
+
+// checkMetered compares UnmarshalMetered of data with Unmarshal's result v, err: equal with a
+// meter that refuses nothing; with meters that refuse almost everything, equal or the
+// meter's error.
+func checkMetered(t *testing.T, data []byte, v any, err error) {
+	t.Helper()
+	same := func(mv any, merr error) bool {
+		if err != nil || merr != nil {
+			return err != nil && merr != nil && err.Error() == merr.Error()
+		}
+		return pyval.Equal(mv, v)
+	}
+	var m countingMeter
+	mv, merr := Codec{}.UnmarshalMetered(data, &m)
+	if !same(mv, merr) {
+		t.Fatalf("UnmarshalMetered(%q) = %v, %v; Unmarshal %v, %v", data, mv, merr, v, err)
+	}
+	for _, limit := range []int{1, len(data) / 2, m.total - 1} {
+		if limit <= 0 {
+			continue
+		}
+		tiny := countingMeter{limit: limit}
+		mv, merr := Codec{}.UnmarshalMetered(data, &tiny)
+		if errors.Is(merr, errOverBudget) {
+			if mv != nil {
+				t.Fatalf("UnmarshalMetered(%q) over its budget of %d gives %v with its error", data, limit, mv)
+			}
+			continue
+		}
+		if !same(mv, merr) {
+			t.Fatalf("UnmarshalMetered(%q) with a budget of %d = %v, %v; Unmarshal %v, %v", data, limit, mv, merr, v, err)
+		}
+		if limit == m.total-1 {
+			// the same charges as with the generous meter: the last is refused
+			t.Fatalf("UnmarshalMetered(%q) with a budget of %d, one less than it takes: %v", data, limit, merr)
+		}
 	}
 }
