@@ -35,7 +35,8 @@ const (
 // by go build (so without -race, which would make its RSS meaningless, even when this test
 // runs under -race), and attacks it for 10 s with concurrent zlib bombs (Pyro4 and Pyro5
 // frames inflating to 1 GiB of zeros), slow senders of oversized claims (200 MiB, and
-// 0x7fffffff followed by 256 MiB), and oneway floods, while another client calls echo.
+// 0x7fffffff followed by 256 MiB), oneway floods, and lists of zeros that fit the budget
+// on the wire but not decoded (msgpack and serpent), while another client calls echo.
 // The server's RSS, sampled from /proc throughout, must stay under budget + 100 MiB; every
 // echo call must be answered within 5 s; and RSS must come back near its starting point
 // within 30 s of the end of the attack.
@@ -118,6 +119,8 @@ func TestHostileClients(t *testing.T) {
 	for i := range 4 {
 		run(func(ctx context.Context) { onewayFlood(ctx, t, uri, i%2 == 1) })
 	}
+	run(func(ctx context.Context) { expander(ctx, t, uri, "msgpack", 24_000_000) }) // 24 MB, 384 MB decoded
+	run(func(ctx context.Context) { expander(ctx, t, uri, "serpent", 24_000_000) }) // 72 MB, 384 MB decoded
 	attackers.Wait()
 	stopAttack()
 	attackPeak := peak.Load()
@@ -378,5 +381,28 @@ func onewayFlood(ctx context.Context, t *testing.T, uri string, slow bool) {
 			t.Errorf("oneway call: %v", err)
 			return
 		}
+	}
+}
+
+// expander sends, until ctx ends, echo calls whose frames fit the budget but whose values
+// do not: a list of zeros, one byte an element in msgpack (sixteen in Go), three in serpent.
+// The daemon must refuse them while they decode (the connection is closed); a reply, if
+// one came, would mean the server built them.
+func expander(ctx context.Context, t *testing.T, uri, ser string, n int) {
+	list := make([]any, n)
+	for i := range list {
+		list[i] = 0
+	}
+	for ctx.Err() == nil {
+		p, err := pyro.NewProxy(uri, pyro.WithSerializer(ser), pyro.WithSingleConnection())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var out []any
+		if err := p.Call(ctx, "echo", &out, list); err == nil {
+			t.Errorf("%s: %d zeros echoed: the server built them beyond its budget", ser, len(out))
+		}
+		p.Close()
 	}
 }
