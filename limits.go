@@ -49,9 +49,11 @@ var ErrOverBudget = fmt.Errorf("%w: memory budget exhausted", ErrCommunication)
 //
 // The memory budget counts the bytes of incoming messages: a frame body of more than 16 KiB
 // from its first byte until its call has been answered (a oneway call's until it returns),
-// and every inflated payload. Bodies grow as their bytes arrive, whatever their header
-// claims. Smaller frames take nothing from it, so small calls are served while large ones
-// wait. What a client sees when it meets a limit:
+// and every inflated payload, and what a request decodes to beyond its first 64 KiB (a
+// list of zeros is a byte or two an element on the wire, sixteen in Go), charged as it is
+// built. Bodies grow as their bytes arrive, whatever their header claims. Smaller frames
+// take nothing from it, so small calls are served while large ones wait. What a client
+// sees when it meets a limit:
 //
 //   - a message larger than the whole budget: the connection is closed before its body is
 //     read, as for one over MaxMessageSize (Pyro4 and Pyro5 do the same), and the reason
@@ -59,7 +61,8 @@ var ErrOverBudget = fmt.Errorf("%w: memory budget exhausted", ErrCommunication)
 //   - a message that does not fit in what is left: it waits up to MemoryBudgetWait for
 //     other messages to be done, then the connection is closed and the reason logged (a
 //     Python client sees ConnectionClosedError, a Go proxy ErrCommunication);
-//   - a compressed payload inflating past MaxMessageSize or the budget: the same;
+//   - a compressed payload inflating past MaxMessageSize or the budget, or a request
+//     decoding to more than the budget can give: the same;
 //   - MaxOnewayPerConn oneway calls running: the connection is not read until one returns,
 //     so the client's sends block (TCP flow control) and nothing is refused or lost;
 //   - MaxStreamsPerConn streams open: a call returning one more gets a Pyro error
