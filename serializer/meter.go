@@ -52,3 +52,31 @@ func UnmarshalMetered(c Codec, data []byte, m Meter) (any, error) {
 	}
 	return UnmarshalOwned(c, data)
 }
+
+// Debt gathers a decoder's charges to its Meter into batches, so that a small value costs
+// an addition rather than a call: Owe charges the meter once Batch bytes are owed, Settle
+// charges the rest at the end of a decode. A Debt without a Meter charges nothing.
+type Debt struct {
+	Meter Meter
+	Batch int
+	owed  int
+}
+
+// Owe adds n bytes to the debt, charging the meter all of it once Batch bytes are owed.
+func (d *Debt) Owe(n int) error {
+	d.owed += n
+	if d.owed < d.Batch {
+		return nil
+	}
+	return d.Settle()
+}
+
+// Settle charges the meter what is owed.
+func (d *Debt) Settle() error {
+	n := d.owed
+	d.owed = 0
+	if n == 0 || d.Meter == nil {
+		return nil
+	}
+	return d.Meter.Charge(n)
+}

@@ -39,7 +39,7 @@ func Unmarshal(data []byte) (any, error) { return unmarshal(data, nil) }
 func UnmarshalMetered(data []byte, m serializer.Meter) (any, error) { return unmarshal(data, m) }
 
 func unmarshal(data []byte, m serializer.Meter) (any, error) {
-	d := decoder{data: data, meter: m}
+	d := decoder{data: data, debt: serializer.Debt{Meter: m, Batch: meterBatch}}
 	if n, ok := d.count(); ok {
 		d.reserve(n)
 	}
@@ -52,7 +52,7 @@ func unmarshal(data []byte, m serializer.Meter) (any, error) {
 	if d.pos != len(d.data) {
 		return nil, d.malformed("extra data after the value")
 	}
-	if d.meter != nil && d.owed > 0 {
+	if d.debt.Meter != nil {
 		if err := d.settle(); err != nil {
 			return nil, err
 		}
@@ -80,8 +80,7 @@ type decoder struct {
 	slots slab.Slab[any] // the items of arrays, carved by list
 	dicts slab.Slab[pyval.Dict]
 
-	meter serializer.Meter // charged for what is made, when not nil
-	owed  int              // made but not yet charged (less than meterBatch)
+	debt serializer.Debt // charges the meter, if any, for what is made
 }
 
 // meterBatch is what the decoder makes before it charges the meter: an array is charged
@@ -91,21 +90,22 @@ const meterBatch = 4 << 10
 // charge owes the meter n bytes for what is being made, charging it once a batch has
 // gathered. Only for a decoder with a meter.
 func (d *decoder) charge(n int) error {
-	d.owed += n
-	if d.owed < meterBatch {
-		return nil
+	if err := d.debt.Owe(n); err != nil {
+		return d.overBudget(err)
 	}
-	return d.settle()
+	return nil
 }
 
 // settle charges the meter what is owed.
 func (d *decoder) settle() error {
-	n := d.owed
-	d.owed = 0
-	if err := d.meter.Charge(n); err != nil {
-		return fmt.Errorf("json: the value decoded by offset %d exceeds the memory allowed: %w", d.pos, err)
+	if err := d.debt.Settle(); err != nil {
+		return d.overBudget(err)
 	}
 	return nil
+}
+
+func (d *decoder) overBudget(err error) error {
+	return fmt.Errorf("json: the value decoded by offset %d exceeds the memory allowed: %w", d.pos, err)
 }
 
 // smallInput is the size up to which the decoded values share storage.
@@ -381,7 +381,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.EntrySize); err != nil {
 				return nil, err
 			}
@@ -434,7 +434,7 @@ func (d *decoder) items(depth int) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.SlotSize); err != nil {
 				return nil, err
 			}
@@ -524,7 +524,7 @@ func (d *decoder) number() (any, error) {
 	} else if n > maxIntDigits {
 		d.pos = start
 		return nil, fmt.Errorf("json: int of %d digits at offset %d exceeds Python's limit of %d: %w", n, start, maxIntDigits, serializer.ErrLimit)
-	} else if d.meter != nil {
+	} else if d.debt.Meter != nil {
 		if err := d.charge(n); err != nil {
 			return nil, err
 		}
@@ -557,7 +557,7 @@ func (d *decoder) str() (string, error) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			if d.meter != nil && i > start {
+			if d.debt.Meter != nil && i > start {
 				if err := d.charge(i - start); err != nil {
 					return "", err
 				}
@@ -606,7 +606,7 @@ func (d *decoder) strEscaped(start, i int) (string, error) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			if d.meter != nil {
+			if d.debt.Meter != nil {
 				if err := d.charge(len(buf)); err != nil {
 					return "", err
 				}

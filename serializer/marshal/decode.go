@@ -80,7 +80,7 @@ func UnmarshalOwned(data []byte) (any, error) { return unmarshal(data, true, nil
 func UnmarshalMetered(data []byte, m serializer.Meter) (any, error) { return unmarshal(data, true, m) }
 
 func unmarshal(data []byte, alias bool, m serializer.Meter) (any, error) {
-	d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data), alias: alias, meter: m}
+	d := decoder{data: data, limit: baseExpansion + expansionFactor*len(data), alias: alias, debt: serializer.Debt{Meter: m, Batch: meterBatch}}
 	v, _, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func unmarshal(data []byte, alias bool, m serializer.Meter) (any, error) {
 	if d.pos != len(d.data) {
 		return nil, d.malformed(fmt.Sprintf("%d bytes of trailing data", len(d.data)-d.pos))
 	}
-	if d.meter != nil && d.owed > 0 {
+	if d.debt.Meter != nil {
 		if err := d.settle(); err != nil {
 			return nil, err
 		}
@@ -119,8 +119,7 @@ type decoder struct {
 	limit int
 	alias bool // data is owned: large bytes may be slices of it
 
-	meter serializer.Meter // charged for what is made, when not nil
-	owed  int              // made but not yet charged (less than meterBatch)
+	debt serializer.Debt // charges the meter, if any, for what is made
 }
 
 // meterBatch is what the decoder makes before it charges the meter: small values are
@@ -130,21 +129,22 @@ const meterBatch = 4 << 10
 // charge owes the meter n bytes for what is about to be made, charging it once a batch has
 // gathered. Only for a decoder with a meter.
 func (d *decoder) charge(n int) error {
-	d.owed += n
-	if d.owed < meterBatch {
-		return nil
+	if err := d.debt.Owe(n); err != nil {
+		return d.overBudget(err)
 	}
-	return d.settle()
+	return nil
 }
 
 // settle charges the meter what is owed.
 func (d *decoder) settle() error {
-	n := d.owed
-	d.owed = 0
-	if err := d.meter.Charge(n); err != nil {
-		return fmt.Errorf("marshal: the value decoded by offset %d exceeds the memory allowed: %w", d.pos, err)
+	if err := d.debt.Settle(); err != nil {
+		return d.overBudget(err)
 	}
 	return nil
+}
+
+func (d *decoder) overBudget(err error) error {
+	return fmt.Errorf("marshal: the value decoded by offset %d exceeds the memory allowed: %w", d.pos, err)
 }
 
 func (d *decoder) malformed(msg string) error {
@@ -329,7 +329,7 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		if d.alias && serializer.Alias(n, len(d.data)) {
 			return b[:n:n], 1 + n, nil
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(n); err != nil {
 				return nil, 0, err
 			}
@@ -342,7 +342,7 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		}
 		at := d.pos
 		b, _ := d.need(n)
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(n); err != nil {
 				return nil, 0, err
 			}
@@ -359,7 +359,7 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 			return nil, 0, err
 		}
 		b, _ := d.need(n)
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			return d.latin1Metered(b)
 		}
 		return latin1(b), 1 + n, nil
@@ -372,7 +372,7 @@ func (d *decoder) scalar(c byte) (any, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			return d.latin1Metered(b)
 		}
 		return latin1(b), 1 + int(n), nil
@@ -446,7 +446,7 @@ func (d *decoder) long() (any, int, error) {
 		return x, 1, nil
 	}
 	nw := (size*15 + bits.UintSize - 1) / bits.UintSize
-	if d.meter != nil {
+	if d.debt.Meter != nil {
 		if err := d.charge(nw * (bits.UintSize / 8)); err != nil {
 			return nil, 0, err
 		}
@@ -570,7 +570,7 @@ func (d *decoder) container(c byte, flag bool, depth int) (any, int, error) {
 		idx = len(d.refs)
 		d.refs = append(d.refs, ref{busy: true})
 	}
-	if d.meter != nil && c != codeDict {
+	if d.debt.Meter != nil && c != codeDict {
 		if err := d.charge(n * serializer.SlotSize); err != nil {
 			return nil, 0, err
 		}
@@ -621,7 +621,7 @@ func (d *decoder) container(c byte, flag bool, depth int) (any, int, error) {
 			if w, err = d.weigh(w, kw+vw); err != nil {
 				return nil, 0, err
 			}
-			if d.meter != nil {
+			if d.debt.Meter != nil {
 				if err := d.charge(serializer.EntrySize); err != nil {
 					return nil, 0, err
 				}

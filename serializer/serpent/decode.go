@@ -71,9 +71,9 @@ func unmarshal(data []byte, m serializer.Meter) (any, error) {
 		return nil, &DecodeError{i, "invalid UTF-8", serializer.ErrMalformed}
 	}
 	d := decoderPool.Get().(*decoder)
-	*d = decoder{data: data, stack: d.stack[:0], sb: d.sb[:0], meter: m}
+	*d = decoder{data: data, stack: d.stack[:0], sb: d.sb[:0], debt: serializer.Debt{Meter: m, Batch: chargeBatch}}
 	v, err := d.top()
-	if err == nil && d.meter != nil && d.owed > 0 {
+	if err == nil && d.debt.Meter != nil {
 		err = d.settle()
 	}
 	if err != nil {
@@ -82,7 +82,7 @@ func unmarshal(data []byte, m serializer.Meter) (any, error) {
 	// Drop the references the stack still holds before the decoder is reused.
 	clear(d.stack[:cap(d.stack)])
 	if cap(d.stack) <= maxPooledStack && cap(d.sb) <= maxPooledString {
-		d.data, d.copy, d.meter = nil, "", nil
+		d.data, d.copy, d.debt = nil, "", serializer.Debt{}
 		decoderPool.Put(d)
 	}
 	return v, err
@@ -129,10 +129,8 @@ type decoder struct {
 	// copy is a small input as a string, made at its first plain str literal: those are
 	// substrings of it, so a call's names and strs cost one allocation together (text).
 	copy string
-	// meter, when not nil, is charged for what the value takes (UnmarshalMetered); owed is
-	// what has been counted but not yet charged (charge).
-	meter serializer.Meter
-	owed  int
+	// debt charges the meter, if any, for what the value takes (UnmarshalMetered).
+	debt serializer.Debt
 	// sbOwed is how much of sb has been counted (literal, str), so that a long str is
 	// stopped while it is built.
 	sbOwed int
@@ -142,25 +140,26 @@ type decoder struct {
 // list elements or 16 dict entries, and at once for a str of this size or more.
 const chargeBatch = 1 << 10
 
-// charge counts n bytes of what the value takes against d.meter, which must not be nil,
-// charging the meter whenever a batch is full. Callers check d.meter first, so that the
-// unmetered decoder pays one comparison.
+// charge counts n bytes of what the value takes against the meter, charging it whenever a
+// batch is full. Callers check d.debt.Meter first, so that the unmetered decoder pays one
+// comparison.
 func (d *decoder) charge(n int) error {
-	d.owed += n
-	if d.owed < chargeBatch {
-		return nil
-	}
-	return d.settle()
-}
-
-// settle charges d.meter what is owed.
-func (d *decoder) settle() error {
-	n := d.owed
-	d.owed = 0
-	if err := d.meter.Charge(n); err != nil {
-		return fmt.Errorf("serpent: value over its memory budget at offset %d: %w", d.pos, err)
+	if err := d.debt.Owe(n); err != nil {
+		return d.overBudget(err)
 	}
 	return nil
+}
+
+// settle charges the meter what is owed.
+func (d *decoder) settle() error {
+	if err := d.debt.Settle(); err != nil {
+		return d.overBudget(err)
+	}
+	return nil
+}
+
+func (d *decoder) overBudget(err error) error {
+	return fmt.Errorf("serpent: value over its memory budget at offset %d: %w", d.pos, err)
 }
 
 // smallInput is the size up to which plain str literals share one copy of the input: what
@@ -239,7 +238,7 @@ func (d *decoder) top() (any, error) {
 	if d.peek() == ',' {
 		// literal_eval reads "1, 2" as a tuple
 		items := []any{v}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.SlotSize); err != nil {
 				return nil, err
 			}
@@ -253,7 +252,7 @@ func (d *decoder) top() (any, error) {
 			if v, _, err = d.expr(); err != nil {
 				return nil, err
 			}
-			if d.meter != nil {
+			if d.debt.Meter != nil {
 				if err := d.charge(serializer.SlotSize); err != nil {
 					return nil, err
 				}
@@ -511,7 +510,7 @@ func (d *decoder) paren() (any, meta, error) {
 	default:
 		return nil, m, d.unexpected(d.pos)
 	}
-	if d.meter != nil {
+	if d.debt.Meter != nil {
 		if err := d.charge(serializer.SlotSize); err != nil {
 			return nil, m, err
 		}
@@ -530,7 +529,7 @@ func (d *decoder) paren() (any, meta, error) {
 		if err != nil {
 			return nil, m, err
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.SlotSize); err != nil {
 				return nil, m, err
 			}
@@ -564,7 +563,7 @@ func (d *decoder) items(closing byte) error {
 		if err != nil {
 			return err
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.SlotSize); err != nil {
 				return err
 			}
@@ -630,7 +629,7 @@ func (d *decoder) brace() (any, meta, error) {
 	d.stack = append(d.stack, k)
 	if d.peek() != ':' {
 		// a set
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.SlotSize); err != nil {
 				return nil, km, err
 			}
@@ -656,7 +655,7 @@ func (d *decoder) brace() (any, meta, error) {
 				if err := d.hashable(epos, e, em); err != nil {
 					return nil, em, err
 				}
-				if d.meter != nil {
+				if d.debt.Meter != nil {
 					if err := d.charge(serializer.SlotSize); err != nil {
 						return nil, em, err
 					}
@@ -677,7 +676,7 @@ dict:
 		if err != nil {
 			return nil, vm, err
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			if err := d.charge(serializer.EntrySize); err != nil {
 				return nil, vm, err
 			}
@@ -719,7 +718,7 @@ dict:
 	}
 	d.stack = d.stack[:base]
 	v := fromDict(dict)
-	if b, ok := v.([]byte); ok && d.meter != nil {
+	if b, ok := v.([]byte); ok && d.debt.Meter != nil {
 		if err := d.charge(len(b)); err != nil {
 			return nil, meta{}, err
 		}
@@ -899,7 +898,7 @@ func (d *decoder) number() (any, meta, error) {
 	if len(text) > maxDecimalDigits {
 		return nil, meta{}, &DecodeError{start, "decimal int literal longer than " + strconv.Itoa(maxDecimalDigits) + " digits", serializer.ErrLimit}
 	}
-	if d.meter != nil {
+	if d.debt.Meter != nil {
 		if err := d.charge(len(text)); err != nil {
 			return nil, meta{}, err
 		}
@@ -947,7 +946,7 @@ func (d *decoder) radixInt(radix int, bits uint) (any, meta, error) {
 		return nil, meta{}, d.fail(i, "invalid digit in base "+strconv.Itoa(radix)+" literal")
 	}
 	d.pos = i
-	if d.meter != nil {
+	if d.debt.Meter != nil {
 		if err := d.charge(len(digits)); err != nil {
 			return nil, meta{}, err
 		}
@@ -1012,7 +1011,7 @@ func (d *decoder) str(raw, isBytes bool) (any, meta, error) {
 	if !isBytes {
 		d.flush()
 	}
-	if d.meter != nil {
+	if d.debt.Meter != nil {
 		if err := d.charge(len(d.sb) - d.sbOwed); err != nil {
 			return nil, meta{}, err
 		}
@@ -1035,7 +1034,7 @@ func (d *decoder) plainStr(isBytes bool) (any, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	if d.meter != nil {
+	if d.debt.Meter != nil {
 		if err := d.charge(j - i); err != nil {
 			return nil, false, err
 		}
@@ -1148,7 +1147,7 @@ func (d *decoder) literal(raw, isBytes bool) error {
 			}
 			i++
 		}
-		if d.meter != nil {
+		if d.debt.Meter != nil {
 			// the run, and what escapes added since the last
 			if err := d.chargeSB(i - d.pos); err != nil {
 				return err
