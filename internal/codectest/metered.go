@@ -287,3 +287,24 @@ func BenchmarkUnmarshalLarge(b *testing.B, c serializer.Codec, metered bool) {
 		}
 	}
 }
+
+// CheckCharge checks that decoding data with c's UnmarshalMetered charges exactly want
+// bytes and gives what serializer.UnmarshalOwned gives. For tables of exact charges.
+func CheckCharge(t *testing.T, c serializer.Codec, name string, data []byte, want int) {
+	t.Helper()
+	var m CountingMeter
+	got, err := unmarshalMetered(t, c, data, &m)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	plain, err := serializer.UnmarshalOwned(c, append([]byte(nil), data...))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !sameEncoding(c, got, plain) {
+		t.Errorf("%s: metered decoding differs", name)
+	}
+	if m.N != want {
+		t.Errorf("%s: charged %d, want %d", name, m.N, want)
+	}
+}

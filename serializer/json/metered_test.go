@@ -29,23 +29,7 @@ func TestUnmarshalMeteredScalars(t *testing.T) {
 		{"object", `{"a": 1, "b": {"c": []}, "a": 2}`, 4*64 + 4},
 		{"large input", "[" + strings.Repeat(`"abcd", `, 1000) + `"abcd"]`, 1001 * (16 + 4)},
 	} {
-		var m codectest.CountingMeter
-		got, err := Codec{}.UnmarshalMetered([]byte(tc.data), &m)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		want, err := Unmarshal([]byte(tc.data))
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		a, _ := Marshal(got)
-		b, _ := Marshal(want)
-		if string(a) != string(b) {
-			t.Errorf("%s: metered decoding differs", tc.name)
-		}
-		if m.N != tc.want {
-			t.Errorf("%s: charged %d, want %d", tc.name, m.N, tc.want)
-		}
+		codectest.CheckCharge(t, Codec{}, tc.name, []byte(tc.data), tc.want)
 	}
 }
 

@@ -42,23 +42,7 @@ func TestUnmarshalMeteredScalars(t *testing.T) {
 		if data == nil {
 			data = codectest.MustHex(t, tc.hex)
 		}
-		var m codectest.CountingMeter
-		got, err := Codec{}.UnmarshalMetered(data, &m)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		want, err := UnmarshalOwned(data)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		a, _ := Marshal(got)
-		b, _ := Marshal(want)
-		if string(a) != string(b) {
-			t.Errorf("%s: metered decoding differs", tc.name)
-		}
-		if m.N != tc.want {
-			t.Errorf("%s: charged %d, want %d", tc.name, m.N, tc.want)
-		}
+		codectest.CheckCharge(t, Codec{}, tc.name, data, tc.want)
 	}
 }
 
