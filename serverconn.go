@@ -528,7 +528,7 @@ func (c *serverConn) invoke(msg *wire.Message) bool {
 	if errors.Is(err, framing.ErrBudget) {
 		// It decodes to more than the budget can hold: closed as an over-budget frame is.
 		c.failure = readFailure(err)
-		c.log().Warn("pyro: refused a message, closing the connection", "remote", c.nc.RemoteAddr(), "err", err)
+		c.logReadFailure(err)
 		return false
 	}
 	if err != nil {

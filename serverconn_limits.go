@@ -30,10 +30,10 @@ func (c *serverConn) onewaySlot() (chan struct{}, bool) {
 	}
 }
 
-// overBudget reports a read that failed because of the memory budget or a size limit: the
-// reason the daemon closes a connection that an operator wants to see.
+// overBudget reports a read or decode that failed because of the memory budget or a size
+// limit: the reason the daemon closes a connection that an operator wants to see.
 func overBudget(err error) bool {
-	return errors.Is(err, wire.ErrBusy) || errors.Is(err, wire5.ErrBusy) ||
+	return errors.Is(err, framing.ErrBudget) || errors.Is(err, wire.ErrBusy) || errors.Is(err, wire5.ErrBusy) ||
 		errors.Is(err, wire.ErrTooLarge) || errors.Is(err, wire5.ErrTooLarge)
 }
 
